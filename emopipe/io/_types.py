@@ -1,0 +1,98 @@
+"""Containers returned by every dataset reader.
+
+Readers return typed modalities (EEG, EOG, GSR, ...), never "extra EEG
+channels". Signals are in SI units (V, S, ohm, degC) with the unit of the
+source file recorded next to them.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Modality:
+    """One modality of one subject, cut into trials.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_trials, n_channels, n_times) | list of ndarray
+        The signal, SI units. A list of ``(n_channels, n_times_i)`` arrays
+        when trials differ in length. Video uses
+        ``dims = ("trial", "time", "height", "width")`` with ``sfreq`` the
+        frame rate.
+    sfreq : float
+        Sampling frequency (or frame rate) in Hz, read from the file.
+    ch_names : list of str
+        Channel names in ``data`` order (canonical order for the dataset).
+    unit : str
+        SI unit of ``data``: ``"V"``, ``"S"``, ``"ohm"``, ``"degC"``,
+        ``"a.u."``, ``"px"``, ``"deg"``.
+    source_unit : str
+        Unit in the file read (e.g. ``"uV"``).
+    dims : tuple of str
+        Axis names of each trial array, ``("trial", "channel", "time")`` by
+        default.
+    """
+
+    data: object
+    sfreq: float
+    ch_names: list
+    unit: str
+    source_unit: str = ""
+    dims: tuple = ("trial", "channel", "time")
+
+    @property
+    def n_trials(self):
+        return len(self.data)
+
+    def trial(self, i):
+        """Array of trial ``i``, shape (n_channels, n_times)."""
+        return np.asarray(self.data[i])
+
+
+@dataclass
+class SubjectRecording:
+    """Everything a reader returns for one subject.
+
+    Parameters
+    ----------
+    dataset : str
+        Registry key of the dataset (``"deap"``).
+    subject : str
+        Subject id as named by the dataset (``"s01"``).
+    modalities : dict of str -> Modality
+        Keys among ``"eeg"``, ``"eog"``, ``"emg"``, ``"gsr"``, ``"resp"``,
+        ``"ppg"``, ``"temp"``, ``"ecg"``, ``"eye"``, ``"face"``.
+    labels : dict of str -> ndarray, shape (n_trials,)
+        Ratings per trial (DEAP: ``valence``, ``arousal``, ``dominance``,
+        ``liking`` on 1-9).
+    trial_ids : ndarray, shape (n_trials,)
+        Dataset trial ids (DEAP: ``Experiment_id``, video order, 1-based).
+    baseline : float
+        Seconds of pre-stimulus baseline at the start of every trial array
+        (DEAP: 3.0).
+    sessions : ndarray, shape (n_trials,) | None
+        Session of each trial, ``None`` for single-session datasets.
+    sources : list of str
+        Files read (absolute paths), for provenance checksums.
+    info : dict
+        Anything else worth recording (site, channel order found, ...).
+    missing : dict of str -> str
+        Modalities the dataset defines but this recording lacks, with why.
+    """
+
+    dataset: str
+    subject: str
+    modalities: dict
+    labels: dict
+    trial_ids: np.ndarray
+    baseline: float = 0.0
+    sessions: object = None
+    sources: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+    missing: dict = field(default_factory=dict)
+
+    @property
+    def n_trials(self):
+        return len(self.trial_ids)

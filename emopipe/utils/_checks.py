@@ -1,0 +1,199 @@
+"""Validation helpers: the only place error wording lives.
+
+Every message names the parameter, the rule, the value received and a fix.
+"""
+
+import difflib
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def _close_match_hint(value, allowed):
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, [str(a) for a in allowed], n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _check_option(parameter, value, allowed, *, extra=""):
+    """Raise ValueError unless ``value`` is one of ``allowed``.
+
+    Parameters
+    ----------
+    parameter : str
+        Name of the parameter, used in the message.
+    value : object
+        The value received.
+    allowed : sequence
+        The allowed values.
+    extra : str
+        Text appended after the parameter name (e.g. ``" (in config.yaml)"``).
+
+    Returns
+    -------
+    value : object
+        ``value``, unchanged.
+    """
+    if value in allowed:
+        return value
+    allowed_str = ", ".join(repr(a) for a in allowed)
+    hint = _close_match_hint(value, allowed)
+    raise ValueError(
+        f"Invalid value for the {parameter!r} parameter{extra}. Allowed values are "
+        f"{allowed_str}, but got {value!r} instead.{hint}"
+    )
+
+
+def _check_type(parameter, value, types, *, type_name=None):
+    """Raise TypeError unless ``value`` is an instance of ``types``.
+
+    ``types`` may hold the strings ``"numeric"``, ``"int"``, ``"path-like"``
+    and ``None`` besides classes.
+
+    Returns
+    -------
+    value : object
+        ``value``, unchanged.
+    """
+    import os
+
+    if not isinstance(types, tuple):
+        types = (types,)
+    resolved = []
+    names = []
+    for t in types:
+        if t is None:
+            resolved.append(type(None))
+            names.append("None")
+        elif t == "numeric":
+            resolved.append(numbers.Real)
+            names.append("numeric")
+        elif t == "int":
+            resolved.append(numbers.Integral)
+            names.append("int")
+        elif t == "path-like":
+            resolved.append((str, os.PathLike))
+            names.append("path-like")
+        else:
+            resolved.append(t)
+            names.append(t.__name__)
+    flat = []
+    for r in resolved:
+        flat.extend(r if isinstance(r, tuple) else (r,))
+    if isinstance(value, bool) and bool not in flat and numbers.Real in flat:
+        ok = False
+    else:
+        ok = isinstance(value, tuple(flat))
+    if not ok:
+        expected = type_name or " or ".join(names)
+        raise TypeError(
+            f"{parameter} must be an instance of {expected}, "
+            f"got {type(value).__name__} ({value!r:.60}) instead."
+        )
+    return value
+
+
+def _check_shape(parameter, array, shape, *, hint=""):
+    """Raise ValueError unless ``array.shape`` matches ``shape``.
+
+    Parameters
+    ----------
+    parameter : str
+        Name used in the message, e.g. ``"data"`` or ``"s01.dat: key 'data'"``.
+    array : ndarray
+        The array to check.
+    shape : tuple
+        Expected shape; ``None`` entries match any size, a leading
+        ``Ellipsis`` matches any number of leading axes. Strings are axis
+        names that match any size and are shown in the message.
+    hint : str
+        Extra sentence appended to the message.
+
+    Returns
+    -------
+    array : ndarray
+        ``array``, unchanged.
+    """
+    got = tuple(np.shape(array))
+    exp = tuple(shape)
+    lead = bool(exp) and exp[0] is Ellipsis
+    core = exp[1:] if lead else exp
+    ok = len(got) >= len(core) if lead else len(got) == len(core)
+    if ok:
+        tail = got[len(got) - len(core):] if core else ()
+        for g, e in zip(tail, core):
+            if isinstance(e, numbers.Integral) and g != e:
+                ok = False
+                break
+    if not ok:
+        parts = (["..."] if lead else []) + [
+            "any" if e is None else str(e) for e in core
+        ]
+        msg = f"{parameter} must have shape ({', '.join(parts)}), got shape {got}."
+        if hint:
+            msg += " " + hint
+        raise ValueError(msg)
+    return array
+
+
+def _check_bands(bands, sfreq=None, *, parameter="bands"):
+    """Validate a ``bands`` mapping name -> (l_freq, h_freq) in Hz.
+
+    Returns
+    -------
+    bands : dict
+        An ordered ``dict`` of ``name -> (float, float)``.
+    """
+    if not isinstance(bands, Mapping) or len(bands) == 0:
+        raise TypeError(
+            f"{parameter} must be a non-empty dict name -> (l_freq, h_freq) in Hz, "
+            f"e.g. {{'alpha': (8, 14)}}, got {type(bands).__name__} ({bands!r:.60})."
+        )
+    out = {}
+    nyq = None if sfreq is None else float(sfreq) / 2.0
+    for name, edges in bands.items():
+        try:
+            l_freq, h_freq = (float(e) for e in edges)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{parameter}[{name!r}] must be a pair (l_freq, h_freq) in Hz, "
+                f"got {edges!r}."
+            ) from None
+        if not (0 <= l_freq < h_freq) or (nyq is not None and h_freq > nyq):
+            limit = f" <= sfreq / 2 = {nyq:g} Hz" if nyq is not None else ""
+            fix = (
+                f" Lower h_freq or use data sampled above {2 * h_freq:g} Hz."
+                if nyq is not None and h_freq > nyq
+                else " Give l_freq below h_freq, both non-negative."
+            )
+            raise ValueError(
+                f"{parameter}[{name!r}] = ({edges[0]:g}, {edges[1]:g}) Hz must satisfy "
+                f"0 <= l_freq < h_freq{limit}.{fix}"
+            )
+        out[str(name)] = (l_freq, h_freq)
+    return out
+
+
+def _check_finite(parameter, array, *, where=""):
+    """Raise ValueError naming the first non-finite entry of ``array``."""
+    arr = np.asarray(array)
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        n_bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(
+            f"{parameter}{where} contains {n_bad} NaN or infinite values "
+            f"(first at index {idx}, shape {arr.shape}). Interpolate or drop the "
+            f"affected channels or trials before feature extraction."
+        )
+    return array
+
+
+def _check_positive(parameter, value, *, strict=True):
+    """Raise ValueError unless ``value`` is a (strictly) positive number."""
+    _check_type(parameter, value, ("numeric",))
+    if (strict and not value > 0) or (not strict and not value >= 0):
+        rule = "> 0" if strict else ">= 0"
+        raise ValueError(f"{parameter} must be {rule}, got {value!r}.")
+    return value

@@ -1,0 +1,66 @@
+"""Name -> object registries (datasets, losses, models, protocols, modalities)."""
+
+import difflib
+
+
+class Registry:
+    """A named mapping filled by a decorator.
+
+    Parameters
+    ----------
+    kind : str
+        Singular noun used in messages, e.g. ``"Loss"``.
+    plural : str | None
+        Plural used in messages; ``kind.lower() + "es"/"s"`` by default.
+
+    Examples
+    --------
+    >>> LOSSES = Registry("Loss", "losses")
+    >>> @LOSSES.register("hinton_kd")
+    ... class HintonKDLoss: ...
+    >>> LOSSES.get("hinton_kd").__name__
+    'HintonKDLoss'
+    """
+
+    def __init__(self, kind, plural=None):
+        self.kind = kind
+        self.plural = plural or (kind.lower() + "s")
+        self._items = {}
+
+    def register(self, name):
+        """Decorator adding an object under ``name`` (snake_case)."""
+        if not isinstance(name, str) or name != name.lower() or " " in name:
+            raise ValueError(f"{self.kind} names must be snake_case strings, got {name!r}.")
+
+        def decorator(obj):
+            if name in self._items and self._items[name] is not obj:
+                raise ValueError(f"{self.kind} {name!r} is already registered.")
+            self._items[name] = obj
+            return obj
+
+        return decorator
+
+    def get(self, name):
+        """Return the object registered as ``name`` or raise a KeyError listing the rest."""
+        try:
+            return self._items[name]
+        except (KeyError, TypeError):
+            available = ", ".join(repr(k) for k in sorted(self._items))
+            close = difflib.get_close_matches(str(name), list(self._items), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise KeyError(
+                f"{self.kind} {name!r} not found. Available {self.plural}: {available}.{hint}"
+            ) from None
+
+    def names(self):
+        """Sorted registered names."""
+        return sorted(self._items)
+
+    def __contains__(self, name):
+        return name in self._items
+
+    def __iter__(self):
+        return iter(self.names())
+
+    def __len__(self):
+        return len(self._items)
