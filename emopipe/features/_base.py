@@ -35,3 +35,12 @@ class Feature:
                 f"Feature data has {np.ndim(self.data)} axes, shape {np.shape(self.data)}, "
                 f"but dims names {len(self.dims)}: {self.dims!r}."
             )
+
+
+from ..utils._registry import Registry  # noqa: E402
+
+#: modality name -> extractor ``fn(modality, grid, params) -> dict[str, Feature]``
+#: where ``modality`` is an :class:`emopipe.io._types.Modality`, ``grid`` a
+#: :class:`emopipe.features._windows.WindowGrid` and ``params`` a dict of the
+#: modality's options from ``ExtractConfig.modality_params[name]``.
+MODALITY_EXTRACTORS = Registry("Modality extractor", "modality extractors")
