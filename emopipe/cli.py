@@ -1,4 +1,4 @@
-"""Command line: ``emopipe extract|check|synth|demo|distill ...``.
+"""emopipe: cross-modal knowledge distillation for emotion recognition.
 
 Thin commands; every heavy import happens inside a command body so that
 ``emopipe --help`` starts fast.
@@ -49,7 +49,133 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-raw", action="store_true", help="skip the raw BDF files")
     _add_verbose(p)
+
+    p = sub.add_parser("check", help="say what a dataset download lacks before any work starts")
+    p.add_argument("--dataset", type=_dataset_arg, required=True)
+    p.add_argument("--root", required=True, help="dataset download folder")
+    _add_verbose(p)
+
+    p = sub.add_parser("extract", help="raw recordings -> features in the HDF5 cache")
+    p.add_argument("--dataset", type=_dataset_arg, required=True)
+    p.add_argument("--root", required=True, help="dataset download folder")
+    p.add_argument("--cache", default=None,
+                   help="cache folder (default: $EMOPIPE_CACHE_DIR or ~/.cache/emopipe, "
+                        "then <dataset>-<config hash>)")
+    p.add_argument("--config", default=None, help="YAML file with an 'extract:' section")
+    p.add_argument("--source", default=None,
+                   choices=["auto", "preprocessed_python", "preprocessed_matlab", "raw"])
+    p.add_argument("--subjects", nargs="+", default=None, help="subject ids (default: all)")
+    p.add_argument("--window", type=float, default=None, help="window length in s")
+    p.add_argument("--step", type=float, default=None, help="hop between windows in s")
+    p.add_argument("--modalities", nargs="+", default=None, help="e.g. eeg eog gsr")
+    _add_verbose(p)
+
+    p = sub.add_parser("distill", help="train teachers and students on the cache")
+    p.add_argument("--cache", default=None, help="cache folder written by 'emopipe extract'")
+    p.add_argument("--config", default=None, help="YAML from pipelines/ with a 'distill:' section")
+    p.add_argument("--teacher", default=None, help="teacher modality, e.g. eeg or eeg+eog")
+    p.add_argument("--student", default=None, help="student modality, e.g. eog")
+    p.add_argument("--method", default=None, help="KD method (none = student alone)")
+    p.add_argument("--protocol", default=None, help="evaluation protocol, e.g. loso")
+    p.add_argument("--target", default=None, help="label to predict, e.g. valence")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--device", default=None, help="cpu, cuda or auto")
+    p.add_argument("--out", default=None, help="run folder")
+    p.add_argument("--teacher-only", action="store_true", help="train and report the teacher only")
+    _add_verbose(p)
+
+    p = sub.add_parser("demo", help="synthesise a small cohort, extract, distill; print where outputs are")
+    p.add_argument("--out", default="demo_out", help="working folder")
+    p.add_argument("--subjects", type=int, default=6)
+    p.add_argument("--trials", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    _add_verbose(p)
     return parser
+
+
+def _cmd_synth(args):
+    from pathlib import Path
+
+    from .io.synth.deap import write_deap_synth
+
+    write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
+                     raw=not args.no_raw)
+    print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
+    print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
+    return 0
+
+
+def _cmd_check(args):
+    from .io import DATASETS
+
+    problems = DATASETS.get(args.dataset)().check(args.root)
+    if not problems:
+        print(f"{args.dataset} at {args.root}: complete and well-formed.")
+        return 0
+    print(f"{args.dataset} at {args.root}: {len(problems)} problem(s):")
+    for p in problems:
+        print(f"  - {p}")
+    return 1
+
+
+def _extract_config(args):
+    from .features.extract import ExtractConfig
+    from .utils.config import config_from_dict
+
+    data = {}
+    if args.config:
+        import yaml
+
+        with open(args.config, encoding="utf-8") as fid:
+            doc = yaml.safe_load(fid) or {}
+        data = dict(doc.get("extract", doc))
+    data["dataset"] = args.dataset
+    for key in ("source", "subjects", "window", "step", "modalities"):
+        value = getattr(args, key)
+        if value is not None:
+            data[key] = value
+    return config_from_dict(ExtractConfig, data, source=args.config or "command line")
+
+
+def _cmd_extract(args):
+    from .features.extract import run_extract
+
+    config = _extract_config(args)
+    summary = run_extract(config, args.root, args.cache)
+    print(f"Cache: {summary['cache_dir']} (config {summary['config_hash']}); "
+          f"{len(summary['written'])} subject(s) extracted, {len(summary['skipped'])} already current")
+    return 0
+
+
+def _distill_config(args):
+    from .distill import config_from_cli
+
+    overrides = {k: getattr(args, k) for k in ("cache", "teacher", "student", "method", "protocol",
+                                                 "target", "seed", "epochs", "device", "out")}
+    overrides["teacher_only"] = args.teacher_only or None
+    return config_from_cli(overrides, config_file=args.config)
+
+
+def _cmd_distill(args):
+    from .distill import run_distill
+
+    config = _distill_config(args)
+    result = run_distill(config)
+    print(f"Run folder: {result.out}")
+    print(result.summary_text())
+    return 0
+
+
+def _cmd_demo(args):
+    from .demo import run_demo
+
+    run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed)
+    return 0
+
+
+_COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
+             "distill": _cmd_distill, "demo": _cmd_demo}
 
 
 def main(argv=None):
@@ -59,7 +185,15 @@ def main(argv=None):
     from .utils._logging import set_log_level
 
     set_log_level({0: "warning", 1: "info"}.get(args.verbose, "debug"))
-    return 0
+    try:
+        return _COMMANDS[args.command](args)
+    except (ValueError, TypeError, KeyError, FileNotFoundError, OSError) as exc:
+        # user errors: one paragraph, no traceback (use -vv for one)
+        if args.verbose >= 2:
+            raise
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"emopipe {args.command}: error: {msg}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

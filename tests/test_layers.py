@@ -13,10 +13,10 @@ MPL_OK = {"analysis", "cli"}
 
 def _layer(path):
     rel = path.relative_to(PKG).parts
-    if rel[0] in ("cli.py", "__main__.py"):
-        return "cli"
     if rel[0] in ("__init__.py", "_version.py"):
         return "utils"
+    if len(rel) == 1:  # cli.py, demo.py, __main__.py: the top (cli) layer
+        return "cli"
     return rel[0].removesuffix(".py")
 
 
