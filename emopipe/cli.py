@@ -139,7 +139,7 @@ def _extract_config(args):
 
 
 def _cmd_extract(args):
-    from .features.extract import run_extract
+    from .cache import run_extract
 
     config = _extract_config(args)
     summary = run_extract(config, args.root, args.cache)

@@ -10,6 +10,7 @@ from .hdf5 import (
     read_features,
     write_features,
 )
+from .pipeline import run_extract
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -19,5 +20,6 @@ __all__ = [
     "file_checksum",
     "read_cohort",
     "read_features",
+    "run_extract",
     "write_features",
 ]

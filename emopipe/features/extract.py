@@ -14,7 +14,6 @@ import numpy as np
 
 from .._version import __version__
 from ..utils._checks import _check_option, _check_positive, _check_type
-from ..utils._logging import progress, verbose
 from ..utils.config import config_hash, config_to_dict
 from ._base import MODALITY_EXTRACTORS, Feature
 from ._windows import WindowGrid
@@ -334,82 +333,3 @@ def extract_subject(rec, config):
             fn = MODALITY_EXTRACTORS.get(mod)
             modalities[mod] = fn(rec.modalities[mod], grid, dict(config.modality_params.get(mod, {})))
     return windows, labels, modalities, missing
-
-
-def _is_current(path, chash):
-    """True if ``path`` holds features for ``chash`` from unchanged sources."""
-    import json
-
-    from ..cache import cached_hash
-
-    if not path.is_file() or cached_hash(path) != chash:
-        return False
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        sources = json.loads(f.attrs.get("sources", "[]"))
-    for src in sources:
-        p = Path(src["path"])
-        if not p.is_file() or p.stat().st_size != src["size"]:
-            return False
-    return True
-
-
-@verbose
-def run_extract(config, root, cache_dir=None, *, verbose=None):
-    """Extract every subject of a dataset into the cache, resuming where a run stopped.
-
-    Parameters
-    ----------
-    config : ExtractConfig
-        The extraction config.
-    root : path-like
-        Dataset download folder, laid out as the authors ship it.
-    cache_dir : path-like | None
-        Cache folder; ``None`` uses :func:`default_cache_dir`.
-    verbose : bool | str | int | None
-        Log level for this call.
-
-    Returns
-    -------
-    summary : dict
-        ``cache_dir``, ``config_hash``, ``written`` and ``skipped`` subject ids.
-    """
-    from ..cache import file_checksum, write_features
-    from ..io import DATASETS
-
-    root = Path(root)
-    dataset = DATASETS.get(config.dataset)()
-    if not root.is_dir():
-        raise FileNotFoundError(f"Dataset root {str(root)!r} does not exist.")
-    resolved = resolved_config(config, root)
-    chash = config_hash(resolved)
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(config, root)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    subjects = list(config.subjects) if config.subjects else dataset.subjects(root)
-    if not subjects:
-        raise FileNotFoundError(
-            f"No {config.dataset} subjects found under {str(root)!r}. Run "
-            f"'emopipe check --dataset {config.dataset} --root {root}' to see what is expected."
-        )
-    written, skipped = [], []
-    logger.info("Extracting %d %s subjects into %s (config %s)", len(subjects), config.dataset,
-                cache_dir, chash)
-    for subject in progress(subjects, desc=f"extract {config.dataset}"):
-        path = cache_dir / f"{subject}.h5"
-        if _is_current(path, chash):
-            logger.info("%s: cache is current, skipped", subject)
-            skipped.append(subject)
-            continue
-        if path.exists():
-            logger.warning("%s: cache file was written with another config or source; recomputing",
-                           subject)
-        rec = dataset.read_subject(root, subject, source=config.source, sfreq=config.sfreq)
-        windows, labels, modalities, missing = extract_subject(rec, config)
-        sources = [file_checksum(p) for p in rec.sources]
-        write_features(path, dataset=config.dataset, subject=subject, windows=windows,
-                       labels=labels, modalities=modalities, config=resolved, config_hash=chash,
-                       sources=sources, missing=missing)
-        written.append(subject)
-    return {"cache_dir": str(cache_dir), "config_hash": chash, "written": written,
-            "skipped": skipped}
