@@ -60,13 +60,13 @@ def run_extract(config, root, cache_dir=None, *, verbose=None):
     resolved = resolved_config(config, root)
     chash = config_hash(resolved)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(config, root)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     subjects = list(config.subjects) if config.subjects else dataset.subjects(root)
     if not subjects:
         raise FileNotFoundError(
             f"No {config.dataset} subjects found under {str(root)!r}. Run "
             f"'emopipe check --dataset {config.dataset} --root {root}' to see what is expected."
         )
+    cache_dir.mkdir(parents=True, exist_ok=True)
     written, skipped = [], []
     logger.info("Extracting %d %s subjects into %s (config %s)", len(subjects), config.dataset,
                 cache_dir, chash)
