@@ -1,0 +1,67 @@
+"""The command line: start-up, errors, and the synth -> extract chain."""
+
+import subprocess
+import sys
+
+import pytest
+
+from emopipe import __version__
+from emopipe.cli import main
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "emopipe", *args], capture_output=True, text=True)
+
+
+def test_help_and_version():
+    res = _run("--help")
+    assert res.returncode == 0
+    for cmd in ("synth", "check", "extract", "distill", "demo"):
+        assert cmd in res.stdout
+    res = _run("--version")
+    assert res.returncode == 0 and res.stdout.strip() == f"emopipe {__version__}"
+    for cmd in ("synth", "check", "extract", "distill", "demo"):
+        assert _run(cmd, "--help").returncode == 0
+
+
+def test_unknown_dataset_exits_2_with_close_match():
+    res = _run("extract", "--dataset", "deep", "--root", ".")
+    assert res.returncode == 2
+    assert ("Invalid value for the 'dataset' parameter. Allowed values are 'deap', "
+            "but got 'deep' instead. Did you mean 'deap'?") in res.stderr
+
+
+def test_synth_then_extract_fills_the_cache(tmp_path, capsys):
+    root, cache = tmp_path / "deap", tmp_path / "cache"
+    assert main(["synth", "--dataset", "deap", "--out", str(root), "--subjects", "2",
+                 "--trials", "3", "--no-raw"]) == 0
+    assert (root / "data_preprocessed_python" / "s02.dat").is_file()
+    assert main(["extract", "--dataset", "deap", "--root", str(root), "--cache", str(cache),
+                 "--modalities", "eeg", "eog", "gsr"]) == 0
+    out = capsys.readouterr().out
+    assert "2 subject(s) extracted, 0 already current" in out
+    from emopipe.cache import read_cohort
+
+    subjects = read_cohort(cache)
+    assert [s.subject for s in subjects] == ["s01", "s02"]
+    assert {"eeg", "eog", "gsr"} <= set(subjects[0].modalities)
+    assert main(["extract", "--dataset", "deap", "--root", str(root), "--cache", str(cache),
+                 "--modalities", "eeg", "eog", "gsr"]) == 0
+    assert "0 subject(s) extracted, 2 already current" in capsys.readouterr().out
+
+
+def test_user_error_is_one_paragraph_without_traceback(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code = main(["extract", "--dataset", "deap", "--root", str(tmp_path / "empty"),
+                 "--cache", str(tmp_path / "c")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("emopipe extract: error: ")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("bad", ["--window=-1"])
+def test_bad_option_value_names_parameter(tmp_path, capsys, bad):
+    code = main(["extract", "--dataset", "deap", "--root", str(tmp_path), bad])
+    assert code == 1
+    assert "window must be > 0, got -1.0" in capsys.readouterr().err
