@@ -1,0 +1,5 @@
+"""Registry of dataset classes (``@DATASETS.register("deap")``)."""
+
+from ..utils._registry import Registry
+
+DATASETS = Registry("Dataset", "datasets")
