@@ -220,7 +220,7 @@ def write_features(path, *, dataset, subject, windows, labels, modalities, confi
 class CachedSubject:
     """One subject read back from the cache.
 
-    Attributes
+    Parameters
     ----------
     path : Path
         The file.
@@ -333,7 +333,18 @@ def read_features(path, *, modalities=None, load=True):
 
 
 def cache_files(cache_dir):
-    """Sorted ``*.h5`` subject files of a cache folder (temporary files excluded)."""
+    """Sorted ``*.h5`` subject files of a cache folder (temporary files excluded).
+
+    Parameters
+    ----------
+    cache_dir : path-like
+        Cache folder.
+
+    Returns
+    -------
+    files : list of Path
+        Subject files, sorted by name.
+    """
     cache_dir = Path(cache_dir)
     if not cache_dir.is_dir():
         raise FileNotFoundError(
@@ -376,7 +387,18 @@ def read_cohort(cache_dir, *, modalities=None):
 
 
 def cached_hash(path):
-    """``config_hash`` of a cache file, or None when absent or unreadable."""
+    """``config_hash`` of a cache file, or None when absent or unreadable.
+
+    Parameters
+    ----------
+    path : path-like
+        Cache file.
+
+    Returns
+    -------
+    config_hash : str | None
+        The stored hash.
+    """
     import h5py
 
     try:

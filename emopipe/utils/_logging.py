@@ -57,7 +57,18 @@ def set_log_level(verbose=None):
 
 
 def verbose(func):
-    """Let a function take a keyword-only ``verbose`` that sets the level for the call."""
+    """Let a function take a keyword-only ``verbose`` that sets the level for the call.
+
+    Parameters
+    ----------
+    func : callable
+        Function with a ``verbose`` parameter.
+
+    Returns
+    -------
+    wrapper : callable
+        ``func`` with the level set around each call.
+    """
 
     sig = inspect.signature(func)
     if "verbose" not in sig.parameters:

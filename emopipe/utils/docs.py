@@ -25,7 +25,18 @@ docdict["root"] = """root : path-like
 
 
 def fill_doc(f):
-    """Fill ``%(name)s`` placeholders in ``f.__doc__`` from ``docdict``."""
+    """Fill ``%(name)s`` placeholders in ``f.__doc__`` from ``docdict``.
+
+    Parameters
+    ----------
+    f : callable
+        Function or class whose docstring holds placeholders.
+
+    Returns
+    -------
+    f : callable
+        The same object, docstring filled.
+    """
     doc = f.__doc__
     if not doc:
         return f
