@@ -1,0 +1,485 @@
+"""Model inputs from the feature cache: modality specs, cohort arrays, fold scaling.
+
+A *modality spec* names what a teacher or student sees:
+
+- ``"eeg:de"``: feature ``de`` of modality ``eeg``;
+- ``"eeg"``: the modality's default feature (:data:`DEFAULT_FEATURES`; when the
+  modality has no default in the cache but a single feature, that one);
+- ``"eeg+eog"`` or ``"eeg:de+eog:raw"``: several inputs (a multimodal teacher),
+  given to the model in that order.
+
+All windows of the cohort are concatenated in sorted-subject order into one
+:class:`CohortData`; folds index its rows. Small feature models train from
+these in-memory arrays (no per-sample ``DataLoader``).
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..utils._checks import _check_option
+
+logger = logging.getLogger("emopipe.distill.data")
+
+#: modality -> feature picked when a spec names the modality alone
+DEFAULT_FEATURES = {
+    "eeg": "de",
+    "eog": "features",
+    "gsr": "features",
+    "eye": "features",
+    "emg": "features",
+    "ppg": "features",
+    "resp": "features",
+    "temp": "features",
+    "face": "frames",
+}
+
+NORMALISE = ("pooled", "per_subject", "none")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One model input: ``modality`` and ``feature`` (``None`` = default)."""
+
+    modality: str
+    feature: str | None = None
+
+    @property
+    def key(self):
+        return f"{self.modality}:{self.feature}" if self.feature else self.modality
+
+
+def parse_spec(spec):
+    """Split a modality spec into its inputs.
+
+    Parameters
+    ----------
+    spec : str
+        E.g. ``"eeg"``, ``"eeg:de"``, ``"eeg+eog:raw"``.
+
+    Returns
+    -------
+    inputs : list of InputSpec
+        One per ``+``-separated part, in order.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(
+            f"A modality spec must be a non-empty string like 'eeg', 'eeg:de' or 'eeg+eog', "
+            f"got {spec!r}."
+        )
+    out = []
+    for part in spec.split("+"):
+        part = part.strip()
+        mod, _, feat = part.partition(":")
+        if not mod or (":" in part and not feat) or ":" in feat:
+            raise ValueError(
+                f"Invalid modality spec part {part!r} in {spec!r}: expected 'modality' or "
+                f"'modality:feature', e.g. 'eeg:de'."
+            )
+        out.append(InputSpec(mod, feat or None))
+    return out
+
+
+@dataclass
+class CohortData:
+    """Every window of a cohort, subjects concatenated in sorted order.
+
+    Parameters
+    ----------
+    features : dict of str -> ndarray, shape (n_windows, ...)
+        Arrays keyed ``"modality:feature"``.
+    subject : ndarray of str, shape (n_windows,)
+        Subject id of each window.
+    trial : ndarray of int, shape (n_windows,)
+        Dataset trial id of each window.
+    labels : dict of str -> ndarray, shape (n_windows,)
+        Ratings (``"valence"``) and classes (``"valence_class"``).
+    session : ndarray of int, shape (n_windows,)
+        Session (0 without sessions).
+    window : ndarray of int, shape (n_windows,)
+        Position in the subject's window index (cache row).
+    onset, duration : ndarray of float, shape (n_windows,)
+        Window timing in s after stimulus onset.
+    dims : dict of str -> tuple of str
+        Axis names of each feature.
+    sources : list of str
+        Cache files read (empty for in-memory data).
+    """
+
+    features: dict
+    subject: np.ndarray
+    trial: np.ndarray
+    labels: dict
+    session: np.ndarray
+    window: np.ndarray
+    onset: np.ndarray
+    duration: np.ndarray
+    dims: dict = field(default_factory=dict)
+    sources: list = field(default_factory=list)
+
+    @property
+    def n_windows(self):
+        return int(self.subject.shape[0])
+
+    @classmethod
+    def from_arrays(cls, features, *, subject, trial, labels, session=None, window=None,
+                    onset=None, duration=None, dims=None):
+        """Build a cohort from in-memory arrays (tests, benchmarks, notebooks).
+
+        Parameters
+        ----------
+        features : dict of str -> ndarray, shape (n_windows, ...)
+            Keys ``"modality:feature"`` (a bare ``"modality"`` gets the
+            default feature name appended).
+        subject : array-like, shape (n_windows,)
+            Subject ids.
+        trial : array-like of int, shape (n_windows,)
+            Trial ids.
+        labels : dict of str -> array-like, shape (n_windows,)
+            Ratings and ``<name>_class`` classes.
+        session, window : array-like of int, shape (n_windows,) | None
+            Defaults: 0; running index within each subject.
+        onset, duration : array-like of float, shape (n_windows,) | None
+            Defaults: running window number within the trial; 1 s.
+        dims : dict of str -> tuple | None
+            Axis names; default ``("window", "feature", ...)``.
+
+        Returns
+        -------
+        cohort : CohortData
+            The arrays, checked for matching window counts.
+        """
+        subject = np.asarray(subject).astype(str)
+        n = subject.shape[0]
+        trial = np.asarray(trial).astype(np.int64)
+        feats, fdims = {}, {}
+        for key, arr in features.items():
+            arr = np.asarray(arr)
+            spec = parse_spec(key)
+            if len(spec) != 1:
+                raise ValueError(f"features keys name one input each, got {key!r}.")
+            s = spec[0]
+            full = f"{s.modality}:{s.feature or DEFAULT_FEATURES.get(s.modality, 'features')}"
+            if arr.shape[0] != n:
+                raise ValueError(
+                    f"features[{key!r}] has {arr.shape[0]} windows but subject has {n}: every "
+                    f"modality must share the window index (mismatched window counts)."
+                )
+            feats[full] = arr
+            given = (dims or {}).get(key)
+            fdims[full] = tuple(given) if given else ("window",) + ("feature",) * (arr.ndim - 1)
+        if session is None:
+            session = np.zeros(n, np.int64)
+        if window is None:
+            window = _running_index(np.unique(subject, return_inverse=True)[1].ravel())
+        if onset is None:
+            pairs = np.rec.fromarrays([subject, trial], names="s,t")
+            onset = _running_index(np.unique(pairs, return_inverse=True)[1].ravel()).astype(float)
+        if duration is None:
+            duration = np.ones(n)
+        labels = {k: np.asarray(v) for k, v in labels.items()}
+        for name, arr in [("trial", trial), ("session", session), ("window", window),
+                          ("onset", onset), ("duration", duration)] + list(labels.items()):
+            if np.shape(arr) != (n,):
+                raise ValueError(
+                    f"{name} must have shape (n_windows,) = ({n},), got {np.shape(arr)}."
+                )
+        return cls(feats, subject, trial, labels, np.asarray(session).astype(np.int64),
+                   np.asarray(window).astype(np.int64), np.asarray(onset, float),
+                   np.asarray(duration, float), fdims, [])
+
+    def resolve(self, spec):
+        """Feature keys of a modality spec.
+
+        Parameters
+        ----------
+        spec : str
+            E.g. ``"eeg"``, ``"eeg:de+eog"``.
+
+        Returns
+        -------
+        keys : list of str
+            ``"modality:feature"`` keys of :attr:`features`, in spec order.
+        """
+        keys = []
+        for s in parse_spec(spec):
+            if s.feature is not None:
+                key = f"{s.modality}:{s.feature}"
+            else:
+                cands = [k for k in self.features if k.split(":")[0] == s.modality]
+                default = f"{s.modality}:{DEFAULT_FEATURES.get(s.modality, 'features')}"
+                key = default if default in cands else (cands[0] if len(cands) == 1 else default)
+            if key not in self.features:
+                raise KeyError(
+                    f"Input {key!r} (from spec {spec!r}) is not loaded. Available inputs: "
+                    f"{', '.join(repr(k) for k in sorted(self.features)) or 'none'}."
+                )
+            keys.append(key)
+        return keys
+
+    def is_raw(self, key):
+        """True when feature ``key`` has a ``"time"`` axis (raw signal windows)."""
+        return "time" in self.dims.get(key, ())
+
+    def target(self, name, *, kind="class"):
+        """Target of every window.
+
+        Parameters
+        ----------
+        name : str
+            Label name, e.g. ``"valence"``.
+        kind : ``"class"`` | ``"continuous"``
+            ``"class"`` reads ``<name>_class`` and maps its values to
+            ``0 .. n_classes - 1`` (sorted); ``"continuous"`` reads ``name``.
+
+        Returns
+        -------
+        y : ndarray, shape (n_windows,)
+            int64 classes or float64 ratings.
+        classes : ndarray | None
+            Original class values (``None`` for continuous targets).
+        """
+        _check_option("kind", kind, ("class", "continuous"))
+        key = f"{name}_class" if kind == "class" else name
+        if key not in self.labels:
+            raise KeyError(
+                f"Target {name!r} needs label {key!r}, which is not in the data. Available "
+                f"labels: {', '.join(repr(k) for k in sorted(self.labels)) or 'none'}."
+            )
+        y = self.labels[key]
+        if kind == "continuous":
+            return y.astype(np.float64), None
+        classes, y = np.unique(y, return_inverse=True)
+        return y.astype(np.int64).ravel(), classes
+
+
+def _running_index(group):
+    """Position of each element among the elements of its group, in order."""
+    order = np.argsort(group, kind="stable")
+    sorted_g = group[order]
+    starts = np.searchsorted(sorted_g, sorted_g, side="left")
+    out = np.empty(len(group), np.int64)
+    out[order] = np.arange(len(group)) - starts
+    return out
+
+
+def _resolve_in_subject(cs, part, spec):
+    mods = cs.modalities
+    if part.modality not in mods:
+        why = f" ({cs.missing[part.modality]})" if part.modality in cs.missing else ""
+        raise KeyError(
+            f"{cs.path}: modality {part.modality!r} (from spec {spec!r}) is not in the cache"
+            f"{why}. Available modalities: {', '.join(repr(m) for m in sorted(mods)) or 'none'}."
+        )
+    feats = mods[part.modality]
+    if part.feature is not None:
+        name = part.feature
+    else:
+        name = DEFAULT_FEATURES.get(part.modality)
+        if name not in feats:
+            if len(feats) == 1:
+                name = next(iter(feats))
+            else:
+                raise KeyError(
+                    f"{cs.path}: spec {spec!r} names modality {part.modality!r} alone, but its "
+                    f"default feature {name!r} is not in the cache. Name one of "
+                    f"{', '.join(repr(f'{part.modality}:{k}') for k in sorted(feats))}."
+                )
+    if name not in feats:
+        raise KeyError(
+            f"{cs.path}: feature {part.modality}/{name} (from spec {spec!r}) is not in the cache. "
+            f"Available {part.modality} features: {', '.join(repr(k) for k in sorted(feats))}."
+        )
+    return f"{part.modality}:{name}", feats[name]
+
+
+def cohort_from_subjects(subjects, specs):
+    """Concatenate cached subjects into a :class:`CohortData` holding ``specs``.
+
+    Parameters
+    ----------
+    subjects : list of CachedSubject
+        From :func:`emopipe.cache.read_cohort`.
+    specs : list of str
+        Modality specs to load (teacher and student).
+
+    Returns
+    -------
+    cohort : CohortData
+        Subjects in sorted order.
+    """
+    if not subjects:
+        raise ValueError("No subjects to load: the cache is empty.")
+    subjects = sorted(subjects, key=lambda s: s.subject)
+    parts = [(spec, p) for spec in specs for p in parse_spec(spec)]
+    per_key = {}
+    dims = {}
+    cols = {k: [] for k in ("subject", "trial", "session", "window", "onset", "duration")}
+    label_names = None
+    labels = {}
+    for cs in subjects:
+        n = cs.n_windows
+        for spec, part in parts:
+            key, feat = _resolve_in_subject(cs, part, spec)
+            if feat.data.shape[0] != n:
+                raise ValueError(
+                    f"{cs.path}: {key} has {feat.data.shape[0]} windows but the subject's window "
+                    f"index has {n} (mismatched window counts between modalities). Re-extract "
+                    f"the cache."
+                )
+            if key in dims and dims[key] != tuple(feat.dims):
+                raise ValueError(
+                    f"{cs.path}: {key} has dims {tuple(feat.dims)}, other subjects have {dims[key]}."
+                )
+            dims[key] = tuple(feat.dims)
+            if key not in per_key or per_key[key][-1][0] != cs.subject:
+                per_key.setdefault(key, []).append((cs.subject, feat.data))
+        cols["subject"].append(np.full(n, cs.subject))
+        cols["trial"].append(np.asarray(cs.windows["trial"]).astype(np.int64))
+        cols["session"].append(np.asarray(cs.windows.get("session", np.zeros(n))).astype(np.int64))
+        cols["window"].append(np.arange(n, dtype=np.int64))
+        cols["onset"].append(np.asarray(cs.windows["onset"], float))
+        cols["duration"].append(np.asarray(cs.windows["duration"], float))
+        names = set(cs.labels)
+        label_names = names if label_names is None else label_names & names
+        for k, v in cs.labels.items():
+            labels.setdefault(k, []).append(np.asarray(v))
+    shapes = {}
+    feats = {}
+    for key, items in per_key.items():
+        for sub, arr in items:
+            if key in shapes and arr.shape[1:] != shapes[key]:
+                raise ValueError(
+                    f"{key} has shape {arr.shape[1:]} per window for subject {sub!r} but "
+                    f"{shapes[key]} for others; all subjects need the same feature layout."
+                )
+            shapes[key] = arr.shape[1:]
+        feats[key] = np.concatenate([a for _, a in items]).astype(np.float32, copy=False)
+    labels = {k: np.concatenate(v) for k, v in labels.items()
+              if k in label_names and len(v) == len(subjects)}
+    logger.info("Loaded %d subjects, %d windows, inputs %s", len(subjects),
+                sum(len(c) for c in cols["subject"]),
+                ", ".join(f"{k} {shapes[k]}" for k in feats))
+    cohort = CohortData(feats, *(np.concatenate(cols[k]) for k in ("subject", "trial")),
+                        labels, *(np.concatenate(cols[k]) for k in
+                                  ("session", "window", "onset", "duration")),
+                        dims=dims, sources=[str(cs.path) for cs in subjects])
+    cohort.subject = cohort.subject.astype(str)
+    return cohort
+
+
+def load_cohort(cache_dir, specs):
+    """Read the cache folder and assemble the inputs named by ``specs``.
+
+    Parameters
+    ----------
+    cache_dir : path-like
+        Folder of ``<subject>.h5`` files.
+    specs : list of str
+        Modality specs, e.g. ``["eeg+eog", "eog"]``.
+
+    Returns
+    -------
+    cohort : CohortData
+        Every window of every subject.
+    """
+    from ..cache import read_cohort
+
+    modalities = sorted({p.modality for s in specs for p in parse_spec(s)})
+    subjects = read_cohort(cache_dir, modalities=modalities)
+    return cohort_from_subjects(subjects, specs)
+
+
+class FoldScaler:
+    """Z-score fitted on training windows only (per entry of the feature axes).
+
+    Parameters
+    ----------
+    scope : ``"pooled"`` | ``"per_subject"`` | ``"none"``
+        ``"pooled"``: one mean/std per entry over all fitted windows.
+        ``"per_subject"``: one per subject, from that subject's fitted
+        windows; a subject absent from the fit (a LOSO test subject) gets
+        the pooled statistics.
+    time_axis : bool
+        Also pool over the last axis (raw windows: one statistic per channel).
+
+    Attributes
+    ----------
+    mean_, std_ : ndarray
+        Pooled statistics, shape of one window (time axis of length 1).
+    subject_stats_ : dict of str -> (ndarray, ndarray)
+        Per-subject statistics (``per_subject`` only).
+    """
+
+    def __init__(self, scope="pooled", *, time_axis=False):
+        _check_option("scope", scope, NORMALISE)
+        self.scope = scope
+        self.time_axis = time_axis
+
+    def _stats(self, X):
+        axes = (0, X.ndim - 1) if (self.time_axis and X.ndim > 2) else (0,)
+        mean = X.mean(axis=axes, keepdims=True, dtype=np.float64)[0]
+        std = X.std(axis=axes, keepdims=True, dtype=np.float64)[0]
+        std = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1), std, 1.0)
+        return mean.astype(np.float32), std.astype(np.float32)
+
+    def fit(self, X, subject=None):
+        """Fit the statistics.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_windows, ...)
+            Windows to fit on: the training windows, or every window in a
+            declared transductive run.
+        subject : ndarray of str, shape (n_windows,) | None
+            Subject of each row (needed for ``per_subject``).
+
+        Returns
+        -------
+        self : FoldScaler
+            Fitted.
+        """
+        X = np.asarray(X)
+        if X.shape[0] == 0:
+            raise ValueError("FoldScaler.fit got no windows; the training set is empty.")
+        self.mean_, self.std_ = self._stats(X)
+        self.subject_stats_ = {}
+        if self.scope == "per_subject":
+            if subject is None:
+                raise ValueError("scope='per_subject' needs the subject of each window.")
+            subject = np.asarray(subject).astype(str)
+            for s in np.unique(subject):
+                self.subject_stats_[s] = self._stats(X[subject == s])
+        return self
+
+    def transform(self, X, subject=None):
+        """Standardise ``X`` with the fitted statistics.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_windows, ...)
+            Windows.
+        subject : ndarray of str, shape (n_windows,) | None
+            Subject of each row (``per_subject``).
+
+        Returns
+        -------
+        Xt : ndarray of float32, shape (n_windows, ...)
+            Standardised copy.
+        """
+        X = np.asarray(X, dtype=np.float32)
+        if self.scope == "none":
+            return X.copy()
+        if not hasattr(self, "mean_"):
+            raise RuntimeError("FoldScaler is not fitted; call fit(X_train) first.")
+        out = (X - self.mean_) / self.std_
+        if self.scope == "per_subject":
+            if subject is None:
+                raise ValueError("scope='per_subject' needs the subject of each window.")
+            subject = np.asarray(subject).astype(str)
+            for s, (m, sd) in self.subject_stats_.items():
+                sel = subject == s
+                if sel.any():
+                    out[sel] = (X[sel] - m) / sd
+        return out.astype(np.float32, copy=False)
