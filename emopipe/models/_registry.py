@@ -1,0 +1,66 @@
+"""The model registry: snake_case name -> model class."""
+
+import difflib
+import inspect
+
+from ..utils._registry import Registry
+
+MODELS = Registry("Model", "models")
+
+
+def register_model(name):
+    """Decorator registering a model class under ``name`` (snake_case).
+
+    Parameters
+    ----------
+    name : str
+        Registry key, the value used in YAML configs and on the CLI.
+
+    Returns
+    -------
+    decorator : callable
+        Adds the class to ``MODELS`` and returns it unchanged.
+    """
+    return MODELS.register(name)
+
+
+def build_model(name, **kwargs):
+    """Build a registered model from keyword sizes.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, e.g. ``"mlp"``, ``"ekd_teacher"``.
+    **kwargs
+        Keyword arguments of the model class (``n_features``,
+        ``n_channels``, ``n_times``, ``n_classes``, ...).
+
+    Returns
+    -------
+    model : EmoModule
+        The model, in training mode.
+    """
+    cls = MODELS.get(name)
+    params = inspect.signature(cls.__init__).parameters
+    accepted = [p for p in params if p != "self" and params[p].kind == inspect.Parameter.KEYWORD_ONLY]
+    unknown = [k for k in kwargs if k not in accepted]
+    if unknown:
+        hints = ""
+        for k in unknown:
+            close = difflib.get_close_matches(k, accepted, n=1)
+            if close:
+                hints += f" Did you mean {close[0]!r} for {k!r}?"
+        raise TypeError(
+            f"Model {name!r} ({cls.__name__}) got unknown argument(s) "
+            f"{', '.join(repr(k) for k in unknown)}. Accepted: "
+            f"{', '.join(repr(a) for a in accepted)}.{hints}"
+        )
+    missing = [
+        p for p in accepted if params[p].default is inspect.Parameter.empty and p not in kwargs
+    ]
+    if missing:
+        raise TypeError(
+            f"Model {name!r} ({cls.__name__}) needs the argument(s) "
+            f"{', '.join(repr(k) for k in missing)}; got {sorted(kwargs)}."
+        )
+    return cls(**kwargs)
