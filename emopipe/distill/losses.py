@@ -971,7 +971,7 @@ class CMCRDLoss(_ContrastBase):
       correct: the student embedding ``s_i`` is detached if ``a_i and not
       b_i``, the teacher embedding ``t_i`` if ``b_i and not a_i``; if no sample
       of the batch is classified correctly by either model, both sides are
-      detached.
+      detached (the returned loss then carries no gradient).
 
     Negatives are class-conditional by default (``negatives="exact"``);
     ``n_data`` comes from the fold and ``nce_k`` is capped (the code's
@@ -1077,8 +1077,9 @@ class CMCRDLoss(_ContrastBase):
         """
         w, m, stop_s, stop_t = self.weights_and_masks(z_s, z_t, y)
         s, t = self._embed(f_s, f_t, idx)
-        s = torch.where(stop_s[:, None], s.detach(), s)
-        t = torch.where(stop_t[:, None], t.detach(), t)
+        # the rows to stop; a fully stopped side is detached as a whole (no graph at all)
+        s = s.detach() if bool(stop_s.all()) else torch.where(stop_s[:, None], s.detach(), s)
+        t = t.detach() if bool(stop_t.all()) else torch.where(stop_t[:, None], t.detach(), t)
         cidx = self._contrast_idx(idx, contrast_idx, generator)
         u_s, u_t = self.memory.scores(s, t, cidx)
         loss = 0.0
