@@ -1,0 +1,536 @@
+"""Band power and differential entropy (DE) per window (methods.md §1.2-1.3).
+
+Three estimators share one window grid (:func:`~emopipe.features._windows.window_starts`):
+
+``"spectral"`` (default)
+    One periodogram per window with ``1 / window`` Hz bins, density scaled,
+    after removing the window mean; the band power is the plain sum of
+    ``P(f_k) * df`` over bins ``l_freq <= f_k < h_freq`` (a band ending at
+    ``sfreq / 2`` keeps the Nyquist bin, so the band ``(0, sfreq / 2)`` sums
+    to the window's variance, Parseval). A sinusoid of amplitude ``A`` on a
+    bin inside the band gives ``A**2 / 2`` and white noise of variance
+    ``sigma**2`` gives ``sigma**2 * (h - l) / (sfreq / 2)``.
+``"bandpass"``
+    Zero-phase FIR band-pass (MNE design, :func:`.filters.filter_bands`)
+    then the population variance of each window.
+``"seed"``
+    The SEED-compatible spectral DE of torcheeg ``BandDifferentialEntropyV1``:
+    symmetric Hann of ``L + 1`` points, zero-padded FFT, mean ``|X[k]|**2``
+    with the inherited off-by-one, ``DE = log2(100 * E_b)``.
+
+Computation of the spectral estimators: the window spectra are only needed
+at the bins inside the bands, so they are computed as one matrix product of
+the windows ``(n_windows_total, n_win)`` against a cosine/sine basis of those
+bins with the taper and the mean removal folded in, squared, and summed per
+band with a second small product. For long windows, where that basis would
+be large, ``scipy.fft.rfft`` is used instead; both give the same numbers.
+"""
+
+import logging
+import math
+
+import numpy as np
+
+from ..utils._checks import (
+    _check_bands,
+    _check_finite,
+    _check_option,
+    _check_positive,
+    _check_type,
+)
+from ..utils.docs import fill_doc
+from ._windows import window_starts
+
+logger = logging.getLogger("emopipe.features.spectral")
+
+_METHODS = ("spectral", "bandpass", "seed")
+_TAPERS = ("boxcar", "hann")
+_MAX_BASIS = 2**21  # basis entries (16 MB); above this the rfft path is used
+_BLOCK = 512  # windows per matrix-product block (tmp stays in cache)
+
+
+# --------------------------------------------------------------------------
+# Input checks
+
+
+def _check_data(data, sfreq, n_win=None, window=None, *, check_finite=True):
+    """Validate a (..., n_times) float array; return it as float64 ndarray.
+
+    With ``check_finite=False`` the caller checks its output instead (NaN and
+    inf propagate through every estimator here) and calls
+    :func:`_raise_non_finite` when that is not finite: one pass saved.
+    """
+    mod = getattr(type(data), "__module__", "") or ""
+    if mod.split(".")[0] == "mne" and hasattr(data, "get_data"):
+        name = type(data).__name__
+        raise TypeError(
+            f"data must be an ndarray of shape (..., n_times), got an MNE {name} "
+            f"object. This array function does not read MNE objects: pass "
+            f"inst.get_data() (values in V) and sfreq=inst.info['sfreq'] instead."
+        )
+    _check_type("data", data, (np.ndarray, list, tuple), type_name="ndarray")
+    _check_positive("sfreq", sfreq)
+    data = np.asarray(data)
+    if data.dtype.kind not in "biuf":
+        raise TypeError(
+            f"data must hold real numbers, got dtype {data.dtype}. Convert it with "
+            f"np.asarray(data, dtype=float)."
+        )
+    data = data.astype(np.float64, copy=False)
+    if check_finite:
+        _check_finite("data", data)
+    if data.ndim < 1 or (n_win is not None and data.shape[-1] < n_win):
+        if n_win is None:
+            raise ValueError(
+                f"data must have shape (..., n_times), got shape {data.shape}."
+            )
+        raise ValueError(
+            f"data must have shape (..., n_times) with n_times >= n_win = {n_win} "
+            f"({window:g} s at sfreq = {sfreq:g} Hz), got shape {data.shape}."
+        )
+    return data
+
+
+def _raise_non_finite(data, result):
+    """Raise the NaN error if ``result`` is not finite because of ``data``."""
+    if not np.isfinite(result).all():
+        _check_finite("data", data)
+
+
+def _window_grid(n_times, sfreq, window, step):
+    starts, n_win = window_starts(n_times, sfreq, window, step)
+    n_step = int(round((window if step is None else step) * sfreq))
+    return starts, n_win, n_step
+
+
+def _windows_view(data2d, n_windows, n_win, n_step):
+    """Strided view (n_signals, n_windows, n_win) of a C-contiguous 2-D array."""
+    s0, s1 = data2d.strides
+    return np.lib.stride_tricks.as_strided(
+        data2d, (data2d.shape[0], n_windows, n_win), (s0, n_step * s1, s1),
+        writeable=False,
+    )
+
+
+# --------------------------------------------------------------------------
+# Bins, tapers, basis
+
+
+def _band_bins(bands, sfreq, n_fft, *, nyquist_inclusive=True, window=None):
+    """FFT bin indices of each band: ``l <= f_k < h`` (``f_k = k sfreq / n_fft``)."""
+    half = n_fft // 2
+    out = []
+    for name, (l_freq, h_freq) in bands.items():
+        lo = math.ceil(l_freq * n_fft / sfreq - 1e-9)
+        if nyquist_inclusive and h_freq >= sfreq / 2.0 - 1e-9:
+            hi = half + 1
+        else:
+            hi = math.ceil(h_freq * n_fft / sfreq - 1e-9)
+        hi = min(hi, half + 1)
+        if hi <= lo:
+            raise ValueError(
+                f"bands[{name!r}] = ({l_freq:g}, {h_freq:g}) Hz holds no bin of the "
+                f"{sfreq / n_fft:g}-Hz spectrum (window = {window:g} s at sfreq = "
+                f"{sfreq:g} Hz). Widen the band or lengthen the window."
+            )
+        out.append(np.arange(lo, hi))
+    return out
+
+
+def _taper(name, n_win):
+    if name == "boxcar":
+        return np.ones(n_win)
+    if name == "hann":  # periodic (DFT-even) Hann, as scipy.signal.get_window
+        return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_win) / n_win)
+    # seed: symmetric Hann of L + 1 points without its first zero
+    n = np.arange(1, n_win + 1)
+    return 0.5 - 0.5 * np.cos(2 * np.pi * n / (n_win + 1))
+
+
+class _SpectralPlan:
+    """Basis and band weights for power at selected bins of every window.
+
+    ``power[w, b] = sum_k weight[k, b] * |X_w[k]|**2`` where ``X_w`` is the
+    DFT (length ``n_fft``) of ``taper * (x_w - mean(x_w))`` (no mean removal
+    if ``detrend`` is False).
+    """
+
+    def __init__(self, n_win, n_fft, taper, detrend, bins, weights):
+        self.n_win, self.n_fft = n_win, n_fft
+        self.bins = bins  # (n_bins,) sorted union
+        self.weights = weights  # (n_bins, n_bands)
+        self.taper = taper
+        self.detrend = detrend
+        n_cols = 2 * len(bins)
+        self.use_fft = n_win * n_cols > _MAX_BASIS
+        if self.use_fft:
+            return
+        half = n_fft / 2.0
+        has_sin = (bins != 0) & (bins != half)
+        n = np.arange(n_win)
+        # exact phase: (k * n) mod n_fft in integers before scaling
+        phase = 2 * np.pi * (np.outer(n, bins) % n_fft) / n_fft
+        basis = np.concatenate(
+            [np.cos(phase), np.sin(phase[:, has_sin])], axis=1
+        ) * taper[:, None]
+        if detrend:
+            basis -= basis.mean(axis=0)
+        self.basis = np.ascontiguousarray(basis)  # (n_win, n_cols)
+        self.col_weights = np.ascontiguousarray(
+            np.concatenate([weights, weights[has_sin]], axis=0)
+        )  # (n_cols, n_bands)
+
+    def apply(self, x, out, tmp=None):
+        """Band powers of windows ``x`` (n, n_win) into ``out`` (n, n_bands).
+
+        ``tmp`` is an optional work buffer of at least (n, n_cols).
+        """
+        if self.use_fft:
+            from scipy.fft import rfft
+
+            if self.detrend:
+                x = x - x.mean(axis=-1, keepdims=True)
+            spec = rfft(x * self.taper, self.n_fft, axis=-1)[:, self.bins]
+            np.matmul(spec.real**2 + spec.imag**2, self.weights, out=out)
+            return out
+        if tmp is None:
+            tmp = np.empty((x.shape[0], self.basis.shape[1]))
+        tmp = tmp[: x.shape[0]]
+        np.matmul(x, self.basis, out=tmp)
+        np.multiply(tmp, tmp, out=tmp)
+        np.matmul(tmp, self.col_weights, out=out)
+        return out
+
+
+def _spectral_plan(bands, sfreq, n_win, *, taper, n_fft, window):
+    """Plan for the default density-scaled periodogram band sum."""
+    n_fft = n_win if n_fft is None else n_fft
+    per_band = _band_bins(bands, sfreq, n_fft, window=window)
+    bins = np.unique(np.concatenate(per_band))
+    w = _taper(taper, n_win)
+    # density scaling times df: P_k df = s_k |X_k|^2 / (n_fft sum(w^2)),
+    # s_k = 2 except at DC and Nyquist
+    scale = np.where((bins == 0) | (2 * bins == n_fft), 1.0, 2.0) / (n_fft * np.sum(w**2))
+    weights = np.zeros((len(bins), len(per_band)))
+    for b, kb in enumerate(per_band):
+        weights[np.searchsorted(bins, kb), b] = scale[np.searchsorted(bins, kb)]
+    return _SpectralPlan(n_win, n_fft, w, True, bins, weights)
+
+
+def _seed_plan(bands, sfreq, n_win, *, n_fft, window):
+    """Plan for torcheeg ``BandDifferentialEntropyV1``: mean |X[k]|^2, off-by-one kept."""
+    per_band = []
+    for name, (l_freq, h_freq) in bands.items():
+        k_lo = int(math.floor(l_freq * n_fft / sfreq))
+        k_hi = int(math.floor(h_freq * n_fft / sfreq))
+        if k_lo < 1 or k_hi > n_fft // 2 or k_hi < k_lo:
+            raise ValueError(
+                f"bands[{name!r}] = ({l_freq:g}, {h_freq:g}) Hz gives FFT bins "
+                f"k_lo = {k_lo}, k_hi = {k_hi} with n_fft = {n_fft} at sfreq = "
+                f"{sfreq:g} Hz; method='seed' needs 1 <= k_lo <= k_hi <= n_fft / 2. "
+                f"Raise l_freq to at least {sfreq / n_fft:g} Hz or lower h_freq."
+            )
+        per_band.append(np.arange(k_lo - 1, k_hi))  # 0-based k_lo-1 .. k_hi-1
+    bins = np.unique(np.concatenate(per_band))
+    weights = np.zeros((len(bins), len(per_band)))
+    for b, kb in enumerate(per_band):
+        weights[np.searchsorted(bins, kb), b] = 1.0 / len(kb)
+    return _SpectralPlan(n_win, n_fft, _taper("seed", n_win), False, bins, weights)
+
+
+def _run_plan(data2d, plan, n_windows, n_step, *, total=False):
+    """Apply ``plan`` to every window of every row; (n_signals, n_windows, n_bands)."""
+    n_signals = data2d.shape[0]
+    n_bands = plan.weights.shape[1]
+    out = np.empty((n_signals, n_windows, n_bands))
+    tot = np.empty((n_signals, n_windows)) if total else None
+    view = _windows_view(data2d, n_windows, plan.n_win, n_step)
+    sum_w2 = np.sum(plan.taper**2)
+    tmp = None if plan.use_fft else np.empty((_BLOCK + n_windows, plan.basis.shape[1]))
+
+    def _total(x):
+        xd = x - x.mean(axis=-1, keepdims=True) if plan.detrend else x
+        return np.sum((xd * plan.taper) ** 2, axis=-1) / sum_w2
+
+    if n_windows >= _BLOCK:
+        for r in range(n_signals):
+            for w0 in range(0, n_windows, _BLOCK):
+                ws = slice(w0, min(w0 + _BLOCK, n_windows))
+                x = view[r, ws]
+                plan.apply(x, out[r, ws], tmp)
+                if total:
+                    tot[r, ws] = _total(x)
+    else:
+        rows_per = max(1, _BLOCK // n_windows)
+        out2 = out.reshape(n_signals * n_windows, n_bands)
+        for r0 in range(0, n_signals, rows_per):
+            r1 = min(r0 + rows_per, n_signals)
+            x = view[r0:r1].reshape(-1, plan.n_win)  # copy only if strided
+            plan.apply(x, out2[r0 * n_windows : r1 * n_windows], tmp)
+            if total:
+                tot[r0:r1] = _total(x).reshape(r1 - r0, n_windows)
+    return out, tot
+
+
+def _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step, *, total=False,
+                     filter_kwargs=None):
+    """Per-window population variance of each band-passed signal."""
+    from .filters import _iter_filtered
+
+    n_signals = data2d.shape[0]
+    out = np.empty((n_signals, n_windows, len(bands)))
+    for rows, b, y in _iter_filtered(data2d, sfreq, bands, **(filter_kwargs or {})):
+        y = np.ascontiguousarray(y)
+        view = _windows_view(y, n_windows, n_win, n_step)
+        out[rows, :, b] = view.var(axis=-1)
+    tot = None
+    if total:
+        tot = _windows_view(data2d, n_windows, n_win, n_step).var(axis=-1)
+    return out, tot
+
+
+# --------------------------------------------------------------------------
+# Shared core
+
+
+def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
+                 taper="boxcar", n_fft=None, total=False, filter_kwargs=None):
+    """Band powers of every window, the one computation DE and band power share.
+
+    Returns
+    -------
+    power : ndarray, shape (..., n_windows, n_bands)
+        V**2 for ``"spectral"``/``"bandpass"``; the SEED band energy ``E_b``
+        for ``"seed"``.
+    bands : dict
+        The validated bands.
+    total : ndarray, shape (..., n_windows) | None
+        With ``total=True``, the total power of each window (denominator of
+        relative band power), else None.
+    """
+    _check_option("method", method, _METHODS)
+    _check_option("taper", taper, _TAPERS)
+    _check_positive("window", window)
+    _check_positive("sfreq", sfreq)
+    sfreq = float(sfreq)
+    n_win_req = int(round(window * sfreq))
+    data = _check_data(data, sfreq, n_win_req, window, check_finite=False)
+    bands = _check_bands(bands, sfreq)
+    lead, n_times = data.shape[:-1], data.shape[-1]
+    starts, n_win, n_step = _window_grid(n_times, sfreq, window, step)
+    n_windows = len(starts)
+    data2d = np.ascontiguousarray(data.reshape(-1, n_times))
+    relative = total
+    if method == "seed" and relative:
+        raise ValueError(
+            "relative=True is not defined for method='seed' (band energies on the "
+            "SEED scale); use method='spectral'."
+        )
+    if n_fft is not None:
+        _check_type("n_fft", n_fft, ("int",))
+        if n_fft < n_win:
+            raise ValueError(
+                f"n_fft must be >= n_win = {n_win} samples ({window:g} s at sfreq = "
+                f"{sfreq:g} Hz), got {n_fft}. Give n_fft=None or a larger value."
+            )
+    if method == "spectral":
+        plan = _spectral_plan(bands, sfreq, n_win, taper=taper, n_fft=n_fft, window=window)
+        power, tot = _run_plan(data2d, plan, n_windows, n_step, total=relative)
+        desc = (f"{window:g}-s {taper} periodogram, {sfreq / plan.n_fft:g}-Hz bins, "
+                f"{'rfft' if plan.use_fft else f'{plan.basis.shape[1]}-column basis'}")
+    elif method == "seed":
+        if n_fft is None:
+            n_fft = 1 << int(math.ceil(math.log2(2 * n_win)))
+        plan = _seed_plan(bands, sfreq, n_win, n_fft=n_fft, window=window)
+        power, tot = _run_plan(data2d, plan, n_windows, n_step)
+        desc = f"SEED spectral DE, {window:g}-s windows, n_fft = {n_fft}"
+    else:
+        if taper != "boxcar" or n_fft is not None:
+            raise ValueError(
+                "taper and n_fft apply to the spectral methods; method='bandpass' "
+                f"takes neither, got taper={taper!r}, n_fft={n_fft!r}."
+            )
+        power, tot = _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step,
+                                      total=relative, filter_kwargs=filter_kwargs)
+        desc = "zero-phase FIR band-pass then window variance"
+    # NaN/inf in any read sample reaches that window's powers
+    _raise_non_finite(data, power)
+    logger.info(
+        "band powers: %d signals x %d windows x %d bands, %s",
+        data2d.shape[0], n_windows, len(bands), desc,
+    )
+    power = power.reshape(lead + (n_windows, len(bands)))
+    if tot is not None:
+        tot = tot.reshape(lead + (n_windows,))
+    return power, bands, tot
+
+
+def _relative(power, tot):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return power / tot[..., None]
+
+
+def _check_log_base(log_base, method):
+    if log_base is None:
+        return None
+    _check_type("log_base", log_base, ("numeric",))
+    if not log_base > 0 or log_base == 1:
+        raise ValueError(f"log_base must be > 0 and != 1, got {log_base!r}.")
+    if method == "seed" and log_base != 2:
+        raise ValueError(
+            f"method='seed' gives log2(100 * E_b) by definition; log_base must be "
+            f"None or 2, got {log_base!r}."
+        )
+    return float(log_base)
+
+
+def _de_from_power(power, method, log_base):
+    with np.errstate(divide="ignore"):
+        if method == "seed":
+            return np.log2(100.0 * power)
+        de = np.log(power)
+    # 0.5 * log(2 pi e var), in place
+    de += math.log(2 * math.pi * math.e)
+    de *= 0.5 if log_base is None else 0.5 / math.log(log_base)
+    return de
+
+
+# --------------------------------------------------------------------------
+# Public functions
+
+
+def _fill_shared(f):
+    f.__doc__ = f.__doc__.replace("%(shared)s", _SHARED_DOC)
+    return fill_doc(f)
+
+
+_SHARED_DOC = """%(data_times)s
+    %(sfreq)s
+    %(bands)s
+    window : float
+        Window length in seconds. The spectrum has ``1 / window`` Hz bins.
+    step : float | None
+        Hop between window starts in seconds. ``None`` means ``window``
+        (no overlap). Windows start at sample 0; only complete ones are kept.
+    method : ``"spectral"`` | ``"bandpass"`` | ``"seed"``
+        Estimator (see the module docstring).
+    taper : ``"boxcar"`` | ``"hann"``
+        Periodogram taper for ``method="spectral"``. ``"boxcar"`` (default)
+        puts a tone on a bin entirely in that bin, so band edges are sharp;
+        its side lobes (-13 dB, falling as ``1/f``) leak power of off-bin
+        tones into other bands. ``"hann"`` (periodic) leaks far less but
+        spreads every tone over 3 bins, so a tone within one bin of an edge
+        is shared with the next band. Both are density scaled
+        (``sum(taper**2)``), so white noise and in-band tones give the same
+        expected powers."""
+
+
+@_fill_shared
+def band_power(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
+               relative=False, taper="boxcar", n_fft=None, filter_kwargs=None):
+    """Power of each band in each window.
+
+    Parameters
+    ----------
+    %(shared)s
+    relative : bool
+        Divide by the window's total power (variance after mean removal,
+        the whole ``[0, sfreq / 2]`` range) instead of returning V**2.
+    n_fft : int | None
+        FFT length (zero padding); ``None`` means the window length for
+        ``"spectral"`` and the next power of two at or above twice the window
+        length for ``"seed"`` (512 for 1 s at 200 Hz).
+    filter_kwargs : dict | None
+        MNE filter options for ``method="bandpass"`` (see
+        :func:`emopipe.features.filters.filter_bands`).
+
+    Returns
+    -------
+    power : ndarray, shape (..., n_windows, n_bands)
+        Band power in V**2 (data units squared); ``power[..., i]`` belongs to
+        ``list(bands)[i]``. For ``method="seed"`` the SEED band energy ``E_b``
+        (mean ``|X[k]|**2``), not V**2.
+    """
+    power, _, tot = _band_powers(data, sfreq, bands, window=window, step=step,
+                                 method=method, taper=taper, n_fft=n_fft,
+                                 total=relative, filter_kwargs=filter_kwargs)
+    return _relative(power, tot) if relative else power
+
+
+@_fill_shared
+def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
+                         log_base=None, n_fft=None, taper="boxcar", filter_kwargs=None):
+    """Differential entropy (DE) of each band in each window, under a Gaussian model.
+
+    The band variance of a window is its band power (see
+    :func:`band_power`); DE is ``0.5 * log(2 * pi * e * var)``. With
+    ``method="seed"`` it is SEED's ``log2(100 * E_b)`` instead.
+
+    Parameters
+    ----------
+    %(shared)s
+    log_base : float | None
+        ``None`` for nats, ``2`` for bits. ``method="seed"`` is in bits by
+        definition and takes ``None`` or ``2``.
+    n_fft : int | None
+        FFT length (zero padding); ``None`` means the window length for
+        ``"spectral"`` and the next power of two at or above twice the window
+        length for ``"seed"`` (512 for 1 s at 200 Hz).
+    filter_kwargs : dict | None
+        MNE filter options for ``method="bandpass"`` (see
+        :func:`emopipe.features.filters.filter_bands`).
+
+    Returns
+    -------
+    de : ndarray, shape (..., n_windows, n_bands)
+        DE in nats (or ``log_base`` units); ``de[..., i]`` belongs to
+        ``list(bands)[i]``. A window with zero band power gives ``-inf``.
+
+    Notes
+    -----
+    DE of a short window is biased low: the log of a chi-square-like
+    estimate has a mean below the log of its mean (about -0.08 nats for a
+    6-Hz band in 1-s windows of white noise).
+    """
+    log_base = _check_log_base(log_base, method)
+    power, _, _ = _band_powers(data, sfreq, bands, window=window, step=step,
+                               method=method, taper=taper, n_fft=n_fft,
+                               filter_kwargs=filter_kwargs)
+    return _de_from_power(power, method, log_base)
+
+
+@_fill_shared
+def band_power_and_de(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
+                      relative=False, log_base=None, n_fft=None, taper="boxcar",
+                      filter_kwargs=None):
+    """Band power and DE from one pass over the data.
+
+    Parameters
+    ----------
+    %(shared)s
+    relative : bool
+        Return relative band power (DE always uses the absolute power).
+    log_base : float | None
+        Unit of DE: ``None`` for nats, ``2`` for bits.
+    n_fft : int | None
+        FFT length, as in :func:`band_power`.
+    filter_kwargs : dict | None
+        MNE filter options for ``method="bandpass"``.
+
+    Returns
+    -------
+    power : ndarray, shape (..., n_windows, n_bands)
+        As :func:`band_power`.
+    de : ndarray, shape (..., n_windows, n_bands)
+        As :func:`differential_entropy`.
+    """
+    log_base = _check_log_base(log_base, method)
+    power, _, tot = _band_powers(data, sfreq, bands, window=window, step=step,
+                                 method=method, taper=taper, n_fft=n_fft,
+                                 total=relative, filter_kwargs=filter_kwargs)
+    de = _de_from_power(power, method, log_base)
+    if relative:
+        power = _relative(power, tot)
+    return power, de
+
+
