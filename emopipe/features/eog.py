@@ -499,6 +499,7 @@ def detect_blinks(
     max_duration=0.4,
     h_freq=15.0,
     baseline_window=2.0,
+    min_amplitude=None,
 ):
     """Detect blinks as positive-going vertical EOG deflections of 100-400 ms.
 
@@ -515,7 +516,8 @@ def detect_blinks(
     ``0.5 * (1 - cos(pi * t / R))`` (the offset mirrors this on the falling
     edge). For a linear ramp this places the onset ``0.23 R`` early.
     Candidates whose duration lies outside ``[min_duration, max_duration]``
-    (steps from vertical saccades, slow drifts, spikes) are rejected.
+    (steps from vertical saccades, slow drifts, spikes) are rejected, and so
+    are blinks cut by the start or end of the signal.
 
     Parameters
     ----------
@@ -534,6 +536,9 @@ def detect_blinks(
         Low-pass cutoff in Hz applied before detection.
     baseline_window : float
         Length of the running-median baseline in seconds.
+    min_amplitude : float | None
+        Smallest blink height in V (e.g. ``50e-6``); ``None`` accepts any
+        height above ``threshold``.
 
     Returns
     -------
@@ -581,6 +586,10 @@ def detect_blinks(
         f80, f20 = fall
         off = (pk + f20 + _RC_EXTRAP * (f20 - f80)) / sfreq
         if on <= last_off:  # same deflection as the previous candidate
+            continue
+        if on < 0 or off > (y.size - 1) / sfreq:
+            continue  # cut by the start or end of the signal
+        if min_amplitude is not None and height < min_amplitude:
             continue
         dur = off - on
         if not (min_duration <= dur <= max_duration):
@@ -712,7 +721,9 @@ def detect_saccades(
 # --------------------------------------------------------------------------
 # Per-window features and the registered extractor
 # --------------------------------------------------------------------------
-_BLINK_KEYS = {"threshold", "k", "min_duration", "max_duration", "h_freq", "baseline_window"}
+_BLINK_KEYS = {
+    "threshold", "k", "min_duration", "max_duration", "h_freq", "baseline_window", "min_amplitude",
+}
 _SACCADE_KEYS = {
     "threshold", "k", "k_onset", "onset_fraction", "min_duration", "max_duration", "smooth",
     "min_amplitude",
