@@ -79,7 +79,8 @@ class EmoModule(nn.Module):
     of axis names per input, batch excluded), ``_input_sizes`` (one tuple of
     ints per input, used for the dry run), ``_variable_axes`` (axis names
     whose size is free, e.g. ``n_steps``), ``feat_dim`` and implement
-    ``_run(*inputs) -> (out, feats)``.
+    ``_run(*inputs) -> (out, feats)``; :meth:`forward` and :meth:`features`
+    check the inputs against the built sizes before calling it.
     """
 
     input_names = ("x",)
@@ -144,6 +145,7 @@ class EmoModule(nn.Module):
         feat : Tensor, shape (batch, feat_dim) or (batch, n_steps, feat_dim)
             The embedding used for feature distillation.
         """
+        self._check_inputs(inputs)
         out, feats = self._run(*inputs)
         return out, feats[-1]
 
@@ -161,6 +163,7 @@ class EmoModule(nn.Module):
             Representations from shallow to deep, each with the batch axis
             first; the last one is ``feat`` of :meth:`forward`.
         """
+        self._check_inputs(inputs)
         return self._run(*inputs)[1]
 
 

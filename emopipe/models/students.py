@@ -65,7 +65,6 @@ class MLP(EmoModule):
         self.n_classes = n_classes
 
     def _run(self, x):
-        self._check_inputs((x,))
         h1 = self.block1(x)
         h2 = self.block2(self.dropout(h1))
         return self.classifier(self.dropout(h2)), [h1, h2]
@@ -170,7 +169,6 @@ class EEGNetMini(EmoModule):
         self.n_classes = n_classes
 
     def _run(self, x):
-        self._check_inputs((x,))
         h1 = self.block1(x.unsqueeze(1))  # (batch, f1 * d, 1, n_bands)
         feat = self.block2(h1).flatten(1)  # (batch, f2 * n_bands)
         return self.classifier(feat), [h1, feat]
@@ -254,7 +252,6 @@ class DGCNN(EmoModule):
         return d[:, None] * a * d[None, :]
 
     def _run(self, x):
-        self._check_inputs((x,))
         x = self.bn(x.transpose(1, 2)).transpose(1, 2)  # (batch, n_channels, n_bands)
         lap = self.laplacian()
         t_prev, t_cur = None, torch.eye(lap.shape[0], dtype=x.dtype, device=x.device)
@@ -318,7 +315,6 @@ class TCNRegressor(EmoModule):
         self.n_outputs = n_outputs
 
     def _run(self, x):
-        self._check_inputs((x,))
         feats = [h.transpose(1, 2) for h in self.tcn(x.transpose(1, 2))]  # (batch, n_steps, width)
         return self.regressor(feats[-1]), feats
 
@@ -371,7 +367,6 @@ class BiLSTMRegressor(EmoModule):
         self.n_outputs = n_outputs
 
     def _run(self, x):
-        self._check_inputs((x,))
         feat, _ = self.lstm(x)  # (batch, n_steps, 2 * hidden)
         return self.regressor(feat), [feat]
 
@@ -489,7 +484,6 @@ class EKDStudent(EmoModule):
         self.n_classes = n_classes
 
     def _run(self, x):
-        self._check_inputs((x,))
         xs = self.encoder(self.head(x))  # n_blocks x (batch, n_tokens, dim)
         feat = self.fusion(xs).flatten(1)  # (batch, n_tokens * dim)
         return self.classifier(feat), xs + [feat]
@@ -541,6 +535,5 @@ class CNN1d(EmoModule):
         self.n_classes = n_classes
 
     def _run(self, x):
-        self._check_inputs((x,))
         feats = self.encoder(x)
         return self.classifier(self.dropout(feats[-1])), feats

@@ -184,7 +184,6 @@ class FaceTCN(EmoModule):
         logger.info("FaceTCN: loaded %d backbone tensors from %s", len(state), path)
 
     def _run(self, frames):
-        self._check_inputs((frames,))
         b, n = frames.shape[:2]
         emb = self.backbone(frames.flatten(0, 1)).view(b, n, -1)  # (batch, n_steps, embed_dim)
         levels = [h.transpose(1, 2) for h in self.tcn(emb.transpose(1, 2))]
@@ -325,7 +324,6 @@ class EKDTeacher(EmoModule):
         return feat[:, :half], feat[:, half:]
 
     def _run(self, x_a, x_b):
-        self._check_inputs((x_a, x_b))
         xa = self.encoder_a(self.head_a(x_a))  # n_blocks x (batch, n_tokens, dim)
         xb = self.encoder_b(self.head_b(x_b))
         fused = sum(
@@ -427,7 +425,6 @@ class ConcatTeacher(EmoModule):
         return enc(x) if self.encoder == "mlp" else enc(x)[-1]
 
     def _run(self, x_a, x_b):
-        self._check_inputs((x_a, x_b))
         emb = torch.cat([self._encode(self.encoder_a, x_a), self._encode(self.encoder_b, x_b)], 1)
         feat = self.fuse(emb)
         return self.classifier(self.dropout(feat)), [emb, feat]
@@ -475,7 +472,6 @@ class FusionMLP(EmoModule):
         self.n_classes = n_classes
 
     def _run(self, x_a, x_b):
-        self._check_inputs((x_a, x_b))
         h1 = self.block1(torch.cat([x_a, x_b], dim=1))
         h2 = self.block2(self.dropout(h1))
         return self.classifier(self.dropout(h2)), [h1, h2]
