@@ -1,0 +1,854 @@
+"""DEAP readers: preprocessed Python/MATLAB files, raw BioSemi BDF, ratings CSV.
+
+DEAP (Koelstra et al., 2012): 32 subjects x 40 one-minute music videos,
+rated for valence, arousal, dominance and liking on 1-9. Format facts are in
+``docs/datasets.md`` section 1 and ``data_manifests/deap.yaml``.
+
+Every reader returns a :class:`emopipe.io._types.SubjectRecording` with the
+modalities ``eeg`` (32 channels, Geneva order, V), ``eog`` (hEOG, vEOG; V),
+``emg`` (zEMG, tEMG; V), ``gsr`` (GSR; ohm, a resistance, as the files hold
+it), ``resp`` and ``ppg`` (a.u.) and ``temp`` (degC, unit not documented by
+DEAP), trials in video order (``trial_ids`` = ``Experiment_id``, 1-based) and
+a 3-s pre-stimulus baseline at the start of every trial.
+
+The ``.dat`` files are pickles and are read only through the restricted
+unpickler of :mod:`emopipe.io._pickle`.
+"""
+
+import csv
+import functools
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._logging import verbose as _verbose
+from ._manifest import load_manifest
+from ._pickle import _check_pickled_dict, load_pickle
+from ._registry import DATASETS
+from ._types import Modality, SubjectRecording
+
+logger = logging.getLogger("emopipe.io.deap")
+
+SFREQ = 128.0
+RAW_SFREQ = 512.0
+BASELINE = 3.0
+STIMULUS = 60.0
+N_TIMES = 8064
+N_CHANNELS = 40
+LABEL_NAMES = ("valence", "arousal", "dominance", "liking")
+VIDEO_CODE = 4
+STATUS_MASK = 0xFF
+
+GENEVA_ORDER = [
+    "Fp1", "AF3", "F3", "F7", "FC5", "FC1", "C3", "T7", "CP5", "CP1", "P3", "P7", "PO3",
+    "O1", "Oz", "Pz", "Fp2", "AF4", "Fz", "F4", "F8", "FC6", "FC2", "Cz", "C4", "T8", "CP6",
+    "CP2", "P4", "P8", "PO4", "O2",
+]
+TWENTE_ORDER = [
+    "Fp1", "AF3", "F7", "F3", "FC1", "FC5", "T7", "C3", "CP1", "CP5", "P7", "P3", "Pz",
+    "PO3", "O1", "Oz", "O2", "PO4", "P4", "P8", "CP6", "CP2", "C4", "T8", "FC6", "FC2", "F4",
+    "F8", "AF4", "Fp2", "Fz", "Cz",
+]
+PREPROCESSED_CHANNELS = GENEVA_ORDER + [
+    "hEOG", "vEOG", "zEMG", "tEMG", "GSR", "Resp", "Plet", "Temp",
+]
+RAW_AUX_LABELS = [
+    "EXG1", "EXG2", "EXG3", "EXG4", "EXG5", "EXG6", "EXG7", "EXG8", "GSR1", "GSR2", "Erg1",
+    "Erg2", "Resp", "Plet", "Temp", "Status",
+]
+RATINGS_HEADER = [
+    "Participant_id", "Trial", "Experiment_id", "Start_time", "Valence", "Arousal",
+    "Dominance", "Liking", "Familiarity",
+]
+SOURCES = ("auto", "preprocessed_python", "preprocessed_matlab", "raw")
+_SOURCE_PATTERNS = {
+    "preprocessed_python": ("data_preprocessed_python", ".dat"),
+    "preprocessed_matlab": ("data_preprocessed_matlab", ".mat"),
+    "raw": ("data_original", ".bdf"),
+}
+RATINGS_FILE = "metadata_csv/participant_ratings.csv"
+
+# modality, channel slice in the 40-channel layout, SI unit, unit in the
+# preprocessed files, factor file unit -> SI
+_LAYOUT = [
+    ("eeg", slice(0, 32), "V", "uV", 1e-6),
+    ("eog", slice(32, 34), "V", "uV", 1e-6),
+    ("emg", slice(34, 36), "V", "uV", 1e-6),
+    ("gsr", slice(36, 37), "ohm", "ohm", 1.0),
+    ("resp", slice(37, 38), "a.u.", "a.u.", 1.0),
+    ("ppg", slice(38, 39), "a.u.", "a.u.", 1.0),
+    ("temp", slice(39, 40), "degC", "degC", 1.0),
+]
+_PREPROC_HINT = "Is this a DEAP preprocessed file?"
+_VOLT_DIMS = {"uv": 1e-6, "µv": 1e-6, "mv": 1e-3, "v": 1.0, "nv": 1e-9}
+
+
+@functools.lru_cache(maxsize=1)
+def _manifest():
+    return load_manifest("deap")
+
+
+def _site(subject):
+    """``"twente"`` for s01-s22, ``"geneva"`` for s23-s32 (DEAP readme)."""
+    try:
+        num = int(str(subject).lstrip("s"))
+    except ValueError:
+        return "unknown"
+    return "twente" if num <= 22 else "geneva"
+
+
+# --------------------------------------------------------------------------
+# shared checks and container building
+# --------------------------------------------------------------------------
+def _check_trials(name, data, ch_names, trial_ids):
+    """Raise ValueError naming file, trial and channel on NaN or flat channels.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    data : ndarray, shape (n_trials, n_channels, n_times)
+        Signals to check.
+    ch_names : list of str
+        Channel names in ``data`` order.
+    trial_ids : ndarray, shape (n_trials,)
+        ``Experiment_id`` of each trial.
+    """
+    finite = np.isfinite(data)
+    if not finite.all():
+        bad = ~finite
+        t, c = (int(i) for i in np.argwhere(bad.any(axis=-1))[0])
+        n_bad = int(bad[t, c].sum())
+        raise ValueError(
+            f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
+            f"{ch_names[c]!r} (index {c}) contains {n_bad} NaN or infinite samples of "
+            f"{data.shape[-1]}. Re-download the file or drop the trial."
+        )
+    flat = data.max(axis=-1) == data.min(axis=-1)
+    if flat.any():
+        t, c = (int(i) for i in np.argwhere(flat)[0])
+        raise ValueError(
+            f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
+            f"{ch_names[c]!r} (index {c}) is flat (constant {data[t, c, 0]!r} for all "
+            f"{data.shape[-1]} samples): a disconnected sensor or a corrupt file."
+        )
+
+
+def _build_recording(subject, data, labels, trial_ids, sfreq, *, units, sources, info):
+    """Split the 40-channel layout into typed modalities (data already in SI units)."""
+    modalities = {}
+    for (mod, sl, si_unit, _, _), (src_unit, unit) in zip(_LAYOUT, units):
+        modalities[mod] = Modality(
+            data=np.ascontiguousarray(data[:, sl]),
+            sfreq=float(sfreq),
+            ch_names=PREPROCESSED_CHANNELS[sl],
+            unit=unit,
+            source_unit=src_unit,
+        )
+    return SubjectRecording(
+        dataset="deap",
+        subject=subject,
+        modalities=modalities,
+        labels=labels,
+        trial_ids=np.asarray(trial_ids, dtype=np.int64),
+        baseline=BASELINE,
+        sessions=None,
+        sources=[str(Path(s).resolve()) for s in sources],
+        info=info,
+        missing={},
+    )
+
+
+def _subject_ratings(ratings, subject):
+    """Per-subject entry of ``ratings`` (a path, the full mapping or one entry)."""
+    if ratings is None:
+        return None
+    if isinstance(ratings, (str, os.PathLike)):
+        ratings = read_participant_ratings(ratings)
+    if isinstance(ratings, dict) and "experiment_id" in ratings:
+        return ratings
+    _check_type("ratings", ratings, (dict,))
+    if subject not in ratings:
+        raise KeyError(
+            f"participant_ratings has no rows for subject {subject!r}; it holds "
+            f"{', '.join(repr(s) for s in sorted(ratings))}."
+        )
+    return ratings[subject]
+
+
+def _from_preprocessed_arrays(fname, data, labels, *, ratings):
+    """Checks shared by the Python and MATLAB preprocessed readers."""
+    name = Path(fname).name
+    subject = Path(fname).stem
+    man = _manifest()["preprocessed"]
+    n_ch, n_times = len(man["channels"]), int(man["n_times"])
+    sfreq = float(man["sfreq"])
+    if data.dtype.kind != "f":
+        raise ValueError(
+            f"{name}: key 'data' has dtype {data.dtype}, expected a floating dtype "
+            f"(float64). {_PREPROC_HINT}"
+        )
+    if data.ndim != 3 or data.shape[1] != n_ch:
+        raise ValueError(
+            f"{name}: key 'data' has shape {data.shape}, expected (n_trials, {n_ch}, "
+            f"{n_times}) (trial, channel, sample). {_PREPROC_HINT}"
+        )
+    if data.shape[2] != n_times:
+        raise ValueError(
+            f"{name}: key 'data' has {data.shape[2]} samples per trial, expected "
+            f"{n_times} (63 s at the manifest's {sfreq:g} Hz): sampling-rate mismatch "
+            f"or a truncated trial. {_PREPROC_HINT}"
+        )
+    if labels.dtype.kind not in "fiu":
+        raise ValueError(
+            f"{name}: key 'labels' has dtype {labels.dtype}, expected float64. {_PREPROC_HINT}"
+        )
+    names = ", ".join(LABEL_NAMES)
+    if labels.ndim != 2 or labels.shape[1] != 4:
+        raise ValueError(
+            f"{name}: key 'labels' has shape {labels.shape}, expected (n_trials, 4) "
+            f"({names}). {_PREPROC_HINT}"
+        )
+    if labels.shape[0] != data.shape[0]:
+        raise ValueError(
+            f"{name}: key 'labels' has shape {labels.shape}, expected (n_trials, 4) with "
+            f"n_trials = {data.shape[0]} as in key 'data'. {_PREPROC_HINT}"
+        )
+    n_trials = data.shape[0]
+    trial_ids = np.arange(1, n_trials + 1)
+    _check_trials(name, data, PREPROCESSED_CHANNELS, trial_ids)
+    lab = {k: np.asarray(labels[:, i], dtype=np.float64) for i, k in enumerate(LABEL_NAMES)}
+    out_of_range = (labels < 1) | (labels > 9)
+    if out_of_range.any():
+        logger.warning("%s: %d ratings fall outside 1-9", name, int(out_of_range.sum()))
+    info = {"site": _site(subject), "trial_order": "video", "format": "preprocessed"}
+    sub = _subject_ratings(ratings, subject)
+    if sub is not None:
+        pos = {int(e): i for i, e in enumerate(sub["experiment_id"])}
+        missing = [int(e) for e in trial_ids if int(e) not in pos]
+        if missing:
+            raise ValueError(
+                f"participant_ratings for {subject!r} lacks Experiment_id {missing} present "
+                f"in {name}."
+            )
+        idx = np.array([pos[int(e)] for e in trial_ids])
+        info["presentation_trial"] = np.asarray(sub["trial"])[idx]
+        info["familiarity"] = np.asarray(sub["familiarity"])[idx]
+        diff = max(float(np.max(np.abs(np.asarray(sub[k])[idx] - lab[k]))) for k in LABEL_NAMES)
+        if diff > 0.01:
+            logger.warning("%s: labels differ from participant_ratings.csv by up to %.2f", name,
+                           diff)
+    data = np.asarray(data, dtype=np.float64)
+    si = np.empty_like(data)
+    units = []
+    for mod, sl, si_unit, src_unit, factor in _LAYOUT:
+        np.multiply(data[:, sl], factor, out=si[:, sl])
+        units.append((src_unit, si_unit))
+    logger.info("%s: %d trials x %d channels x %d samples at %g Hz", name, n_trials, n_ch,
+                n_times, sfreq)
+    return _build_recording(subject, si, lab, trial_ids, sfreq, units=units,
+                            sources=[fname], info=info)
+
+
+# --------------------------------------------------------------------------
+# preprocessed readers
+# --------------------------------------------------------------------------
+@_verbose
+def read_deap_preprocessed(fname, *, ratings=None, verbose=None):
+    """Read one ``data_preprocessed_python/sXX.dat`` file.
+
+    The file is a Python 2 pickle read through the restricted unpickler
+    (:func:`emopipe.io._pickle.load_pickle`); no code in it can run.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``sXX.dat`` file.
+    ratings : dict | path-like | None
+        Output of :func:`read_participant_ratings` (or the CSV path). When
+        given, ``info["presentation_trial"]`` and ``info["familiarity"]`` are
+        filled and the labels are cross-checked against the CSV.
+    verbose : bool | str | int | None
+        Log level for this call.
+
+    Returns
+    -------
+    recording : SubjectRecording
+        Modalities ``eeg``, ``eog``, ``emg``, ``gsr``, ``resp``, ``ppg``,
+        ``temp``; each ``data`` has shape (n_trials, n_channels, 8064) at
+        128 Hz, trials in video order, 3-s baseline first. EEG, EOG and EMG
+        are converted from uV to V; GSR stays in ohm.
+    """
+    _check_type("fname", fname, ("path-like",))
+    name = Path(fname).name
+    obj = load_pickle(fname, name=name)
+    obj = _check_pickled_dict(obj, name, ["data", "labels"], hint=_PREPROC_HINT)
+    return _from_preprocessed_arrays(fname, obj["data"], np.asarray(obj["labels"]),
+                                     ratings=ratings)
+
+
+@_verbose
+def read_deap_matlab(fname, *, ratings=None, verbose=None):
+    """Read one ``data_preprocessed_matlab/sXX.mat`` file.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``sXX.mat`` file (MAT v5 with variables ``data`` and ``labels``).
+    ratings : dict | path-like | None
+        As in :func:`read_deap_preprocessed`.
+    verbose : bool | str | int | None
+        Log level for this call.
+
+    Returns
+    -------
+    recording : SubjectRecording
+        As :func:`read_deap_preprocessed` returns it.
+    """
+    import scipy.io
+
+    _check_type("fname", fname, ("path-like",))
+    name = Path(fname).name
+    try:
+        mat = scipy.io.loadmat(fname)
+    except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
+        raise ValueError(
+            f"{name}: not a readable MAT file ({type(exc).__name__}: {str(exc)[:120]}). "
+            f"The file may be truncated; re-download it."
+        ) from exc
+    keys = sorted(k for k in mat if not k.startswith("__"))
+    for key in ("data", "labels"):
+        if key not in mat:
+            raise ValueError(
+                f"{name}: missing variable {key!r}; found {keys}, expected ['data', "
+                f"'labels']. {_PREPROC_HINT}"
+            )
+    return _from_preprocessed_arrays(fname, np.asarray(mat["data"]),
+                                     np.asarray(mat["labels"]), ratings=ratings)
+
+
+# --------------------------------------------------------------------------
+# ratings
+# --------------------------------------------------------------------------
+def read_participant_ratings(fname):
+    """Read ``metadata_csv/participant_ratings.csv``.
+
+    Parameters
+    ----------
+    fname : path-like
+        The CSV file, header ``Participant_id, Trial, Experiment_id,
+        Start_time, Valence, Arousal, Dominance, Liking, Familiarity``.
+
+    Returns
+    -------
+    ratings : dict of str -> dict
+        Subject id (``"s01"``) -> dict of arrays of shape (n_trials,), rows
+        sorted by ``Experiment_id`` (video order): ``experiment_id``,
+        ``trial`` (presentation position, 1-based), ``start_time``,
+        ``valence``, ``arousal``, ``dominance``, ``liking``, ``familiarity``
+        (NaN where the CSV leaves it empty, as for participants 2, 15, 23).
+    """
+    _check_type("fname", fname, ("path-like",))
+    name = Path(fname).name
+    with open(fname, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ValueError(f"{name}: the file is empty; expected header "
+                             f"{', '.join(RATINGS_HEADER)}.") from None
+        missing = [h for h in RATINGS_HEADER if h not in header]
+        if missing:
+            raise ValueError(
+                f"{name}: header lacks column(s) {missing}; found {header}, expected "
+                f"{RATINGS_HEADER}. Is this DEAP's participant_ratings.csv?"
+            )
+        col = {h: header.index(h) for h in RATINGS_HEADER}
+        rows = {}
+        for line_no, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+            try:
+                pid = int(float(row[col["Participant_id"]]))
+                vals = {
+                    "trial": int(float(row[col["Trial"]])),
+                    "experiment_id": int(float(row[col["Experiment_id"]])),
+                    "start_time": float(row[col["Start_time"]] or "nan"),
+                    "valence": float(row[col["Valence"]]),
+                    "arousal": float(row[col["Arousal"]]),
+                    "dominance": float(row[col["Dominance"]]),
+                    "liking": float(row[col["Liking"]]),
+                    "familiarity": float(row[col["Familiarity"]].strip() or "nan"),
+                }
+            except (ValueError, IndexError) as exc:
+                raise ValueError(f"{name}: line {line_no} is malformed ({exc}): {row!r}") \
+                    from None
+            rows.setdefault(f"s{pid:02d}", []).append(vals)
+    out = {}
+    for subject in sorted(rows):
+        entries = sorted(rows[subject], key=lambda r: r["experiment_id"])
+        sub = {k: np.array([r[k] for r in entries]) for k in entries[0]}
+        for k in ("trial", "experiment_id"):
+            sub[k] = sub[k].astype(np.int64)
+        if len(set(sub["trial"].tolist())) != len(entries):
+            raise ValueError(f"{name}: subject {subject} has repeated Trial numbers.")
+        out[subject] = sub
+    return out
+
+
+def binarize_labels(ratings, threshold=5.0):
+    """Binarise 1-9 ratings: ``rating > threshold`` is class 1, else 0.
+
+    A rating equal to the threshold (5.0, the scale midpoint) is class 0,
+    as in the DEAP paper's high/low split.
+
+    Parameters
+    ----------
+    ratings : ndarray | dict of str -> ndarray
+        Ratings of shape (n_trials,) (or any shape), or a mapping of them.
+    threshold : float
+        Split point on the rating scale.
+
+    Returns
+    -------
+    classes : ndarray of int64 | dict of str -> ndarray of int64
+        Same shape (or keys) as ``ratings``.
+    """
+    _check_type("threshold", threshold, ("numeric",))
+    if isinstance(ratings, dict):
+        return {k: binarize_labels(v, threshold) for k, v in ratings.items()}
+    arr = np.asarray(ratings, dtype=np.float64)
+    return (arr > threshold).astype(np.int64)
+
+
+# --------------------------------------------------------------------------
+# raw BDF
+# --------------------------------------------------------------------------
+def _read_bdf_header(fname):
+    """Parse and validate a BDF header against the file size.
+
+    Returns
+    -------
+    header : dict
+        ``n_channels``, ``labels``, ``dims``, ``n_records``,
+        ``record_duration``, ``samples_per_record``, ``sfreq`` (per channel).
+    """
+    name = Path(fname).name
+    size = os.path.getsize(fname)
+    with open(fname, "rb") as fh:
+        head = fh.read(256)
+        if len(head) < 256 or head[:8] != b"\xffBIOSEMI":
+            raise ValueError(
+                f"{name}: not a BioSemi BDF file (first bytes {head[:8]!r}, expected "
+                f"b'\\xffBIOSEMI'; {size} bytes). The file is corrupt or not DEAP's raw data."
+            )
+        try:
+            header_bytes = int(head[184:192].decode("ascii").strip())
+            n_records = int(head[236:244].decode("ascii").strip())
+            record_duration = float(head[244:252].decode("ascii").strip())
+            n_channels = int(head[252:256].decode("ascii").strip())
+        except ValueError as exc:
+            raise ValueError(f"{name}: corrupt BDF header ({exc}).") from None
+        rest = fh.read(n_channels * 256)
+    if len(rest) < n_channels * 256:
+        raise ValueError(f"{name}: truncated BDF header ({size} bytes for {n_channels} "
+                         f"channels).")
+
+    def field(offset, width):
+        base = offset * n_channels
+        return [rest[base + i * width: base + (i + 1) * width].decode("latin1").strip()
+                for i in range(n_channels)]
+
+    labels = field(0, 16)
+    dims = field(16 + 80, 8)
+    spr_off = 16 + 80 + 8 + 8 + 8 + 8 + 8 + 80
+    samples = [int(s) for s in field(spr_off, 8)]
+    record_bytes = 3 * sum(samples)
+    expected = header_bytes + n_records * record_bytes
+    if n_records < 0 or size < expected:
+        raise ValueError(
+            f"{name}: BDF file is truncated: the header declares {n_records} data records "
+            f"of {record_bytes} bytes ({expected} bytes in all) but the file holds "
+            f"{size} bytes. Re-download the file."
+        )
+    return {
+        "n_channels": n_channels,
+        "labels": labels,
+        "dims": dims,
+        "n_records": n_records,
+        "record_duration": record_duration,
+        "samples_per_record": samples,
+        "sfreq": [s / record_duration for s in samples],
+    }
+
+
+def _check_raw_header(fname, hdr):
+    name = Path(fname).name
+    man = _manifest()["raw"]
+    if hdr["n_channels"] != int(man["n_channels"]):
+        raise ValueError(
+            f"{name}: has {hdr['n_channels']} channels, expected {man['n_channels']} "
+            f"(32 EEG, EXG1-8, GSR1, GSR2, Erg1, Erg2, Resp, Plet, Temp, Status). Is this a "
+            f"DEAP raw file?"
+        )
+    rates = set(hdr["sfreq"])
+    if rates != {float(man["sfreq"])}:
+        raise ValueError(
+            f"{name}: sampling rate {sorted(rates)} Hz differs from the DEAP manifest "
+            f"({float(man['sfreq']):g} Hz for every channel). Is this a DEAP raw file?"
+        )
+    eeg = hdr["labels"][:32]
+    unknown = [c for c in eeg if c not in GENEVA_ORDER]
+    if unknown or len(set(eeg)) != 32:
+        missing = [c for c in GENEVA_ORDER if c not in eeg]
+        raise ValueError(
+            f"{name}: channels 1-32 must be DEAP's 32 EEG channels; unknown {unknown}, "
+            f"missing {missing}."
+        )
+
+
+def _resample(data, sfreq, new_sfreq):
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    frac = Fraction(new_sfreq / sfreq).limit_denominator(1000)
+    if frac == 1:
+        return data
+    return resample_poly(data, frac.numerator, frac.denominator, axis=-1)
+
+
+@_verbose
+def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
+    """Read one raw ``data_original/sXX.bdf`` file and cut it into trials.
+
+    Channel types are set by position (datasets.md 1.2): EXG1-4 are EOG
+    (``hEOG = EXG1 - EXG2``, ``vEOG = EXG3 - EXG4``), EXG5-8 EMG
+    (``zEMG = EXG5 - EXG6``, ``tEMG = EXG7 - EXG8``), then GSR1, Resp, Plet,
+    Temp; channel 48 is the trigger channel whatever its label, masked with
+    ``& 0xFF``. EEG is reordered by name to the Geneva order, so Twente
+    (BioSemi default order) and Geneva files give the same layout. Each
+    Status code 4 (60-s music video) starts a trial; the 3 s before it are
+    kept as baseline, so trials match the preprocessed layout.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``sXX.bdf`` file.
+    sfreq : float
+        Output sampling rate in Hz (polyphase resampling from 512 Hz).
+    ratings : dict | path-like | None
+        Output of :func:`read_participant_ratings` (or the CSV path). The
+        Status sequence is presentation order; with ratings, trials are
+        mapped to ``Experiment_id`` and sorted into video order, and labels
+        are attached. Without, trials stay in presentation order, ``labels``
+        is empty and a warning is logged.
+    verbose : bool | str | int | None
+        Log level for this call.
+
+    Returns
+    -------
+    recording : SubjectRecording
+        Each modality ``data`` has shape (n_trials, n_channels,
+        round(63 * sfreq)); EEG, EOG and EMG in V.
+    """
+    import mne
+
+    _check_type("fname", fname, ("path-like",))
+    _check_positive("sfreq", sfreq)
+    name = Path(fname).name
+    subject = Path(fname).stem
+    hdr = _read_bdf_header(fname)
+    _check_raw_header(fname, hdr)
+    raw_sfreq = hdr["sfreq"][0]
+    try:
+        raw = mne.io.read_raw_bdf(fname, preload=True, stim_channel=47, infer_types=False,
+                                  verbose="error")
+    except Exception as exc:
+        raise ValueError(f"{name}: MNE could not read the BDF file ({type(exc).__name__}: "
+                         f"{str(exc)[:160]}).") from exc
+    x = raw.get_data()  # (48, n_times); volts for uV/mV channels, file units otherwise
+    labels, dims = hdr["labels"], hdr["dims"]
+    for idx in list(range(40)):
+        if dims[idx].lower() not in _VOLT_DIMS:
+            raise ValueError(
+                f"{name}: channel {idx + 1} ({labels[idx] or 'unlabelled'!r}) has unit "
+                f"{dims[idx]!r}, expected a voltage (uV)."
+            )
+    status = np.rint(x[47]).astype(np.int64) & STATUS_MASK
+    change = np.flatnonzero((status != 0) & (np.diff(status, prepend=0) != 0))
+    codes = status[change]
+    onsets = change[codes == VIDEO_CODE]
+    if onsets.size == 0:
+        found = sorted(set(codes.tolist()))
+        raise ValueError(
+            f"{name}: no music-video onsets (Status code {VIDEO_CODE} after & 0xFF) in channel "
+            f"48 ({labels[47] or 'unlabelled'!r}); found codes {found}. Is this a DEAP raw file?"
+        )
+    eeg_order = labels[:32]
+    if eeg_order == GENEVA_ORDER:
+        order_name = "geneva"
+    elif eeg_order == TWENTE_ORDER:
+        order_name = "twente"
+    else:
+        order_name = "other"
+    pick = [eeg_order.index(ch) for ch in GENEVA_ORDER]
+    gsr_dim, temp_dim = dims[40], dims[46]
+    sig = np.concatenate([
+        x[pick],
+        x[[32, 34, 36, 38]] - x[[33, 35, 37, 39]],
+        x[[40, 44, 45, 46]],
+    ])  # (40, n_times) in the preprocessed layout
+    sig = _resample(sig, raw_sfreq, float(sfreq))
+    n_base, n_stim = round(BASELINE * sfreq), round(STIMULUS * sfreq)
+    starts = np.rint(onsets * (sfreq / raw_sfreq)).astype(np.int64)
+    for k, s in enumerate(starts):
+        if s - n_base < 0 or s + n_stim > sig.shape[-1]:
+            raise ValueError(
+                f"{name}: trial {k + 1} (video onset at {onsets[k] / raw_sfreq:.1f} s) needs "
+                f"{BASELINE:g} s before and {STIMULUS:g} s after the onset, but the recording "
+                f"spans {x.shape[-1] / raw_sfreq:.1f} s. The file may be truncated."
+            )
+    idx = starts[:, None] + np.arange(-n_base, n_stim)[None, :]
+    trials = np.moveaxis(sig[:, idx], 1, 0)  # (n_trials, 40, n_times)
+    n_trials = trials.shape[0]
+    presentation = np.arange(1, n_trials + 1)
+    sub = _subject_ratings(ratings, subject)
+    info = {"site": _site(subject), "eeg_order_in_file": order_name, "format": "raw",
+            "raw_sfreq": raw_sfreq, "video_onsets": onsets / raw_sfreq,
+            "status_label": labels[47]}
+    if sub is not None:
+        by_trial = {int(t): i for i, t in enumerate(sub["trial"])}
+        missing = [int(p) for p in presentation if int(p) not in by_trial]
+        if missing:
+            raise ValueError(
+                f"participant_ratings for {subject!r} lacks Trial {missing} present in {name}."
+            )
+        rows = np.array([by_trial[int(p)] for p in presentation])
+        exp_ids = np.asarray(sub["experiment_id"])[rows]
+        order = np.argsort(exp_ids, kind="stable")
+        trials, rows, presentation = trials[order], rows[order], presentation[order]
+        trial_ids = exp_ids[order]
+        lab = {k: np.asarray(sub[k], dtype=np.float64)[rows] for k in LABEL_NAMES}
+        info["trial_order"] = "video"
+        info["familiarity"] = np.asarray(sub["familiarity"])[rows]
+    else:
+        logger.warning(
+            "%s: no participant_ratings given; trials stay in presentation order "
+            "(trial_ids are presentation positions, not Experiment_id) and have no labels",
+            name,
+        )
+        trial_ids = presentation
+        lab = {}
+        info["trial_order"] = "presentation"
+    info["presentation_trial"] = presentation
+    _check_trials(name, trials, PREPROCESSED_CHANNELS, trial_ids)
+    src = {"eeg": dims[0], "eog": dims[32], "emg": dims[36], "gsr": gsr_dim,
+           "resp": dims[44], "ppg": dims[45], "temp": temp_dim}
+    units = []
+    for mod, _, si_unit, _, _ in _LAYOUT:
+        if mod == "gsr":
+            si_unit = "ohm" if gsr_dim.lower() == "ohm" else "a.u."
+        elif mod == "temp":
+            si_unit = "degC" if temp_dim.lower() in ("degc", "°c", "c") else "a.u."
+        units.append((src[mod] or "a.u.", si_unit))
+    logger.info("%s: %d trials cut at Status code %d, %s EEG order, %g -> %g Hz", name,
+                n_trials, VIDEO_CODE, order_name, raw_sfreq, sfreq)
+    return _build_recording(subject, trials, lab, trial_ids, sfreq, units=units,
+                            sources=[fname], info=info)
+
+
+# --------------------------------------------------------------------------
+# dataset class
+# --------------------------------------------------------------------------
+def _file(root, source, subject):
+    folder, ext = _SOURCE_PATTERNS[source]
+    return Path(root) / folder / f"{subject}{ext}"
+
+
+def _found(root):
+    """Subject -> list of sources present under ``root``."""
+    out = {}
+    for source, (folder, ext) in _SOURCE_PATTERNS.items():
+        d = Path(root) / folder
+        if not d.is_dir():
+            continue
+        for p in d.glob(f"s[0-9][0-9]{ext}"):
+            out.setdefault(p.stem, []).append(source)
+    return out
+
+
+def _empty_root_message(root):
+    return (
+        f"no DEAP files found under {str(root)!r}; expected data_preprocessed_python/s01.dat "
+        f"... s32.dat, data_preprocessed_matlab/sXX.mat or data_original/sXX.bdf"
+    )
+
+
+@DATASETS.register("deap")
+class DEAP:
+    """The DEAP dataset laid out as the authors ship it.
+
+    Folders under ``root``: ``data_preprocessed_python/sXX.dat``,
+    ``data_preprocessed_matlab/sXX.mat``, ``data_original/sXX.bdf``,
+    ``metadata_csv/participant_ratings.csv``. Any subset may be present.
+    Methods work on the class or on an instance.
+    """
+
+    name = "deap"
+
+    @classmethod
+    def subjects(cls, root):
+        """Sorted ids of the subjects with at least one file under ``root``.
+
+        Parameters
+        ----------
+        root : path-like
+            Folder of the DEAP download.
+
+        Returns
+        -------
+        subjects : list of str
+            E.g. ``["s01", "s02"]``; empty when no DEAP file is found.
+        """
+        _check_type("root", root, ("path-like",))
+        if not Path(root).is_dir():
+            raise FileNotFoundError(f"DEAP root {str(root)!r} does not exist or is not a "
+                                    f"folder.")
+        return sorted(_found(root))
+
+    @classmethod
+    def read_subject(cls, root, subject, *, source="auto", sfreq=128.0, verbose=None):
+        """Read one subject.
+
+        Parameters
+        ----------
+        root : path-like
+            Folder of the DEAP download.
+        subject : str
+            Subject id, ``"s01"`` ... ``"s32"``.
+        source : str
+            ``"preprocessed_python"``, ``"preprocessed_matlab"``, ``"raw"``,
+            or ``"auto"`` (the first of these present).
+        sfreq : float
+            Output rate in Hz. The preprocessed files are at 128 Hz; other
+            rates need ``source="raw"``.
+        verbose : bool | str | int | None
+            Log level for this call.
+
+        Returns
+        -------
+        recording : SubjectRecording
+            See :func:`read_deap_preprocessed` and :func:`read_deap_raw`.
+        """
+        _check_type("root", root, ("path-like",))
+        _check_type("subject", subject, (str,))
+        _check_option("source", source, SOURCES)
+        _check_positive("sfreq", sfreq)
+        root = Path(root)
+        found = _found(root) if root.is_dir() else {}
+        if not found:
+            raise FileNotFoundError(_empty_root_message(root))
+        if subject not in found:
+            raise FileNotFoundError(
+                f"Subject {subject!r} not found under {str(root)!r}: no "
+                f"data_preprocessed_python/{subject}.dat, data_preprocessed_matlab/"
+                f"{subject}.mat or data_original/{subject}.bdf. Available subjects: "
+                f"{', '.join(repr(s) for s in sorted(found))}."
+            )
+        if source == "auto":
+            for cand in ("preprocessed_python", "preprocessed_matlab", "raw"):
+                if cand in found[subject]:
+                    source = cand
+                    break
+            if source != "raw" and float(sfreq) != SFREQ:
+                if "raw" in found[subject]:
+                    source = "raw"
+        fname = _file(root, source, subject)
+        if not fname.is_file():
+            raise FileNotFoundError(
+                f"Subject {subject!r} has no {source} file {str(fname)!r}; present "
+                f"sources: {', '.join(repr(s) for s in found[subject])}."
+            )
+        if source != "raw" and float(sfreq) != SFREQ:
+            raise ValueError(
+                f"sfreq = {sfreq!r} Hz is not available from source {source!r}: the DEAP "
+                f"preprocessed files are at {SFREQ:g} Hz. Use sfreq={SFREQ:g} or "
+                f"source='raw'."
+            )
+        ratings_path = root / RATINGS_FILE
+        ratings = read_participant_ratings(ratings_path) if ratings_path.is_file() else None
+        if ratings is not None and subject not in ratings:
+            ratings = None
+        if source == "preprocessed_python":
+            return read_deap_preprocessed(fname, ratings=ratings, verbose=verbose)
+        if source == "preprocessed_matlab":
+            return read_deap_matlab(fname, ratings=ratings, verbose=verbose)
+        return read_deap_raw(fname, sfreq=sfreq, ratings=ratings, verbose=verbose)
+
+    @classmethod
+    def check(cls, root):
+        """List what is missing or malformed under ``root``.
+
+        Parameters
+        ----------
+        root : path-like
+            Folder of the DEAP download.
+
+        Returns
+        -------
+        problems : list of str
+            One sentence per problem; entries starting with ``"info: "``
+            (e.g. a subset of subjects present) are not fatal. Empty when
+            complete and well-formed.
+        """
+        _check_type("root", root, ("path-like",))
+        root = Path(root)
+        if not root.is_dir():
+            return [f"DEAP root {str(root)!r} does not exist or is not a folder"]
+        found = _found(root)
+        if not found:
+            return [_empty_root_message(root)]
+        problems = []
+        man = _manifest()
+        absent = [s for s in man["subjects"] if s not in found]
+        if absent:
+            problems.append(
+                f"info: {len(absent)} of {len(man['subjects'])} subjects in the manifest are "
+                f"absent ({', '.join(absent)}); {len(found)} present"
+            )
+        extra = sorted(s for s in found if s not in man["subjects"])
+        if extra:
+            problems.append(f"files for subjects not in the manifest: {', '.join(extra)}")
+        for subject in sorted(found):
+            for source in found[subject]:
+                fname = _file(root, source, subject)
+                try:
+                    if source == "preprocessed_python":
+                        read_deap_preprocessed(fname)
+                    elif source == "preprocessed_matlab":
+                        read_deap_matlab(fname)
+                    else:
+                        hdr = _read_bdf_header(fname)
+                        _check_raw_header(fname, hdr)
+                except Exception as exc:  # report, do not stop
+                    problems.append(f"{source}/{fname.name}: {exc}")
+        ratings_path = root / RATINGS_FILE
+        if ratings_path.is_file():
+            try:
+                ratings = read_participant_ratings(ratings_path)
+            except Exception as exc:
+                problems.append(str(exc))
+            else:
+                lacking = [s for s in sorted(found) if s not in ratings]
+                if lacking:
+                    problems.append(f"{RATINGS_FILE} has no rows for {', '.join(lacking)}")
+        elif any("raw" in v for v in found.values()):
+            problems.append(
+                f"info: {RATINGS_FILE} is absent; raw trials will stay in presentation order "
+                f"without labels"
+            )
+        return problems
