@@ -13,12 +13,12 @@ count 0, rate 0 and mean duration / amplitude 0 (never NaN): read the
 """
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..utils._checks import _check_bands, _check_finite, _check_positive, _check_type
+from ..io._mne import _norm, eog_role
 from ._base import MODALITY_EXTRACTORS, Feature
 
 logger = logging.getLogger("emopipe.features.eog")
@@ -290,23 +290,8 @@ def _window_event_stats(events, grid, sfreq, trial, n_win_trial):
 # --------------------------------------------------------------------------
 # Channel selection
 # --------------------------------------------------------------------------
-_V_BIPOLAR = {"veog", "eogv", "vert", "vertical", "verteog", "eogvert", "veogbipolar"}
-_V_UPPER = {"veog1", "veogi", "veogu", "veogup", "veogupper", "veoga", "veogs", "seog", "supraorbital"}
-_V_LOWER = {
-    "veog2", "veogii", "veogl", "veoglow", "veoglower", "veogb", "veog4", "ieog", "infraorbital",
-    "vb",
-}
-_H_BIPOLAR = {"heog", "eogh", "horiz", "horizontal", "horeog", "eoghor", "heogbipolar"}
-_H_LEFT = {"heog1", "heogl", "heogleft", "leog", "hl", "lo1", "eogl"}
-_H_RIGHT = {"heog2", "heogr", "heogright", "reog", "hr", "lo2", "eogr"}
 #: BioSemi EXG channels typed EOG, read in the DEAP layout (datasets.md section 1.2)
 _EXG_DEAP = {"exg1": "h+", "exg2": "h-", "exg3": "v+", "exg4": "v-"}
-
-
-def _norm_name(name):
-    name = str(name).strip()
-    name = re.sub(r"^(eog|eeg|ecg|emg)\s+", "", name, flags=re.IGNORECASE) or name
-    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 @dataclass(frozen=True)
@@ -406,21 +391,9 @@ def pick_eog_pair(ch_names, ch_types=None):
         )
     slots = {"v": None, "v+": None, "v-": None, "h": None, "h+": None, "h-": None}
     for i, name in enumerate(ch_names):
-        n = _norm_name(name)
-        role = None
-        if n in _V_BIPOLAR:
-            role = "v"
-        elif n in _V_UPPER:
-            role = "v+"
-        elif n in _V_LOWER:
-            role = "v-"
-        elif n in _H_BIPOLAR:
-            role = "h"
-        elif n in _H_LEFT:
-            role = "h+"
-        elif n in _H_RIGHT:
-            role = "h-"
-        elif n in _EXG_DEAP and ch_types is not None and ch_types[i] == "eog":
+        role = eog_role(name)
+        n = _norm(name)
+        if role is None and n in _EXG_DEAP and ch_types is not None and ch_types[i] == "eog":
             role = _EXG_DEAP[n]
         if role is not None and slots[role] is None:
             slots[role] = i

@@ -1,0 +1,246 @@
+"""Typed modalities from an MNE Raw: EEG, EOG, ECG, EMG, GSR, respiration, ...
+
+Dataset readers that go through MNE (BDF, EDF, BrainVision, BIDS) call
+:func:`typed_modalities` to split a Raw into :class:`~emopipe.io._types.Modality`
+objects by channel type, after fixing the types MNE cannot know: BioSemi
+``EXG`` electrodes (typed EEG by MNE), channels whose names say what they
+are (``REOG``, ``GSR1``, ``Resp``, ``Status``, ...) and BrainVision EOG
+channels with garbled header units (datasets.md section 11).
+"""
+
+import logging
+import re
+
+import numpy as np
+
+from ..utils._checks import _check_option, _check_type
+from ..utils._logging import verbose as _verbose
+from ..utils.docs import fill_doc
+from ._types import Modality
+
+logger = logging.getLogger("emopipe.io.mne")
+
+#: normalised EOG channel name -> role (v: bipolar vertical, v+/v-: above/below
+#: the eye, h: bipolar horizontal, h+/h-: left/right outer canthus)
+EOG_NAME_ROLES = {}
+for _role, _names in {
+    "v": ("veog", "eogv", "vert", "vertical", "verteog", "eogvert", "veogbipolar"),
+    "v+": ("veog1", "veogi", "veogu", "veogup", "veogupper", "veoga", "veogs", "seog",
+           "supraorbital"),
+    "v-": ("veog2", "veogii", "veogl", "veoglow", "veoglower", "veogb", "veog4", "ieog",
+           "infraorbital", "vb"),
+    "h": ("heog", "eogh", "horiz", "horizontal", "horeog", "eoghor", "heogbipolar"),
+    "h+": ("heog1", "heogl", "heogleft", "leog", "hl", "lo1", "eogl"),
+    "h-": ("heog2", "heogr", "heogright", "reog", "hr", "lo2", "eogr"),
+}.items():
+    for _n in _names:
+        EOG_NAME_ROLES[_n] = _role
+
+#: BioSemi EXG electrodes in the DEAP layout (datasets.md section 1.2)
+EXG_LAYOUTS = {
+    "deap": {
+        "exg1": "eog", "exg2": "eog", "exg3": "eog", "exg4": "eog",
+        "exg5": "emg", "exg6": "emg", "exg7": "emg", "exg8": "emg",
+    },
+}
+
+#: modality key of each channel type (MNE types plus ``ppg``)
+MODALITY_OF_TYPE = {
+    "eeg": "eeg", "eog": "eog", "ecg": "ecg", "emg": "emg", "gsr": "gsr", "resp": "resp",
+    "ppg": "ppg", "temperature": "temp", "temp": "temp", "stim": "stim", "misc": "misc",
+    "bio": "misc",
+}
+
+_NAME_HINTS = [
+    (re.compile(r"^(ecg|ekg)"), "ecg"),
+    (re.compile(r"^([zt]?emg)"), "emg"),
+    (re.compile(r"^(gsr|eda|scl|skinconductance)"), "gsr"),
+    (re.compile(r"^(resp|rsp|respiration|breath)"), "resp"),
+    (re.compile(r"^(plet|pleth|ppg|bvp)"), "ppg"),
+    (re.compile(r"^(temp|skintemp)"), "temp"),
+    (re.compile(r"^(status|trigger|trig|sti\d*$|stim|digdtrig|dtrig)"), "stim"),
+    (re.compile(r"^erg\d*$"), "misc"),
+]
+
+_UNIT_NAMES = {107: "V", 110: "S", 109: "ohm", 114: "degC", -1: "a.u.", 0: "a.u."}
+
+
+def _norm(name):
+    """Lower-case alphanumerics of a channel name (``"EOG VEOG_I"`` -> ``"eogveogi"``)."""
+    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+
+
+def _norm_eog(name):
+    """Like :func:`_norm` after dropping a type prefix (``"EOG VEOG_I"`` -> ``"veogi"``)."""
+    name = re.sub(r"^(eog|eeg)\s+", "", str(name).strip(), flags=re.IGNORECASE) or name
+    return _norm(name)
+
+
+def eog_role(name):
+    """Role of an EOG channel name (``"v"``, ``"v+"``, ``"v-"``, ``"h"``, ``"h+"``, ``"h-"``) or None."""
+    return EOG_NAME_ROLES.get(_norm_eog(name))
+
+
+def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
+    """Channel types after name hints, BioSemi EXG layout and explicit overrides.
+
+    Rules, in order (later ones win): MNE's types; names that say what a
+    channel is (EOG names as in :data:`EOG_NAME_ROLES`, ``ECG*``, ``EMG*``,
+    ``GSR*``/``EDA*``, ``Resp*``, ``Plet*``/``PPG*``, ``Temp*``,
+    ``Status``/``Trigger``/``DIG DTRIG`` -> stim, ``Erg*`` -> misc);
+    BioSemi default labels ``EXG1``-``EXG8`` -> the ``exg`` layout (``None``:
+    misc, as external electrodes are not scalp EEG); ``overrides``.
+
+    Parameters
+    ----------
+    ch_names : list of str
+        Channel names.
+    ch_types : list of str
+        MNE channel types, same order.
+    exg : str | None
+        Layout of the BioSemi ``EXG`` electrodes: ``"deap"`` (EXG1-4 EOG,
+        EXG5-8 EMG) or ``None``.
+    overrides : dict of str -> list of str | None
+        Type -> channel names forced to it, e.g. ``{"eog": ["Fp1"]}``.
+
+    Returns
+    -------
+    types : list of str
+        One type per channel (``"ppg"`` and ``"temp"`` besides MNE's names).
+    """
+    ch_names = [str(c) for c in ch_names]
+    if len(ch_types) != len(ch_names):
+        raise ValueError(
+            f"ch_types must have one entry per channel: got {len(ch_types)} types for "
+            f"{len(ch_names)} channels."
+        )
+    if exg is not None:
+        _check_option("exg", exg, tuple(EXG_LAYOUTS))
+    layout = EXG_LAYOUTS.get(exg, {})
+    types = []
+    for name, typ in zip(ch_names, ch_types):
+        typ = "temp" if typ == "temperature" else str(typ)
+        n = _norm(name)
+        if eog_role(name) is not None:
+            typ = "eog"
+        elif re.fullmatch(r"exg\d+", n):
+            typ = layout.get(n, "misc")
+        else:
+            for pattern, hinted in _NAME_HINTS:
+                if pattern.match(n):
+                    typ = hinted
+                    break
+        types.append(typ)
+    for typ, names in (overrides or {}).items():
+        if not names:
+            continue
+        for name in names:
+            if name not in ch_names:
+                raise ValueError(
+                    f"{typ}={list(names)!r}: channel {name!r} is not in the recording. "
+                    f"Available channels: {', '.join(map(repr, ch_names))}."
+                )
+            types[ch_names.index(name)] = typ
+    return types
+
+
+@fill_doc
+@_verbose
+def typed_modalities(
+    raw,
+    *,
+    eog=None,
+    ecg=None,
+    emg=None,
+    gsr=None,
+    resp=None,
+    ppg=None,
+    temp=None,
+    stim=None,
+    misc=None,
+    exg=None,
+    verbose=None,
+):
+    """Split an MNE Raw into typed single-trial modalities.
+
+    Channel types come from :func:`infer_channel_types`. EOG channels that
+    MNE loaded with a non-voltage unit (BrainVision headers with garbled
+    units, e.g. MNE's test file: ``HL`` 'ARU', ``HR`` 'uS', ``Vb`` 'S') are
+    read as µV: the sample value times the header resolution is taken as
+    µV, whatever unit prefix MNE applied, and converted to V. The Raw is not
+    modified.
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+        The recording.
+    eog, ecg, emg, gsr, resp, ppg, temp, stim, misc : list of str | None
+        Channel names forced to that type (overriding MNE and the hints).
+    exg : str | None
+        BioSemi ``EXG1``-``EXG8`` layout: ``"deap"`` or ``None`` (misc).
+    %(verbose)s
+
+    Returns
+    -------
+    modalities : dict of str -> Modality
+        Keys among ``"eeg"``, ``"eog"``, ``"ecg"``, ``"emg"``, ``"gsr"``,
+        ``"resp"``, ``"ppg"``, ``"temp"``, ``"misc"``, ``"stim"``; each with
+        data shape (1, n_channels, n_times) in SI units (V for
+        electrophysiology; other channels keep MNE's unit, see
+        ``Modality.unit``). ``stim`` is the trigger channels (``"a.u."``) for
+        cutting trials; it is not a feature modality.
+    """
+    from mne.io import BaseRaw
+
+    _check_type("raw", raw, (BaseRaw,), type_name="mne.io.Raw")
+    fname = raw.filenames[0] if getattr(raw, "filenames", None) else "<Raw>"
+    ch_names = list(raw.ch_names)
+    overrides = {
+        "eog": eog, "ecg": ecg, "emg": emg, "gsr": gsr, "resp": resp, "ppg": ppg,
+        "temp": temp, "stim": stim, "misc": misc,
+    }
+    types = infer_channel_types(ch_names, raw.get_channel_types(), exg=exg, overrides=overrides)
+    orig_units = getattr(raw, "_orig_units", None) or {}
+    sfreq = float(raw.info["sfreq"])
+    groups = {}
+    for i, typ in enumerate(types):
+        groups.setdefault(MODALITY_OF_TYPE.get(typ, "misc"), []).append(i)
+    out = {}
+    for key, idx in groups.items():
+        data = raw.get_data(picks=idx)  # (n_channels, n_times)
+        units, sources = [], []
+        for row, i in enumerate(idx):
+            ch = raw.info["chs"][i]
+            unit = _UNIT_NAMES.get(int(ch["unit"]), f"FIFF unit {int(ch['unit'])}")
+            src = orig_units.get(ch_names[i], "")
+            if key == "eog" and unit != "V":
+                rng = float(ch["range"]) or 1.0
+                data[row] = data[row] / rng * 1e-6
+                logger.info(
+                    "%s: EOG channel %r has header unit %r (not a voltage); read as uV.",
+                    fname, ch_names[i], src,
+                )
+                unit = "V"
+                src = f"uV (header says {src!r})" if src else "uV (assumed)"
+            units.append(unit)
+            sources.append(src)
+        if key == "stim":
+            unit = "a.u."
+        elif len(set(units)) == 1:
+            unit = units[0]
+        else:
+            log = logger.info if key == "misc" else logger.warning
+            log("%s: %s channels have mixed units %s; unit set to 'a.u.'.",
+                fname, key, dict(zip([ch_names[i] for i in idx], units)))
+            unit = "a.u."
+        source = sources[0] if len(set(sources)) == 1 else ", ".join(sources)
+        out[key] = Modality(
+            data=data[np.newaxis],
+            sfreq=sfreq,
+            ch_names=[ch_names[i] for i in idx],
+            unit=unit,
+            source_unit=source,
+        )
+    logger.info("%s: modalities %s", fname,
+                {k: len(m.ch_names) for k, m in out.items()})
+    return out
