@@ -266,3 +266,89 @@ def write_tobii_tsv(fname, gaze_x_px, gaze_y_px, pupil_mm, sfreq, *, movie_start
         for _, _, r in rows:
             fid.write("\t".join(r) + "\r\n")
     return fname
+
+
+def write_eyelink_asc(fname, gaze_x_px, gaze_y_px, pupil, sfreq, *, first_time=1000000,
+                      screen_size_px=(1920, 1080), messages=(), blinks=()):
+    """Write a monocular (left eye) EyeLink ASCII file as ``edf2asc`` does.
+
+    Layout: ``**`` header with ``** DATE:``, a ``DISPLAY_COORDS`` message,
+    ``START``, ``PUPIL AREA``, ``EVENTS``/``SAMPLES GAZE LEFT RATE ...``
+    lines, one sample line per sample (``time x y pupil ...``; missing as
+    ``.``), ``SBLINK``/``EBLINK`` pairs, ``MSG`` lines, ``END``. This is the
+    subset of the format that ``mne.io.read_raw_eyelink`` parses.
+
+    Parameters
+    ----------
+    fname : path-like
+        Output ``.asc`` file.
+    gaze_x_px, gaze_y_px : ndarray, shape (n_times,)
+        Gaze in pixels (NaN = missing).
+    pupil : ndarray, shape (n_times,)
+        Pupil area in arbitrary units (NaN or ``<= 0`` = missing).
+    sfreq : float
+        Sampling frequency in Hz (integer ms steps: 250, 500, 1000 Hz).
+    first_time : int
+        Tracker time (ms) of the first sample.
+    screen_size_px : tuple of int
+        Written in ``DISPLAY_COORDS``.
+    messages : sequence of (float, str)
+        ``MSG`` lines: time in s from the first sample, text.
+    blinks : sequence of (float, float)
+        Blink onset and duration in s, written as ``SBLINK``/``EBLINK``.
+
+    Returns
+    -------
+    fname : path-like
+        ``fname``.
+    """
+    gx = np.asarray(gaze_x_px, float)
+    gy = np.asarray(gaze_y_px, float)
+    pu = np.asarray(pupil, float)
+    step_ms = 1000.0 / sfreq
+    times = first_time + np.round(np.arange(len(gx)) * step_ms).astype(np.int64)
+    rate = f"{sfreq:.2f}"
+    lines = [
+        "** CONVERTED FROM D:\\DATA\\TEST.EDF using edfapi 4.2.1 Mar 20 2019",
+        "** DATE: Wed Mar 15 10:00:00 2023",
+        "** TYPE: EDF_FILE BINARY EVENT SAMPLE TAGGED",
+        "** VERSION: EYELINK II 1",
+        "** SOURCE: EYELINK CL",
+        "** EYELINK 1000 PLUS",
+        "**",
+        "",
+        f"MSG\t{first_time - 10} DISPLAY_COORDS 0 0 {screen_size_px[0] - 1} "
+        f"{screen_size_px[1] - 1}",
+        f"START\t{first_time} \tLEFT\tSAMPLES\tEVENTS",
+        "PRESCALER\t1",
+        "VPRESCALER\t1",
+        "PUPIL\tAREA",
+        f"EVENTS\tGAZE\tLEFT\tRATE\t {rate}\tTRACKING\tCR\tFILTER\t2",
+        f"SAMPLES\tGAZE\tLEFT\tRATE\t {rate}\tTRACKING\tCR\tFILTER\t2",
+    ]
+    extra = []  # (time_ms, order, text)
+    for t, text in messages:
+        extra.append((first_time + int(round(t * 1000)), 0, f"MSG\t{first_time + int(round(t * 1000))} {text}"))
+    for onset, dur in blinks:
+        t0 = first_time + int(round(onset * 1000))
+        t1 = first_time + int(round((onset + dur) * 1000)) - int(round(step_ms))
+        extra.append((t0, 0, f"SBLINK L {t0}"))
+        extra.append((t1, 2, f"EBLINK L {t0}\t{t1}\t{t1 - t0 + int(round(step_ms))}"))
+
+    def fmt(v):
+        return "   ." if not np.isfinite(v) else f"{v:7.1f}"
+
+    body = []
+    for k, t in enumerate(times):
+        ok = np.isfinite(gx[k]) and np.isfinite(gy[k]) and np.isfinite(pu[k]) and pu[k] > 0
+        if ok:
+            body.append((int(t), 1, f"{t}\t{fmt(gx[k])}\t{fmt(gy[k])}\t{pu[k]:7.1f}\t..."))
+        else:
+            body.append((int(t), 1, f"{t}\t   .\t   .\t    0.0\t..."))
+    body.extend(extra)
+    body.sort(key=lambda item: (item[0], item[1]))
+    lines += [text for _, _, text in body]
+    lines.append(f"END\t{int(times[-1]) + 1} \tSAMPLES\tEVENTS\tRES\t  38.54\t  31.12")
+    with open(fname, "w") as fid:
+        fid.write("\n".join(lines) + "\n")
+    return fname
