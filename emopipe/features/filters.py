@@ -115,12 +115,15 @@ def _iter_filtered(data2d, sfreq, bands, **filter_kwargs):
     )
     for r0 in range(0, n_signals, _ROW_CHUNK):
         rows = slice(r0, min(r0 + _ROW_CHUNK, n_signals))
-        x_fft = rfft(_reflect_limited_pad(data2d[rows], n_edge), n_fft, axis=-1)
+        x_fft = rfft(_reflect_limited_pad(data2d[rows], n_edge), n_fft, axis=-1,
+                     workers=-1)
+        buf = np.empty_like(x_fft)
         for b, (h, hf) in enumerate(zip(filters, h_fft)):
             if len(h) == 1:
                 yield rows, b, data2d[rows] * h[0]
                 continue
-            y = irfft(x_fft * hf, n_fft, axis=-1)
+            np.multiply(x_fft, hf, out=buf)
+            y = irfft(buf, n_fft, axis=-1, workers=-1)
             shift = (len(h) - 1) // 2 + n_edge
             yield rows, b, y[:, shift : shift + n_times]
 
