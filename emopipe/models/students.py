@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..utils._checks import _check_type
+from ..utils._checks import _check_positive, _check_type
 from ._blocks import (
     CNN1dEncoder,
     ConvTokenHead,
@@ -414,6 +414,10 @@ class EKDStudent(EmoModule):
     classifier_activation : str | None
         ``"relu"`` or ``None`` (the reference: no activation).
 
+    sfreq : float | None
+        Sampling frequency in Hz, recorded as ``sfreq`` (the layers depend
+        on ``n_times`` only).
+
     Notes
     -----
     Input ``(batch, n_channels, n_times)``. ``n_tokens = (n_times -
@@ -446,8 +450,10 @@ class EKDStudent(EmoModule):
         classifier_hidden=128,
         classifier_dropout=0.5,
         classifier_activation="relu",
+        sfreq=None,
     ):
         super().__init__()
+        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
         n_channels = _check_size("n_channels", n_channels)
         n_times = _check_size("n_times", n_times)
         n_classes = _check_size("n_classes", n_classes)
@@ -511,6 +517,10 @@ class CNN1d(EmoModule):
     dropout : float
         Dropout before the classifier.
 
+    sfreq : float | None
+        Sampling frequency in Hz, recorded as ``sfreq`` (the layers depend
+        on ``n_times`` only).
+
     Notes
     -----
     Input ``(batch, n_channels, n_times)``; ``feat`` ``(batch,
@@ -520,9 +530,18 @@ class CNN1d(EmoModule):
     input_names = ("x",)
 
     def __init__(
-        self, *, n_channels, n_times, n_classes, widths=(16, 32, 64), kernel_sizes=(7, 5, 3), dropout=0.5
+        self,
+        *,
+        n_channels,
+        n_times,
+        n_classes,
+        widths=(16, 32, 64),
+        kernel_sizes=(7, 5, 3),
+        dropout=0.5,
+        sfreq=None,
     ):
         super().__init__()
+        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
         n_channels = _check_size("n_channels", n_channels)
         n_times = _check_size("n_times", n_times)
         n_classes = _check_size("n_classes", n_classes)

@@ -6,7 +6,7 @@ import os
 import torch
 from torch import nn
 
-from ..utils._checks import _check_option, _check_type
+from ..utils._checks import _check_option, _check_positive, _check_type
 from ._blocks import (
     CNN1dEncoder,
     ConvTokenHead,
@@ -236,6 +236,10 @@ class EKDTeacher(EmoModule):
     classifier_activation : str | None
         ``"relu"`` (default) or ``None`` (the reference code: no activation).
 
+    sfreq : float | None
+        Sampling frequency in Hz, recorded as ``sfreq`` (the layers depend
+        on ``n_times`` only).
+
     Notes
     -----
     Inputs ``x_a`` ``(batch, n_channels_a, n_times)`` and ``x_b`` ``(batch,
@@ -270,8 +274,10 @@ class EKDTeacher(EmoModule):
         classifier_hidden=128,
         classifier_dropout=0.5,
         classifier_activation="relu",
+        sfreq=None,
     ):
         super().__init__()
+        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
         n_channels_a = _check_size("n_channels_a", n_channels_a)
         n_channels_b = _check_size("n_channels_b", n_channels_b)
         n_times = _check_size("n_times", n_times)
@@ -361,6 +367,10 @@ class ConcatTeacher(EmoModule):
     dropout : float
         Dropout before the last layer.
 
+    sfreq : float | None
+        Sampling frequency in Hz, recorded as ``sfreq`` (the layers depend
+        on ``n_times`` only).
+
     Notes
     -----
     Inputs ``x_a``, ``x_b``: ``(batch, n_features_*)`` or ``(batch,
@@ -383,8 +393,10 @@ class ConcatTeacher(EmoModule):
         n_times=None,
         hidden=128,
         dropout=0.5,
+        sfreq=None,
     ):
         super().__init__()
+        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
         n_classes = _check_size("n_classes", n_classes)
         hidden = _check_size("hidden", hidden)
         _check_option("encoder", encoder, ("mlp", "cnn1d"))

@@ -31,7 +31,7 @@ CASES = {
     ),
     "eegnet_mini": (dict(n_channels=6, n_bands=5, n_classes=4), (4,), [(16, 1, 5), (80,)]),
     "dgcnn": (dict(n_channels=6, n_bands=5, n_classes=4), (4,), [(96,)]),
-    "cnn1d": (dict(n_channels=2, n_times=64, n_classes=2), (2,), [(16, 32), (32, 16), (64,)]),
+    "cnn1d": (dict(n_channels=2, n_times=64, n_classes=2, sfreq=128.0), (2,), [(16, 32), (32, 16), (64,)]),
     "concat_teacher": (
         dict(n_classes=2, n_features_a=31, n_features_b=7, hidden=16),
         (2,),
@@ -55,7 +55,7 @@ CASES = {
         [(10, 16), (10, 16), (10, 16), (160,)],
     ),
     "ekd_student": (
-        dict(n_channels=1, n_times=64, dim=16, key_dim=8, ffn_dim=16, score_hidden=8),
+        dict(n_channels=1, n_times=64, sfreq=128.0, dim=16, key_dim=8, ffn_dim=16, score_hidden=8),
         (2,),
         [(5, 16), (5, 16), (5, 16), (80,)],
     ),
@@ -266,8 +266,13 @@ def test_ekd_teacher_orders_tokens_modality_a_first():
 def test_ekd_student_head_matches_a_teacher_branch():
     teacher = EKDTeacher(**CASES["ekd_teacher"][0])
     student = EKDStudent(**CASES["ekd_student"][0] | {"n_channels": 2})
+    # same layout: strict loading succeeds and the branch computes the same tokens
     student.head.load_state_dict(teacher.head_b.state_dict())
     student.encoder.load_state_dict(teacher.encoder_b.state_dict())
+    teacher.eval(), student.eval()
+    x = torch.randn(2, 2, 64)
+    with torch.no_grad():
+        assert torch.equal(student.features(x)[2], teacher.encoder_b(teacher.head_b(x))[2])
 
 
 def test_models_survive_deepcopy():
@@ -302,6 +307,8 @@ def test_build_model_argument_errors():
         build_model("mlp", n_features=0, n_classes=2)
     with pytest.raises(ValueError, match=r"encoder='cnn1d' needs n_channels_a, n_channels_b, n_times"):
         build_model("concat_teacher", n_classes=2, encoder="cnn1d", n_channels_a=2)
+    with pytest.raises(ValueError, match=r"sfreq must be > 0, got -128"):
+        build_model("cnn1d", n_channels=1, n_times=64, n_classes=2, sfreq=-128)
     with pytest.raises(ValueError, match=r"n_times = 16 samples is shorter than the convolution kernel"):
         build_model("ekd_student", n_channels=1, n_times=16)
 
