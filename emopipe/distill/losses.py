@@ -144,6 +144,9 @@ class CELoss(nn.Module):
     >>> loss = CELoss()(z, y)  # doctest: +SKIP
     """
 
+    def __init__(self):
+        super().__init__()
+
     def forward(self, z, y):
         """Compute the loss.
 
@@ -294,6 +297,9 @@ class L1FeatureLoss(nn.Module):
     continuous emotion recognition", Pattern Recognition 2022 (weight ``w = 1``
     on the 128-d TCN output sequence).
     """
+
+    def __init__(self):
+        super().__init__()
 
     def forward(self, h_s, h_t):
         """Compute the loss.
@@ -497,6 +503,9 @@ class SPLoss(nn.Module):
     Invariant to scaling or rotating either feature space; sizes may differ.
     """
 
+    def __init__(self):
+        super().__init__()
+
     def forward(self, f_s, f_t):
         """Compute the loss.
 
@@ -659,6 +668,9 @@ class NSTLoss(nn.Module):
     (2017). Channel counts may differ; zero when the student's channels are a
     positively rescaled permutation of the teacher's.
     """
+
+    def __init__(self):
+        super().__init__()
 
     def forward(self, f_s, f_t):
         """Compute the loss.

@@ -116,3 +116,14 @@ def test_scores_normalised_by_z_fixed_once():
     z = float(mem.z_s)
     mem.scores(-s, t, cidx)
     assert float(mem.z_s) == z
+
+
+def test_score_paths_agree(rng):
+    from emopipe.distill._memory import _dots
+
+    bank = torch.as_tensor(rng.standard_normal((50, 8)))
+    v = torch.as_tensor(rng.standard_normal((3, 8)))
+    cidx = torch.as_tensor(rng.integers(0, 50, (3, 6)))
+    want = np.einsum("bkd,bd->bk", bank.numpy()[cidx.numpy()], v.numpy())
+    for full in (True, False):
+        assert_allclose(_dots(bank, v, cidx, full=full).numpy(), want, rtol=1e-12)
