@@ -123,15 +123,24 @@ def _events(rng, rates_per_min, *, duration, min_gap):
 
 def _place(onsets, weights, kernel, n_times):
     """Sum of ``weights[k] * kernel`` starting at each onset; shape (n_trials, n_times)."""
-    from scipy.signal import fftconvolve
-
     imp = np.zeros((len(onsets), n_times))
     n_base = round(BASELINE * SFREQ)
     for t, (on, w) in enumerate(zip(onsets, weights)):
         if len(on):
             idx = n_base + np.rint(np.asarray(on) * SFREQ).astype(int)
             np.add.at(imp[t], idx, w)
-    return fftconvolve(imp, kernel[None, :], axes=-1)[:, :n_times]
+    n_fft = n_times + kernel.size
+    spec = np.fft.rfft(imp, n_fft, axis=-1) * np.fft.rfft(kernel, n_fft)[None, :]
+    return np.fft.irfft(spec, n_fft, axis=-1)[:, :n_times]
+
+
+def _upsample(data, factor, *, pad=256):
+    """Band-limited (FFT) upsampling along the last axis, reflect-padded against wrap-around."""
+    x = np.pad(data, [(0, 0)] * (data.ndim - 1) + [(pad, pad)], mode="reflect")
+    n = x.shape[-1]
+    spec = np.fft.rfft(x, axis=-1)
+    up = np.fft.irfft(spec, n * factor, axis=-1) * factor
+    return up[..., pad * factor: (n - pad) * factor]
 
 
 def _eeg(rng, valence, arousal, prm):
@@ -269,7 +278,6 @@ def _timeline(n_presented):
 def _write_bdf(fname, data_pre, presentation, *, site, n_raw_trials, rng):
     """Write the raw 48-channel BDF for the first ``n_raw_trials`` presentations."""
     import pyedflib
-    from scipy.signal import resample_poly
 
     events, video, total = _timeline(n_raw_trials)
     n = int(round(total * RAW_SFREQ))
@@ -293,7 +301,7 @@ def _write_bdf(fname, data_pre, presentation, *, site, n_raw_trials, rng):
     up_factor = int(RAW_SFREQ / SFREQ)
     n_base = round(BASELINE * RAW_SFREQ)
     for k in range(n_raw_trials):
-        trial = resample_poly(data_pre[presentation[k] - 1], up_factor, 1, axis=-1)
+        trial = _upsample(data_pre[presentation[k] - 1], up_factor)
         start = int(round(video[k] * RAW_SFREQ)) - n_base
         win = slice(start, start + trial.shape[-1])
         for j, ch in enumerate(order):
