@@ -179,7 +179,9 @@ def detect_scrs(
     step there and the smoothed slope crosses half its peak close to the
     true onset (measured bias about -0.1 s for ``smooth=0.2``). The peak is the next
     local maximum of the smoothed conductance (at most ``max_rise`` s after
-    the onset). SCRs smaller than ``amplitude_min`` are dropped.
+    the onset). SCRs smaller than ``amplitude_min`` or cut by the start or
+    end of the signal are dropped. The slope threshold is never below
+    ``amplitude_min / max_rise``, so noiseless ramps give no SCRs.
 
     Parameters
     ----------
@@ -222,30 +224,32 @@ def detect_scrs(
     slope = gaussian_filter1d(x, sigma, order=1, mode="nearest") * sfreq
     dslope = slope - _running_median(slope, sfreq, slope_window)
     sd = _robust_sd(dslope)
-    threshold = k * sd
+    # noiseless signals: never below the mean slope of the smallest SCR over max_rise
+    threshold = max(k * sd, amplitude_min / max_rise)
     rows = []
     last_peak = -1
-    if threshold > 0:
-        m = np.concatenate([[False], dslope > threshold, [False]])
-        edges = np.diff(m.astype(np.int8))
-        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        reach = int(max_rise * sfreq)
-        for a, b in zip(starts, stops):
-            top = a + int(np.argmax(dslope[a:b]))
-            level = onset_fraction * dslope[top]
-            on = top
-            while on > 0 and on > last_peak and dslope[on - 1] > level and top - on < reach:
-                on -= 1
-            if on <= last_peak:
-                continue  # still rising from the previous SCR
-            pk = top
-            while pk < y.size - 1 and slope[pk + 1] > 0 and pk - on < reach:
-                pk += 1
-            amp = y[pk] - y[on]
-            if amp < amplitude_min:
-                continue
-            last_peak = pk
-            rows.append((on / sfreq, (pk - on) / sfreq, amp, slope[on:pk + 1].max(), pk / sfreq))
+    m = np.concatenate([[False], dslope > threshold, [False]])
+    edges = np.diff(m.astype(np.int8))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    reach = int(max_rise * sfreq)
+    for a, b in zip(starts, stops):
+        top = a + int(np.argmax(dslope[a:b]))
+        level = onset_fraction * dslope[top]
+        on = top
+        while on > 0 and on > last_peak and dslope[on - 1] > level and top - on < reach:
+            on -= 1
+        if on <= last_peak:
+            continue  # still rising from the previous SCR
+        pk = top
+        while pk < y.size - 1 and slope[pk + 1] > 0 and pk - on < reach:
+            pk += 1
+        if on == 0 or pk == y.size - 1:
+            continue  # cut by the start or end of the signal
+        amp = y[pk] - y[on]
+        if amp < amplitude_min:
+            continue
+        last_peak = pk
+        rows.append((on / sfreq, (pk - on) / sfreq, amp, slope[on:pk + 1].max(), pk / sfreq))
     info = {"threshold": float(threshold), "robust_sd": sd, "quality": "ok"}
     if not rows:
         return EventTable.empty("scr", "S", info)

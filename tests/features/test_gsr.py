@@ -1,0 +1,201 @@
+"""GSR: units, tonic/phasic split, planted SCRs recovered, window features, raw windows."""
+
+import logging
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from emopipe.features._base import MODALITY_EXTRACTORS
+from emopipe.features._windows import WindowGrid
+from emopipe.features.gsr import (
+    decompose_eda,
+    detect_scrs,
+    gsr_window_features,
+    raw_windows,
+    to_conductance,
+)
+from emopipe.io._types import Modality
+
+SFREQ = 128.0
+
+
+def bateman(t, tau_rise=0.75, tau_decay=2.0):
+    """Bateman SCR shape, 0 before onset, peak 1 (about 1.2 s after onset)."""
+    t = np.maximum(t, 0.0)
+    b = np.exp(-t / tau_decay) - np.exp(-t / tau_rise)
+    t_pk = tau_rise * tau_decay / (tau_decay - tau_rise) * np.log(tau_decay / tau_rise)
+    return b / (np.exp(-t_pk / tau_decay) - np.exp(-t_pk / tau_rise))
+
+
+def make_gsr(rng, *, sfreq=SFREQ, duration=120.0, n=10, noise=0.005e-6, start=2.0):
+    """Conductance (S): 5 uS tonic level with a drift + ``n`` SCRs of 0.1-1 uS; onsets (s)."""
+    t = np.arange(int(duration * sfreq)) / sfreq
+    g = 5e-6 + 0.5e-6 * np.sin(2 * np.pi * t / 200) + 0.004e-6 * t
+    gap = (duration - start - 8) / n
+    onsets = []
+    for i in range(n):
+        o = round((start + i * gap + rng.uniform(0, 0.5 * gap)) * sfreq) / sfreq
+        g = g + rng.uniform(0.1e-6, 1e-6) * bateman(t - o)
+        onsets.append(o)
+    return g + noise * rng.standard_normal(t.size), np.array(onsets)
+
+
+def f1_score(true, detected, tol):
+    used, errors = set(), []
+    for d in detected:
+        j = int(np.argmin(np.abs(true - d)))
+        if abs(true[j] - d) <= tol and j not in used:
+            used.add(j)
+            errors.append(d - true[j])
+    if not used:
+        return 0.0, np.zeros(0)
+    p, r = len(used) / len(detected), len(used) / len(true)
+    return 2 * p * r / (p + r), np.array(errors)
+
+
+# ---------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    "x, unit, expected",
+    [
+        ([2e5, 1e6], "ohm", [5e-6, 1e-6]),
+        ([200.0, 1000.0], "kohm", [5e-6, 1e-6]),
+        ([5.0, 1.0], "uS", [5e-6, 1e-6]),
+        ([5.0, 1.0], "µS", [5e-6, 1e-6]),
+        ([5e-6, 1e-6], "S", [5e-6, 1e-6]),
+        ([5000.0, 1000.0], "nS", [5e-6, 1e-6]),
+    ],
+)
+def test_to_conductance_units(x, unit, expected):
+    assert_allclose(to_conductance(np.array(x), unit), expected, rtol=1e-12)
+
+
+def test_to_conductance_errors():
+    with pytest.raises(ValueError, match=r"Invalid value for the 'unit' parameter.*but got 'V'"):
+        to_conductance(np.ones(3), "V")
+    # DEAP-like resistances declared as siemens: suggest ohm
+    with pytest.raises(ValueError, match=r"median 1e\+06 declared in 'S' .* Did you mean unit='ohm'\?"):
+        to_conductance(np.array([1e5, 1e6, 1e7]), "S")
+    # microsiemens declared as siemens
+    with pytest.raises(ValueError, match=r"Did you mean unit='uS'\?"):
+        to_conductance(np.array([2.0, 5.0, 8.0]), "S")
+    with pytest.raises(ValueError, match=r"resistance in 'ohm' must be > 0, got 1 values <= 0"):
+        to_conductance(np.array([1e5, 0.0, 1e6]), "ohm")
+
+
+# ---------------------------------------------------------------- decomposition, SCRs
+@pytest.mark.parametrize("method", ["highpass", "smoothmedian"])
+def test_decompose_eda_separates_level_and_responses(rng, method):
+    g, onsets = make_gsr(rng, n=6)
+    tonic, phasic = decompose_eda(g, SFREQ, method=method)
+    assert tonic.shape == phasic.shape == g.shape
+    # tonic follows the 5-uS level; the phasic part holds the responses
+    assert_allclose(np.median(tonic), np.median(g), rtol=0.1)
+    assert abs(np.median(phasic)) < 0.1e-6
+    i = int((onsets[0] + 1.2) * SFREQ)  # first SCR peak
+    assert phasic[i] - phasic[int(onsets[0] * SFREQ)] > 0.05e-6
+
+
+@pytest.mark.parametrize("sfreq", [32.0, 128.0])
+def test_scrs_planted_onsets_within_half_second(rng, sfreq):
+    g, true = make_gsr(rng, sfreq=sfreq)
+    scrs = detect_scrs(g, sfreq)
+    assert scrs.kind == "scr" and scrs.unit == "S"
+    f1, err = f1_score(true, scrs.onset, 0.5)
+    assert f1 >= 0.9
+    assert np.all(np.abs(err) <= 0.5)
+    # rise time of a Bateman response (0.75 s, 2 s) is 1.18 s from onset to peak
+    assert_allclose(np.median(scrs.rise_time), 1.18, atol=0.3)
+    assert np.all(scrs.amplitude >= 0.01e-6) and np.all(scrs.duration == scrs.rise_time)
+
+
+def test_scrs_moderate_noise(rng):
+    g, true = make_gsr(rng, noise=0.05e-6)
+    f1, _ = f1_score(true, detect_scrs(g, SFREQ).onset, 0.5)
+    assert f1 >= 0.8
+
+
+def test_scr_amplitude_min_and_flat(rng, caplog):
+    g, _ = make_gsr(rng)
+    assert len(detect_scrs(g, SFREQ, amplitude_min=2e-6)) == 0  # every SCR is below 1 uS
+    with caplog.at_level(logging.WARNING, logger="emopipe"):
+        tab = detect_scrs(np.full(1000, 4e-6), SFREQ)
+    assert len(tab) == 0 and tab.info["quality"] == "flat"
+    assert "conductance signal is flat" in caplog.text
+
+
+# ---------------------------------------------------------------- raw windows
+def test_raw_windows_resample_and_cut():
+    # a 0.5-Hz sine at 256 Hz resampled to 128 Hz equals the sine sampled at 128 Hz
+    sfreq, baseline = 256.0, 3.0
+    t = np.arange(int(23 * sfreq)) / sfreq
+    x = np.stack([np.sin(2 * np.pi * 0.5 * t), np.cos(2 * np.pi * 0.5 * t)])[None]
+    grid = WindowGrid.from_duration([20.0], 4.0, baseline=baseline)
+    win = raw_windows(x, sfreq, grid, target_sfreq=128.0)
+    assert win.shape == (5, 2, 512)
+    t128 = baseline + 4.0 * 2 + np.arange(512) / 128.0  # window 2
+    assert_allclose(win[2, 0], np.sin(2 * np.pi * 0.5 * t128), atol=1e-3)
+    assert_allclose(win[2, 1], np.cos(2 * np.pi * 0.5 * t128), atol=1e-3)
+    # same rate: plain cut
+    win = raw_windows(x, sfreq, grid, target_sfreq=sfreq)
+    assert_array_equal(win[1, 0], x[0, 0, int(7 * sfreq):int(11 * sfreq)])
+    with pytest.raises(ValueError, match="is not a ratio of integers"):
+        raw_windows(x, sfreq, grid, target_sfreq=np.pi * 40)
+
+
+# ---------------------------------------------------------------- window features
+def test_window_features_from_ohm(rng):
+    trials, onsets = [], []
+    for _ in range(2):
+        g, on = make_gsr(rng, duration=43.0, n=4, start=4.0)
+        trials.append((1.0 / g)[None])  # DEAP stores a resistance in ohm
+        onsets.append(on)
+    mod = Modality(np.stack(trials), SFREQ, ["GSR"], "ohm")
+    grid = WindowGrid.from_duration([40.0, 40.0], 4.0, baseline=3.0)
+    feats = MODALITY_EXTRACTORS.get("gsr")(mod, grid, {"target_sfreq": 64.0})
+    assert set(feats) == {"scl_mean", "scl_slope", "scr_count", "scr_rate", "scr_amplitude",
+                          "phasic_de", "raw"}
+    for name, f in feats.items():
+        if name != "raw":
+            assert f.data.shape == (20, 1) and f.dims == ("window", "channel")
+            assert np.all(np.isfinite(f.data))
+    count = feats["scr_count"].data[:, 0]
+    expected = []
+    for t in range(2):
+        starts = 3.0 + grid.onsets[t]
+        expected += [np.sum((onsets[t] >= s) & (onsets[t] < s + 4.0)) for s in starts]
+    assert abs(count.sum() - sum(expected)) <= 1
+    assert np.mean(count == np.array(expected)) >= 0.9
+    assert_allclose(feats["scr_rate"].data, feats["scr_count"].data * 15.0)
+    assert_array_equal(feats["scr_amplitude"].data[count == 0], 0.0)
+    assert np.all(feats["scr_amplitude"].data[count > 0] > 0.05e-6)
+    # SCL in S around the 5-uS level; raw windows are conductance at 64 Hz
+    assert np.all((feats["scl_mean"].data > 3e-6) & (feats["scl_mean"].data < 8e-6))
+    raw = feats["raw"]
+    assert raw.data.shape == (20, 1, 256) and raw.attrs["sfreq"] == 64.0 and raw.attrs["unit"] == "S"
+    g0 = 1.0 / mod.data[0, 0, ::2]  # 128 -> 64 Hz
+    assert_allclose(raw.data[1, 0, 10:-10], g0[7 * 64 + 10:11 * 64 - 10], rtol=0.01)
+
+
+def test_scl_slope_of_a_ramp():
+    # a linear conductance ramp of 0.01 uS/s: slope recovered, no SCRs
+    t = np.arange(int(23 * SFREQ)) / SFREQ
+    g = 4e-6 + 0.01e-6 * t
+    mod = Modality(g[None, None], SFREQ, ["GSR"], "S")
+    grid = WindowGrid.from_duration([20.0], 4.0, baseline=3.0)
+    feats = gsr_window_features(mod, grid, raw=False, method="smoothmedian")
+    assert "raw" not in feats
+    assert_allclose(feats["scl_slope"].data[1:-1, 0], 0.01e-6, rtol=0.05)
+    assert_array_equal(feats["scr_count"].data, 0)
+
+
+def test_gsr_extractor_errors(rng):
+    extract = MODALITY_EXTRACTORS.get("gsr")
+    grid = WindowGrid.from_duration([4.0], 4.0, baseline=0.0)
+    with pytest.raises(ValueError, match="The gsr modality is empty"):
+        extract(Modality([], SFREQ, ["GSR"], "ohm"), grid, {})
+    mod = Modality(np.full((1, 1, 512), 2e5), SFREQ, ["GSR"], "S")
+    with pytest.raises(ValueError, match="Did you mean unit='ohm'"):
+        extract(mod, grid, {})
+    with pytest.raises(ValueError, match="Unknown gsr parameter 'target_sfeq'.*'target_sfreq'"):
+        extract(mod, grid, {"target_sfeq": 128.0})
