@@ -1,0 +1,239 @@
+"""Band power and differential entropy: analytic answers (style.md §7)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.signal import periodogram
+from scipy.special import digamma
+
+from emopipe.features import spectral
+from emopipe.features.bands import resolve_bands
+from emopipe.features.spectral import band_power, band_power_and_de, differential_entropy
+
+SFREQ = 200.0
+BANDS = {"theta": (4, 8), "alpha": (8, 14), "beta": (14, 31), "gamma": (31, 50)}
+
+
+def _gauss_de(var):
+    return 0.5 * np.log(2 * np.pi * np.e * np.asarray(var))
+
+
+@pytest.mark.parametrize("sigma", [10e-6, 2.0])  # EEG-like volts, and O(1)
+def test_de_of_white_noise_matches_gaussian_entropy(rng, sigma):
+    data = sigma * rng.standard_normal((2, int(600 * SFREQ)))  # (n_channels, n_times)
+    de = differential_entropy(data, SFREQ, BANDS, window=60.0)  # long windows: small bias
+    assert de.shape == (2, 10, len(BANDS))  # (n_channels, n_windows, n_bands)
+    # a flat PSD puts a fraction (h - l) / (sfreq / 2) of sigma**2 in each band
+    var = np.array([sigma**2 * (h - l) / (SFREQ / 2) for l, h in BANDS.values()])
+    # Per window the band power is var * chi2(nu) / nu, nu = 2 (h - l) * 60 s
+    # (480 for theta), so one window's DE has SD 0.5 * sqrt(2 / nu) = 0.032
+    # nats for theta: atol=0.05 is 1.5 SD per element (style.md's "SD 0.009"
+    # is the SD of the mean over windows and channels). Test the mean at 0.05
+    # (> 5 SD) and each element at 5 SD of its own chi-square spread.
+    nu = np.array([2 * (h - l) * 60.0 for l, h in BANDS.values()])
+    assert_allclose(de.mean(axis=(0, 1)), _gauss_de(var), atol=0.05)
+    assert np.all(np.abs(de - _gauss_de(var)) < 5 * 0.5 * np.sqrt(2 / nu))
+    bp = band_power(data, SFREQ, BANDS, window=60.0)
+    assert_allclose(bp.mean(axis=(0, 1)), var, rtol=0.03)
+
+
+@pytest.mark.parametrize("taper", ["boxcar", "hann"])
+@pytest.mark.parametrize("freq", [10.0, 11.0])  # >= 2 bins inside 8-14 Hz
+def test_sinusoid_band_power_is_half_amplitude_squared(taper, freq):
+    amp = 3e-5
+    t = np.arange(int(8 * SFREQ)) / SFREQ
+    x = amp * np.sin(2 * np.pi * freq * t + 0.4)
+    bp = band_power(x, SFREQ, BANDS, taper=taper)
+    assert bp.shape == (8, 4)
+    assert_allclose(bp[:, 1], amp**2 / 2, rtol=1e-3)  # alpha holds the tone
+    assert np.all(bp[:, [0, 2, 3]] < 1e-12 * amp**2)  # nothing leaks out of it
+    de = differential_entropy(x, SFREQ, BANDS, taper=taper)
+    assert_allclose(de[:, 1], 0.5 * np.log(np.pi * np.e * amp**2), atol=0.05)
+
+
+def test_de_gain_law(rng):
+    x = rng.standard_normal((3, 2000))
+    for method in ("spectral", "bandpass"):
+        d1 = differential_entropy(x, SFREQ, BANDS, method=method)
+        d10 = differential_entropy(10 * x, SFREQ, BANDS, method=method)
+        assert_allclose(d10 - d1, np.log(10), rtol=1e-12)
+    s1 = differential_entropy(x, SFREQ, BANDS, method="seed")
+    s10 = differential_entropy(10 * x, SFREQ, BANDS, method="seed")
+    assert_allclose(s10 - s1, 2 * np.log2(10), rtol=1e-12)  # log2(100 E) with E ~ a**2
+
+
+def test_full_band_de_is_broadband_entropy(rng):
+    sigma = 1.5
+    x = sigma * rng.standard_normal((2, int(600 * SFREQ)))
+    full = {"all": (0, SFREQ / 2)}
+    # Parseval: (0, sfreq / 2), Nyquist bin included, is the window variance
+    de = differential_entropy(x, SFREQ, full, window=2.0)
+    var = x.reshape(2, -1, int(2 * SFREQ)).var(axis=-1)
+    assert_allclose(de[..., 0], _gauss_de(var), rtol=1e-12)
+    de_long = differential_entropy(x, SFREQ, full, window=60.0)
+    # one window: SD 0.5 * sqrt(2 / 12000) = 0.0065 nats; mean of 20: 0.0015
+    assert_allclose(de_long.mean(), _gauss_de(sigma**2), atol=0.01)
+    assert np.all(np.abs(de_long - _gauss_de(sigma**2)) < 5 * 0.0065)
+
+
+def test_short_window_bias_matches_log_chi_square(rng):
+    # 1-s windows: a band of n bins is sigma_b**2 * chi2(2 n) / (2 n); the mean
+    # of 0.5 log of it is below 0.5 log of its mean by 0.5 (psi(n) - log(n))
+    x = rng.standard_normal((4, int(1500 * SFREQ)))
+    bands = {"theta": (4, 8), "alpha": (8, 14)}
+    bp, de = band_power_and_de(x, SFREQ, bands, window=1.0)
+    n_bins = np.array([4, 6])
+    expected_bias = 0.5 * (digamma(n_bins) - np.log(n_bins))  # -0.065, -0.043 nats
+    bias = de.mean(axis=(0, 1)) - _gauss_de(bp.mean(axis=(0, 1)))
+    assert_allclose(bias, expected_bias, atol=0.01)  # SE ~0.002
+    assert np.all(bias < -0.03)
+
+
+def test_spectral_matches_scipy_periodogram(rng):
+    x = rng.standard_normal((2, 3, 1300))  # trailing 100 samples: no complete window
+    for taper, window in (("boxcar", "boxcar"), ("hann", "hann")):
+        bp = band_power(x, SFREQ, BANDS, window=1.5, step=0.5, taper=taper)
+        assert bp.shape == (2, 3, 11, 4)  # (n_trials, n_channels, n_windows, n_bands)
+        for w, start in enumerate(range(0, 1300 - 300 + 1, 100)):
+            f, p = periodogram(x[..., start : start + 300], SFREQ, window=window,
+                               detrend="constant", scaling="density")
+            for b, (lo, hi) in enumerate(BANDS.values()):
+                sel = (f >= lo) & (f < hi)
+                assert_allclose(bp[..., w, b], p[..., sel].sum(-1) * (f[1] - f[0]),
+                                rtol=1e-10)
+
+
+def test_rfft_path_equals_basis_path(rng, monkeypatch):
+    x = rng.standard_normal((3, 1000))
+    ref = band_power(x, SFREQ, BANDS, taper="hann", step=0.25)
+    ref_seed = band_power(x, SFREQ, BANDS, method="seed")
+    monkeypatch.setattr(spectral, "_MAX_BASIS", 0)
+    assert_allclose(band_power(x, SFREQ, BANDS, taper="hann", step=0.25), ref, rtol=1e-10)
+    assert_allclose(band_power(x, SFREQ, BANDS, method="seed"), ref_seed, rtol=1e-10)
+
+
+def test_relative_power_and_units(rng):
+    x = rng.standard_normal((2, 2000))
+    tiling = {"lo": (0, 20), "mid": (20, 60), "hi": (60, 100)}
+    rel = band_power(x, SFREQ, tiling, relative=True)
+    assert_allclose(rel.sum(-1), 1.0, rtol=1e-12)
+    bp, de = band_power_and_de(x, SFREQ, BANDS, relative=True, log_base=2)
+    assert_allclose(bp, band_power(x, SFREQ, BANDS, relative=True), rtol=1e-12)
+    assert_allclose(de, differential_entropy(x, SFREQ, BANDS) / np.log(2), rtol=1e-12)
+    assert_allclose(de, differential_entropy(x, SFREQ, BANDS, log_base=2), rtol=1e-12)
+
+
+def _seed_by_hand(x_win, sfreq, l_freq, h_freq, n_fft):
+    """One window, literally as ziyujia/Signal-feature-extraction DE_PSD.py."""
+    n_len = len(x_win)
+    hwin = np.array([0.5 - 0.5 * np.cos(2 * np.pi * n / (n_len + 1))
+                     for n in range(1, n_len + 1)])
+    mag = np.abs(np.fft.fft(x_win * hwin, n_fft)[0 : int(n_fft / 2)])
+    f_start = int(np.floor(l_freq / sfreq * n_fft))
+    f_end = int(np.floor(h_freq / sfreq * n_fft))
+    e_b = np.mean(mag[f_start - 1 : f_end] ** 2)
+    return e_b, np.log2(100 * e_b)
+
+
+def test_seed_de_formula_by_hand(rng):
+    x = 20 * rng.standard_normal((2, 600))  # microvolt-like scale, as SEED
+    seed5 = resolve_bands("seed5", SFREQ)
+    bp, de = band_power_and_de(x, SFREQ, seed5, method="seed")
+    assert de.shape == (2, 3, 5)
+    for ch in range(2):
+        for w in range(3):
+            for b, (lo, hi) in enumerate(seed5.values()):
+                e_b, de_b = _seed_by_hand(x[ch, w * 200 : (w + 1) * 200], SFREQ, lo, hi, 512)
+                assert_allclose(bp[ch, w, b], e_b, rtol=1e-12)
+                assert_allclose(de[ch, w, b], de_b, rtol=1e-12)
+    # the default n_fft at 200 Hz is 512; another one changes the bins
+    de_256 = differential_entropy(x, SFREQ, seed5, method="seed", n_fft=256)
+    _, ref = _seed_by_hand(x[0, :200], SFREQ, 8, 14, 256)
+    assert_allclose(de_256[0, 0, 2], ref, rtol=1e-12)
+
+
+def test_bandpass_de_of_white_noise_uses_equivalent_noise_bandwidth(rng):
+    from mne.filter import create_filter
+    from scipy.signal import freqz
+
+    sigma = 1e-5
+    x = sigma * rng.standard_normal((2, int(600 * SFREQ)))
+    de = differential_entropy(x, SFREQ, BANDS, window=60.0, method="bandpass")
+    expected, ideal, nu = [], [], []
+    for lo, hi in BANDS.values():
+        h = create_filter(None, SFREQ, lo, hi, verbose=False)
+        _, resp = freqz(h, worN=8192)  # 0 .. Nyquist
+        enbw = np.mean(np.abs(resp) ** 2) * SFREQ / 2  # Hz, integral of |H|**2
+        expected.append(_gauss_de(sigma**2 * enbw / (SFREQ / 2)))
+        ideal.append(_gauss_de(sigma**2 * (hi - lo) / (SFREQ / 2)))
+        nu.append(2 * enbw * 60.0)  # ~chi-square degrees of freedom of one window
+    expected, ideal, nu = np.array(expected), np.array(ideal), np.array(nu)
+    # as for the spectral estimator: the mean at atol 0.05, each window at 5 SD
+    assert_allclose(de.mean(axis=(0, 1)), expected, atol=0.05)
+    assert np.all(np.abs(de - expected) < 5 * 0.5 * np.sqrt(2 / nu))
+    # the caveat: MNE's transition bands pass 0.1-0.2 nats more than h - l
+    assert np.all(expected - ideal > 0.1)
+
+
+def test_bandpass_window_variance_of_filtered_signal(rng):
+    from emopipe.features.filters import filter_bands
+
+    x = rng.standard_normal((2, 3000))
+    bp = band_power(x, SFREQ, BANDS, method="bandpass", window=2.0, step=1.0)
+    y = filter_bands(x, SFREQ, BANDS)  # (n_channels, n_bands, n_times)
+    for w in range(14):
+        seg = y[..., w * 200 : w * 200 + 400]
+        assert_allclose(bp[:, w, :], seg.var(axis=-1), rtol=1e-10)
+
+
+def test_deap_sized_bands_are_one_pass(rng):
+    # band_power_and_de shares one computation: same numbers as separate calls
+    x = rng.standard_normal((2, 3, 128 * 10))
+    bands = {"delta": (1, 4), "theta": (4, 8), "alpha": (8, 14), "beta": (14, 31),
+             "gamma": (31, 45)}
+    bp, de = band_power_and_de(x, 128.0, bands)
+    assert bp.shape == de.shape == (2, 3, 10, 5)
+    assert_allclose(bp, band_power(x, 128.0, bands), rtol=1e-12)
+    assert_allclose(de, differential_entropy(x, 128.0, bands), rtol=1e-12)
+
+
+def test_errors(rng):
+    x = rng.standard_normal((2, 400))
+    with pytest.raises(ValueError, match=r"bands\['gamma'\] = \(31, 70\) Hz must satisfy "
+                                         r"0 <= l_freq < h_freq <= sfreq / 2 = 64 Hz"):
+        differential_entropy(x, 128.0, {"gamma": (31, 70)})
+    msg = ("data must have shape (..., n_times) with n_times >= n_win = 200 "
+           "(1 s at sfreq = 200 Hz), got shape (2, 150).")
+    with pytest.raises(ValueError, match=f"^{__import__('re').escape(msg)}$"):
+        differential_entropy(x[:, :150], SFREQ, BANDS)
+    bad = x.copy()
+    bad[1, 17] = np.nan
+    with pytest.raises(ValueError, match=r"data contains 1 NaN or infinite values "
+                                         r"\(first at index \(1, 17\)"):
+        band_power(bad, SFREQ, BANDS)
+    with pytest.raises(ValueError, match=r"data contains 1 NaN"):
+        differential_entropy(bad, SFREQ, BANDS, method="bandpass")
+    with pytest.raises(ValueError, match="Invalid value for the 'method' parameter.*"
+                                         "Did you mean 'spectral'"):
+        band_power(x, SFREQ, BANDS, method="spectrum")
+    with pytest.raises(ValueError, match=r"bands\['narrow'\] = \(10.2, 10.8\) Hz holds no "
+                                         r"bin of the 1-Hz spectrum"):
+        band_power(x, SFREQ, {"narrow": (10.2, 10.8)})
+    with pytest.raises(ValueError, match=r"method='seed' needs 1 <= k_lo"):
+        differential_entropy(x, SFREQ, {"slow": (0.1, 4)}, method="seed")
+    with pytest.raises(ValueError, match=r"log_base must be None or 2"):
+        differential_entropy(x, SFREQ, BANDS, method="seed", log_base=10)
+    with pytest.raises(ValueError, match=r"n_fft must be >= n_win = 200"):
+        band_power(x, SFREQ, BANDS, n_fft=128)
+
+
+def test_mne_objects_are_refused():
+    import mne
+
+    info = mne.create_info(["Fz", "Cz"], SFREQ, "eeg")
+    raw = mne.io.RawArray(np.zeros((2, 400)), info, verbose=False)
+    with pytest.raises(TypeError, match=r"got an MNE RawArray object.*pass inst.get_data\(\)"):
+        differential_entropy(raw, SFREQ, BANDS)
+    epochs = mne.EpochsArray(np.zeros((1, 2, 400)), info, verbose=False)
+    with pytest.raises(TypeError, match=r"MNE EpochsArray object"):
+        band_power(epochs, SFREQ, BANDS)
