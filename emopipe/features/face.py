@@ -1,0 +1,352 @@
+"""Face video: frames, Haar-cascade face boxes, 48 x 48 grey crops, OpenFace windows.
+
+V2E (methods.md section 3) feeds 48 x 48 grey aligned faces to its video
+teacher. emopipe reads frames with OpenCV, finds the face with the frontal
+Haar cascade shipped inside ``opencv-python-headless`` (no download), and
+stores a few evenly spaced crops per window, plus the fraction of them that
+hold a face. Aligned faces from OpenFace can be fed instead (modality
+frames already cropped: ``params["detect"] = False``), and OpenFace's CSV
+output (gaze, head pose, action units) is averaged per window by
+:func:`openface_window_features`.
+
+Frames without a detected face reuse the last detected box when it is at
+most ``max_hold`` frames old (short detector drop-outs); otherwise the crop
+is all zeros and its mask entry ``False``. A zero crop never comes without
+that mask: ``crop_faces`` returns it and the ``"face"`` extractor stores
+the per-window fraction ``face_found``.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..utils._checks import _check_option, _check_positive, _check_type
+from ._base import MODALITY_EXTRACTORS, Feature
+
+logger = logging.getLogger("emopipe.features.face")
+
+HAAR_CASCADE = "haarcascade_frontalface_default.xml"
+
+
+def read_video_frames(fname, *, max_frames=None):
+    """Grey frames of a video file, read with OpenCV.
+
+    Parameters
+    ----------
+    fname : path-like
+        Video file (AVI, MP4, ... whatever the OpenCV build decodes).
+    max_frames : int | None
+        Stop after this many frames.
+
+    Returns
+    -------
+    frames : ndarray of uint8, shape (n_frames, height, width)
+        Grey-level frames.
+    fps : float
+        Frame rate from the container.
+    """
+    import cv2
+
+    _check_type("fname", fname, ("path-like",))
+    fname = Path(fname)
+    if not fname.is_file():
+        raise FileNotFoundError(f"Video file not found: {fname}")
+    cap = cv2.VideoCapture(os.fspath(fname))
+    try:
+        if not cap.isOpened():
+            raise ValueError(
+                f"{fname}: OpenCV cannot open this video (unknown container or codec). "
+                f"Convert it, e.g. to MJPG AVI or H.264 MP4, with ffmpeg."
+            )
+        fps = float(cap.get(cv2.CAP_PROP_FPS))
+        frames = []
+        while max_frames is None or len(frames) < max_frames:
+            ok, img = cap.read()
+            if not ok:
+                break
+            if img.ndim == 3:
+                img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+            frames.append(img)
+    finally:
+        cap.release()
+    if not frames:
+        raise ValueError(f"{fname}: OpenCV opened the video but decoded no frame.")
+    if not fps > 0:
+        raise ValueError(f"{fname}: the container states no frame rate (got {fps!r}).")
+    logger.info("%s: %d frames %dx%d at %.2f fps", fname.name, len(frames),
+                frames[0].shape[1], frames[0].shape[0], fps)
+    return np.stack(frames), fps
+
+
+def _cascade():
+    import cv2
+
+    path = os.path.join(cv2.data.haarcascades, HAAR_CASCADE)
+    cascade = cv2.CascadeClassifier(path)
+    if cascade.empty():
+        raise OSError(f"OpenCV could not load its Haar cascade {path}; reinstall "
+                      f"opencv-python-headless.")
+    return cascade
+
+
+def detect_faces(frames, *, scale_factor=1.1, min_neighbors=5, min_size=(30, 30)):
+    """Largest frontal face of each frame (OpenCV Haar cascade).
+
+    Uses ``haarcascade_frontalface_default.xml`` from ``cv2.data`` (shipped
+    with ``opencv-python-headless`` 4.x).
+
+    Parameters
+    ----------
+    frames : ndarray of uint8, shape (n_frames, height, width)
+        Grey frames.
+    scale_factor : float
+        Image pyramid step (> 1).
+    min_neighbors : int
+        Overlapping detections a face needs (higher: fewer false positives).
+    min_size : tuple of int
+        Smallest face (width, height) in pixels.
+
+    Returns
+    -------
+    boxes : list of tuple | None, length n_frames
+        ``(x, y, w, h)`` in pixels of the largest face, or ``None``.
+    """
+    frames = np.asarray(frames)
+    if frames.ndim != 3 or frames.dtype != np.uint8:
+        raise ValueError(
+            f"frames must be uint8 with shape (n_frames, height, width), got dtype "
+            f"{frames.dtype} and shape {frames.shape}. Convert colour frames to grey."
+        )
+    if not scale_factor > 1:
+        raise ValueError(f"scale_factor must be > 1, got {scale_factor!r}.")
+    cascade = _cascade()
+    boxes = []
+    for img in frames:
+        found = cascade.detectMultiScale(img, scaleFactor=scale_factor,
+                                         minNeighbors=int(min_neighbors),
+                                         minSize=tuple(int(s) for s in min_size))
+        if len(found) == 0:
+            boxes.append(None)
+        else:
+            x, y, w, h = max(found, key=lambda b: b[2] * b[3])
+            boxes.append((int(x), int(y), int(w), int(h)))
+    return boxes
+
+
+def crop_faces(frames, boxes, *, size=48, margin=0.1, max_hold=5):
+    """Square grey face crops resized to ``size`` x ``size``.
+
+    Each box grows by ``margin * w`` on every side (clipped to the frame)
+    and is resized with area interpolation. A frame without a box reuses
+    the last box seen at most ``max_hold`` frames earlier; beyond that its
+    crop is zeros and ``has_face`` is ``False``.
+
+    Parameters
+    ----------
+    frames : ndarray of uint8, shape (n_frames, height, width)
+        Grey frames.
+    boxes : list of tuple | None, length n_frames
+        Output of :func:`detect_faces`.
+    size : int
+        Output side in pixels (48 as V2E).
+    margin : float
+        Relative margin added around each box.
+    max_hold : int
+        Longest run of frames (in ``frames`` order) that reuses a box.
+
+    Returns
+    -------
+    crops : ndarray of uint8, shape (n_frames, size, size)
+        Face crops (zeros where ``has_face`` is ``False``).
+    has_face : ndarray of bool, shape (n_frames,)
+        Whether the crop holds a detected or held face.
+    """
+    import cv2
+
+    frames = np.asarray(frames)
+    if len(boxes) != len(frames):
+        raise ValueError(f"boxes has {len(boxes)} entries but frames has {len(frames)} frames; "
+                         f"pass one box (or None) per frame.")
+    _check_positive("size", size)
+    crops = np.zeros((len(frames), size, size), np.uint8)
+    has_face = np.zeros(len(frames), bool)
+    last, age = None, 0
+    for k, (img, box) in enumerate(zip(frames, boxes)):
+        if box is not None:
+            last, age = box, 0
+        elif last is not None and age < max_hold:
+            age += 1
+            box = last
+        else:
+            last = None
+            continue
+        x, y, w, h = box
+        m = int(round(margin * max(w, h)))
+        side = max(w, h) + 2 * m
+        cx, cy = x + w / 2, y + h / 2
+        x0 = int(round(cx - side / 2))
+        y0 = int(round(cy - side / 2))
+        x0 = min(max(x0, 0), max(img.shape[1] - side, 0))
+        y0 = min(max(y0, 0), max(img.shape[0] - side, 0))
+        patch = img[y0:y0 + side, x0:x0 + side]
+        crops[k] = cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
+        has_face[k] = True
+    return crops, has_face
+
+
+def _window_frame_indices(starts, n_win, frames_per_window):
+    """Middle frame of each of ``frames_per_window`` equal blocks of each window."""
+    offs = ((np.arange(frames_per_window) + 0.5) * n_win / frames_per_window).astype(np.int64)
+    return starts[:, None] + np.minimum(offs, n_win - 1)[None, :]
+
+
+@MODALITY_EXTRACTORS.register("face")
+def extract_face(modality, grid, params):
+    """Registered ``"face"`` extractor: face crops sampled in each window.
+
+    The modality holds grey uint8 video, ``dims=("trial", "time",
+    "height", "width")`` and ``sfreq`` the frame rate (a trial is an array
+    ``(n_frames, height, width)``). In each window ``frames_per_window``
+    frames are taken at the middles of equal blocks (V2E takes one frame
+    per 16-frame block), faces are detected on them
+    (:func:`detect_faces`) and cropped (:func:`crop_faces`; the hold of a
+    missing box runs over these sampled frames).
+
+    ``params``: ``frames_per_window`` (4), ``size`` (48), ``margin`` (0.1),
+    ``max_hold`` (2, in sampled frames), ``detect`` (True; ``False`` when
+    the frames are already aligned faces: they are only resized),
+    ``scale_factor``, ``min_neighbors``, ``min_size``.
+
+    Returns
+    -------
+    features : dict of str -> Feature
+        ``frames`` (window, time, height, width) uint8 and ``face_found``
+        (window,) fraction of the window's frames with a face.
+    """
+    import cv2
+
+    params = dict(params or {})
+    known = ("frames_per_window", "size", "margin", "max_hold", "detect", "scale_factor",
+             "min_neighbors", "min_size")
+    for key in params:
+        _check_option("face params key", key, known)
+    k = int(params.get("frames_per_window", 4))
+    size = int(params.get("size", 48))
+    detect = bool(params.get("detect", True))
+    det_kw = {key: params[key] for key in ("scale_factor", "min_neighbors", "min_size")
+              if key in params}
+    fps = float(modality.sfreq)
+    n_win = grid.n_samples(fps)
+    if k < 1 or k > n_win:
+        raise ValueError(f"frames_per_window = {k} must be between 1 and the {n_win} frames "
+                         f"of a {grid.window} s window at {fps} fps.")
+    out_frames, out_found = [], []
+    for t in range(grid.n_trials):
+        video = np.asarray(modality.data[t])
+        if video.ndim != 3:
+            raise ValueError(f"face trial {t}: expected (n_frames, height, width) uint8, got "
+                             f"shape {video.shape}.")
+        starts = grid.sample_starts(fps, t)
+        if len(starts) == 0:
+            continue
+        if starts[-1] + n_win > len(video):
+            raise ValueError(
+                f"face trial {t}: the window grid needs {starts[-1] + n_win} frames at "
+                f"{fps} fps but the video has {len(video)}."
+            )
+        idx = _window_frame_indices(starts, n_win, k)          # (n_windows, k)
+        picked = video[idx.ravel()]
+        if detect:
+            boxes = detect_faces(picked, **det_kw)
+            crops, found = crop_faces(picked, boxes, size=size,
+                                      margin=float(params.get("margin", 0.1)),
+                                      max_hold=int(params.get("max_hold", 2)))
+        else:
+            crops = np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA)
+                              for f in picked])
+            found = np.ones(len(picked), bool)
+        out_frames.append(crops.reshape(len(starts), k, size, size))
+        out_found.append(found.reshape(len(starts), k).mean(axis=1))
+    frames = (np.concatenate(out_frames) if out_frames
+              else np.zeros((0, k, size, size), np.uint8))
+    found = np.concatenate(out_found) if out_found else np.zeros(0)
+    logger.info("face: %d windows x %d frames, face found in %.1f %%", len(frames), k,
+                100 * (found.mean() if len(found) else 0))
+    return {
+        "frames": Feature(frames, ("window", "time", "height", "width"),
+                          {"unit": "a.u.", "sfreq": fps, "frames_per_window": k,
+                           "detector": HAAR_CASCADE if detect else "none"}),
+        "face_found": Feature(found, ("window",), {"unit": "fraction"}),
+    }
+
+
+#: column prefixes averaged by default by :func:`openface_window_features`
+OPENFACE_PREFIXES = ("gaze_", "pose_", "AU")
+
+
+def openface_window_features(table, grid, *, columns=None, min_confidence=0.8,
+                             time_offset=0.0):
+    """Mean of OpenFace columns over the frames of each window.
+
+    A frame counts when ``success == 1`` and ``confidence >=
+    min_confidence``. Frame ``timestamp`` (s from the video start) is
+    taken as time in the trial array (``time_offset`` shifts it), so
+    window ``w`` of trial ``t`` covers ``[baseline + onset,
+    baseline + onset + window)``. Windows without a counted frame get 0
+    and ``n_frames == 0`` in ``openface_counts``.
+
+    Parameters
+    ----------
+    table : dict of str -> ndarray | list of dict
+        Output of :func:`emopipe.io.openface.read_openface_csv`, one per
+        trial (a single table when the grid has one trial).
+    grid : WindowGrid
+        The subject's window grid.
+    columns : list of str | None
+        Columns to average; ``None`` takes every column starting with
+        ``gaze_``, ``pose_`` or ``AU``.
+    min_confidence : float
+        Smallest OpenFace confidence counted.
+    time_offset : float
+        Seconds added to ``timestamp`` to get trial-array time.
+
+    Returns
+    -------
+    features : dict of str -> Feature
+        ``openface`` (window, feature) means and ``openface_counts``
+        (window, feature): ``n_frames`` counted, ``n_total`` in the window.
+    """
+    tables = [table] if isinstance(table, dict) else list(table)
+    if len(tables) != grid.n_trials:
+        raise ValueError(f"got {len(tables)} OpenFace tables for a grid of {grid.n_trials} "
+                         f"trials; pass one table per trial.")
+    if columns is None:
+        columns = [c for c in tables[0] if c.startswith(OPENFACE_PREFIXES)]
+    for i, tab in enumerate(tables):
+        missing = [c for c in list(columns) + ["timestamp", "success", "confidence"]
+                   if c not in tab]
+        if missing:
+            raise ValueError(f"OpenFace table {i}: columns {missing[:5]!r} missing; it has "
+                             f"{len(tab)} columns.")
+    means, counts = [], []
+    for t, tab in enumerate(tables):
+        times = np.asarray(tab["timestamp"], float) + time_offset
+        ok = (np.asarray(tab["success"]) == 1) & (np.asarray(tab["confidence"]) >= min_confidence)
+        vals = np.column_stack([np.asarray(tab[c], float) for c in columns])
+        t0 = grid.baseline + grid.onsets[t]
+        for a in t0:
+            inwin = (times >= a - 1e-9) & (times < a + grid.window - 1e-9)
+            use = inwin & ok
+            means.append(vals[use].mean(axis=0) if use.any() else np.zeros(len(columns)))
+            counts.append((use.sum(), inwin.sum()))
+    means = np.array(means).reshape(-1, len(columns))
+    counts = np.array(counts, float).reshape(-1, 2)
+    return {
+        "openface": Feature(means, ("window", "feature"),
+                            {"unit": "mixed", "feature_names": list(columns),
+                             "min_confidence": min_confidence}),
+        "openface_counts": Feature(counts, ("window", "feature"),
+                                   {"unit": "count", "feature_names": ["n_frames", "n_total"]}),
+    }
