@@ -132,7 +132,7 @@ def _check_trials(name, data, ch_names, trial_ids):
         t, c = (int(i) for i in np.argwhere(flat)[0])
         raise ValueError(
             f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
-            f"{ch_names[c]!r} (index {c}) is flat (constant {data[t, c, 0]!r} for all "
+            f"{ch_names[c]!r} (index {c}) is flat (constant {float(data[t, c, 0])!r} for all "
             f"{data.shape[-1]} samples): a disconnected sensor or a corrupt file."
         )
 

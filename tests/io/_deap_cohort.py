@@ -13,7 +13,7 @@ def deap_cohort(tmp_path_factory):
     """Write (once per session) s01 (Twente) and s23 (Geneva), 6 trials, 2 raw trials."""
     if "root" not in _CACHE:
         root = tmp_path_factory.mktemp("deap_synth")
-        truth = write_deap_synth(root, n_subjects=2, n_trials=N_TRIALS, seed=3, raw=True,
+        truth = write_deap_synth(root, n_subjects=2, n_trials=N_TRIALS, seed=9, raw=True,
                                  raw_trials=RAW_TRIALS, matlab=True)
         _CACHE["root"] = root
         _CACHE["truth"] = truth
