@@ -492,13 +492,30 @@ def extract_eye(modality, grid, params):
     Other ``params`` keys are passed to :func:`detect_eye_events`
     (``on_missing`` defaults to ``"empty"`` here).
 
+    Parameters
+    ----------
+    modality : Modality
+        Eye modality, trials ``(n_channels, n_times)``.
+    grid : WindowGrid
+        The subject's window grid.
+    params : dict
+        ``layout``, the screen geometry when in px, and
+        :func:`detect_eye_events` options, e.g. ``{"layout": "seed_iv",
+        "method": "idt"}``.
+
     Returns
     -------
     features : dict of str -> Feature
         ``eye_features`` (window, feature) and ``event_counts``
         (window, feature) = :data:`EVENT_COUNT_NAMES`.
     """
+    import inspect
+
     params = dict(params or {})
+    known = (["layout", "screen_size_px", "screen_size_m", "distance_m"]
+             + list(inspect.signature(detect_eye_events).parameters)[4:])
+    for key in params:
+        _check_option("eye params key", key, known)
     layout = _check_option("layout", params.pop("layout", "named"), tuple(EYE_LAYOUTS))
     geometry = {k: params.pop(k) for k in ("screen_size_px", "screen_size_m", "distance_m")
                 if k in params}

@@ -219,6 +219,15 @@ def extract_face(modality, grid, params):
     the frames are already aligned faces: they are only resized),
     ``scale_factor``, ``min_neighbors``, ``min_size``.
 
+    Parameters
+    ----------
+    modality : Modality
+        Face video modality, trials ``(n_frames, height, width)`` uint8.
+    grid : WindowGrid
+        The subject's window grid.
+    params : dict
+        Options above, e.g. ``{"frames_per_window": 4, "size": 48}``.
+
     Returns
     -------
     features : dict of str -> Feature

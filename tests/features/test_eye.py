@@ -232,3 +232,23 @@ def test_eye_extractor_px_needs_geometry():
     mod.data[0, 0] = x_px
     out = MODALITY_EXTRACTORS.get("eye")(mod, grid, geo)
     assert out["eye_features"].data.shape == (2, 35)
+    with pytest.raises(ValueError, match="'eye params key'.*got 'treshold' instead"):
+        MODALITY_EXTRACTORS.get("eye")(mod, grid, {**geo, "treshold": 3})
+    with pytest.raises(ValueError, match="Allowed values are 'named', 'seed_iv', 'seed_v'"):
+        MODALITY_EXTRACTORS.get("eye")(mod, grid, {**geo, "layout": "seed4"})
+
+
+def test_eye_extractor_lost_trial_gives_zero_features(caplog):
+    good, lost = synth_gaze(12.0, 60.0, seed=11), synth_gaze(12.0, 60.0, seed=12)
+    lost.gaze_x[: int(0.95 * len(lost.gaze_x))] = np.nan
+    grid = WindowGrid.from_duration([12.0, 12.0], 4.0)
+    with caplog.at_level(logging.WARNING, logger="emopipe"):
+        out = MODALITY_EXTRACTORS.get("eye")(_modality([good, lost]), grid, {})
+    assert "missing samples" in caplog.text
+    counts = out["event_counts"].data
+    assert np.all(counts[3:, :3] == 0)                      # no events in the lost trial
+    assert_allclose(counts[3:, 3], [0.0, 0.0, 36 / 240])    # the last 5 % (36 samples) remain
+    assert np.all(np.isfinite(out["eye_features"].data))
+    assert np.all(counts[:3, 0] > 0)
+    with pytest.raises(ValueError, match="gaze has 9"):
+        MODALITY_EXTRACTORS.get("eye")(_modality([good, lost]), grid, {"on_missing": "raise"})
