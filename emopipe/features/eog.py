@@ -61,6 +61,10 @@ class EventTable:
         ``"blink"``, ``"saccade"`` or ``"scr"``.
     unit : str
         Unit of ``amplitude`` (``"V"`` for EOG, ``"S"`` for skin conductance).
+    info : dict
+        Detection details: ``threshold`` used, ``robust_sd``, ``quality``
+        (``"ok"``, ``"flat"``, ``"saturated"``) and, for saccades,
+        ``direction`` (+1/-1 per event).
     """
 
     onset: np.ndarray
@@ -96,7 +100,14 @@ class EventTable:
         return self.peak_time - self.onset
 
     def to_dict(self):
-        """Columns as a dict of 1-D arrays (for ``pandas.DataFrame``)."""
+        """Columns as a dict of 1-D arrays (for ``pandas.DataFrame``).
+
+        Returns
+        -------
+        columns : dict of str -> ndarray, shape (n_events,)
+            Copies of ``onset``, ``duration``, ``amplitude``,
+            ``peak_velocity`` and ``peak_time``.
+        """
         return {c: getattr(self, c).copy() for c in self._COLUMNS}
 
     @classmethod

@@ -77,7 +77,20 @@ def _norm_eog(name):
 
 
 def eog_role(name):
-    """Role of an EOG channel name (``"v"``, ``"v+"``, ``"v-"``, ``"h"``, ``"h+"``, ``"h-"``) or None."""
+    """Role of an EOG channel, recognised by name.
+
+    Parameters
+    ----------
+    name : str
+        Channel name; case, punctuation and an ``"EOG "`` prefix are ignored.
+
+    Returns
+    -------
+    role : str | None
+        ``"v"`` (bipolar vertical), ``"v+"``/``"v-"`` (above/below the eye),
+        ``"h"`` (bipolar horizontal), ``"h+"``/``"h-"`` (left/right), or
+        ``None`` when the name is not an EOG name.
+    """
     return EOG_NAME_ROLES.get(_norm_eog(name))
 
 
