@@ -30,9 +30,12 @@ Planted effects (ratings uniform on 1-9, ``v``/``a`` = valence/arousal):
 - **valence -> frontal alpha asymmetry** (strongest EEG effect): alpha
   (8-14 Hz) power is multiplied by ``exp(+0.25 (v - 5))`` at F4, AF4, Fp2 and
   ``exp(-0.25 (v - 5))`` at F3, AF3, Fp1, so ``ln(P_right / P_left)`` rises by
-  0.5 per rating point (before the common average reference).
-- **arousal -> beta/gamma**: beta (14-31 Hz) and gamma (31-45 Hz) power times
-  ``exp(0.10 (a - 5))`` at C3, C4, Cz, T7, T8.
+  0.5 per rating point (before the common average reference). Each side also
+  gets a per-trial ln-power jitter of SD 0.5 unrelated to the ratings
+  (correlation of the asymmetry with valence about 0.85).
+- **arousal -> beta/gamma** (weak): beta (14-31 Hz) and gamma (31-45 Hz)
+  power times ``exp(0.10 (a - 5))`` at C3, C4, Cz, T7, T8, with a per-trial
+  ln-power jitter of SD 0.5 shared by these channels (correlation about 0.5).
 - **arousal -> EOG** (strongest arousal effect): blink rate (vEOG, 0.3-s
   Hann-shaped blinks of 100-300 uV) ``= b_s + 3.0 (a - 5)`` per minute and
   saccade rate (hEOG steps of >= 40 uV ramping over 40 ms)
@@ -85,6 +88,10 @@ AROUSAL_CHANNELS = ("C3", "C4", "Cz", "T7", "T8")
 BANDS = {"alpha": (8.0, 14.0), "beta": (14.0, 31.0), "gamma": (31.0, 45.0)}
 K_VALENCE_ALPHA = 0.25  # ln power per rating point, each side
 K_AROUSAL_BETA_GAMMA = 0.10
+# trial-to-trial ln-power variability unrelated to the ratings, shared by the
+# channels of a group (right alpha, left alpha, arousal beta/gamma)
+JITTER_ALPHA = 0.5
+JITTER_BETA_GAMMA = 0.5
 BLINK_PER_MIN_PER_POINT = 3.0
 SACCADE_PER_MIN_PER_POINT = 4.0
 SCR_PER_MIN_PER_POINT = 0.6
@@ -162,9 +169,13 @@ def _eeg(rng, valence, arousal, prm):
     amp = np.sqrt(psd) * scale  # (n_freqs,)
     gain = np.asarray(prm["channel_gain"])[:, None] * amp[None, :]  # (32, n_freqs)
     out = np.empty((n_trials, 32, N_TIMES))
+    jitter = rng.normal(0.0, 1.0, (n_trials, 3)) * [JITTER_ALPHA, JITTER_ALPHA,
+                                                      JITTER_BETA_GAMMA]
     for t in range(n_trials):
         lg = (K_VALENCE_ALPHA * (valence[t] - 5.0) * side[:, None] * alpha_f[None, :]
               + K_AROUSAL_BETA_GAMMA * (arousal[t] - 5.0) * ar_ch[:, None] * bg_f[None, :])
+        lg += (jitter[t, 0] * (side > 0)[:, None] + jitter[t, 1] * (side < 0)[:, None]) \
+            * alpha_f[None, :] + jitter[t, 2] * ar_ch[:, None] * bg_f[None, :]
         spec = (rng.standard_normal((32, freqs.size))
                 + 1j * rng.standard_normal((32, freqs.size))) / np.sqrt(2.0)
         spec *= gain * np.exp(0.5 * lg)
@@ -417,11 +428,13 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
                 "band_hz": list(BANDS["alpha"]), "right": list(ALPHA_RIGHT),
                 "left": list(ALPHA_LEFT), "ln_power_per_rating_each_side": K_VALENCE_ALPHA,
                 "ln_right_over_left_per_rating": 2 * K_VALENCE_ALPHA,
+                "trial_jitter_ln_power_sd_each_side": JITTER_ALPHA,
                 "note": "applied before the common average reference"},
             "arousal_beta_gamma": {
                 "bands_hz": {"beta": list(BANDS["beta"]), "gamma": list(BANDS["gamma"])},
                 "channels": list(AROUSAL_CHANNELS),
-                "ln_power_per_rating": K_AROUSAL_BETA_GAMMA},
+                "ln_power_per_rating": K_AROUSAL_BETA_GAMMA,
+                "trial_jitter_ln_power_sd": JITTER_BETA_GAMMA},
             "arousal_blink_rate": {
                 "channel": "vEOG", "per_min_per_rating": BLINK_PER_MIN_PER_POINT,
                 "duration_s": BLINK_DURATION, "amplitude_uV": [100.0, 300.0],
