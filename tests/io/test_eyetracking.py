@@ -35,10 +35,13 @@ def _tobii_file(tmp_path, sfreq=60.0, seed=0, name="P1-Rec1-All-Data-New_Section
 def test_tobii_writer_layout(tmp_path):
     fname, gaze = _tobii_file(tmp_path)
     lines = fname.read_text().splitlines()
-    assert lines[24].split("\t") == TOBII_COLUMNS      # 24 header lines, then the header row
+    # 24 header lines, then the header row; lines end with a tab
+    assert lines[24].split("\t") == TOBII_COLUMNS + [""]
     assert "GazePointX" in TOBII_COLUMNS and "MappedFixationPointX" in TOBII_COLUMNS
     ev = [ln.split("\t")[TOBII_COLUMNS.index("Event")] for ln in lines[25:]]
     assert [e for e in ev if e] == ["MovieStart", "MovieEnd"]
+    stim = [ln.split("\t")[TOBII_COLUMNS.index("StimuliName")] for ln in lines[25:]]
+    assert sum(s == "52.avi" for s in stim) == 15 * 60
     assert len(lines) == 25 + len(gaze.gaze_x) + 2
 
 

@@ -167,7 +167,7 @@ TOBII_COLUMNS = [
     "GazePointYLeft", "CamXLeft", "CamYLeft", "DistanceLeft", "PupilLeft", "ValidityLeft",
     "GazePointXRight", "GazePointYRight", "CamXRight", "CamYRight", "DistanceRight",
     "PupilRight", "ValidityRight", "FixationIndex", "GazePointX", "GazePointY", "Event",
-    "EventKey", "Data1", "Data2", "Descriptor", "StimuliName", "MediaWidth", "MediaHeight",
+    "EventKey", "Data1", "Data2", "Descriptor", "StimuliName", "StimuliID", "MediaWidth", "MediaHeight",
     "MediaPosX", "MediaPosY", "MappedFixationPointX", "MappedFixationPointY",
     "FixationDuration", "AoiIds", "AoiNames", "WebGroupImage", "MappedGazeDataPointX",
     "MappedGazeDataPointY", "MicroSecondTimestamp", "AbsoluteMicroSecondTimestamp",
@@ -175,16 +175,18 @@ TOBII_COLUMNS = [
 
 
 def write_tobii_tsv(fname, gaze_x_px, gaze_y_px, pupil_mm, sfreq, *, movie_start, movie_end,
-                    screen_size_px=(1280, 1024), validity=None, seed=0):
+                    screen_size_px=(1280, 1024), validity=None, stimulus_name="52.avi", seed=0):
     """Write a gaze TSV laid out as the MAHNOB-HCI Tobii Studio exports.
 
     The file has 24 header lines (``Key:\\tvalue`` pairs as Tobii Studio
     writes them, padded with blank values), then one tab-separated header
     row (:data:`TOBII_COLUMNS`), then one row per sample with ``Timestamp``
-    in ms from the recording start. Event rows (``Event`` =
-    ``MovieStart`` / ``MovieEnd``) are extra rows at the event time with
-    empty gaze fields, as Tobii interleaves them. Missing samples (NaN)
-    are written as ``-1`` coordinates with validity 4.
+    in ms from the recording start; every line ends with a tab, as Tobii
+    Studio writes them. Event rows (``Event`` = ``MovieStart`` /
+    ``MovieEnd``, ``Descriptor`` = the stimulus file) are extra rows at the
+    event time with empty gaze fields; samples between them carry
+    ``StimuliName``. Missing samples (NaN) are written as ``-1``
+    coordinates with validity 4.
 
     Parameters
     ----------
@@ -204,6 +206,9 @@ def write_tobii_tsv(fname, gaze_x_px, gaze_y_px, pupil_mm, sfreq, *, movie_start
     validity : ndarray of int, shape (n_times,) | None
         Tobii validity code per sample (0 good ... 4 missing); derived from
         missing samples when ``None``.
+    stimulus_name : str
+        Written to ``Descriptor`` (events) and ``StimuliName`` (samples
+        during the stimulus).
     seed : int
         Seed for the ``Cam*``/``Distance*`` filler columns.
 
@@ -250,6 +255,8 @@ def write_tobii_tsv(fname, gaze_x_px, gaze_y_px, pupil_mm, sfreq, *, movie_start
             r[col[f"Validity{side}"]] = str(int(validity[k]))
         r[col["GazePointX"]] = "-1" if miss[k] else f"{gx[k]:.0f}"
         r[col["GazePointY"]] = "-1" if miss[k] else f"{gy[k]:.0f}"
+        if movie_start <= t_ms / 1000.0 < movie_end:
+            r[col["StimuliName"]] = stimulus_name
         rows.append((t_ms, 1, r))
     for name, t in (("MovieStart", movie_start), ("MovieEnd", movie_end)):
         r = [""] * len(TOBII_COLUMNS)
@@ -257,14 +264,15 @@ def write_tobii_tsv(fname, gaze_x_px, gaze_y_px, pupil_mm, sfreq, *, movie_start
         r[col["Timestamp"]] = str(int(round(t_ms)))
         r[col["Event"]] = name
         r[col["EventKey"]] = "1"
+        r[col["Descriptor"]] = stimulus_name
         r[col["MicroSecondTimestamp"]] = str(int(round(t_ms * 1000)))
         rows.append((t_ms, 0, r))
     rows.sort(key=lambda item: (item[0], item[1]))
     with open(fname, "w", newline="") as fid:
         fid.write("\r\n".join(header) + "\r\n")
-        fid.write("\t".join(TOBII_COLUMNS) + "\r\n")
+        fid.write("\t".join(TOBII_COLUMNS) + "\t\r\n")
         for _, _, r in rows:
-            fid.write("\t".join(r) + "\r\n")
+            fid.write("\t".join(r) + "\t\r\n")
     return fname
 
 
