@@ -378,7 +378,8 @@ def pick_eog_pair(ch_names, ch_types=None):
     ``vEOG2``, ``VEOG_I``/``VEOG_II``, infraorbital ``IEOG`` and BrainVision
     ``Vb`` (lower); left/right ``hEOG1``/``hEOG2``, ``LEOG``/``REOG``,
     BrainVision ``HL``/``HR``. BioSemi ``EXG1``-``EXG4`` are used only when
-    ``ch_types`` types them ``"eog"``, in the DEAP layout (EXG1/EXG2 left/
+    no channel has an EOG name and ``ch_types`` types them ``"eog"``, in the
+    DEAP layout (EXG1/EXG2 left/
     right, EXG3/EXG4 above/below the eye). If no name matches and exactly one
     channel is typed ``"eog"``, it is used as the vertical EOG (logged).
 
@@ -401,13 +402,15 @@ def pick_eog_pair(ch_names, ch_types=None):
             f"{len(ch_names)} channels."
         )
     slots = {"v": None, "v+": None, "v-": None, "h": None, "h+": None, "h-": None}
-    for i, name in enumerate(ch_names):
+    for i, name in enumerate(ch_names):  # names first
         role = eog_role(name)
-        n = _norm(name)
-        if role is None and n in _EXG_DEAP and ch_types is not None and ch_types[i] == "eog":
-            role = _EXG_DEAP[n]
         if role is not None and slots[role] is None:
             slots[role] = i
+    named = any(v is not None for v in slots.values())
+    for i, name in enumerate(ch_names):  # then BioSemi EXG electrodes typed EOG
+        n = _norm(name)
+        if not named and n in _EXG_DEAP and ch_types is not None and ch_types[i] == "eog":
+            slots[_EXG_DEAP[n]] = i
     if slots["v"] is not None:
         veog = (slots["v"], None)
     elif slots["v+"] is not None or slots["v-"] is not None:
@@ -783,7 +786,8 @@ def eog_window_features(
     blink = _check_params(blink, _BLINK_KEYS, "blink")
     saccade = _check_params(saccade, _SACCADE_KEYS, "saccade")
     _check_type("raw", raw, (bool,))
-    picks = pick_eog_pair(modality.ch_names, getattr(modality, "ch_types", None))
+    # every channel of the EOG modality is an EOG channel
+    picks = pick_eog_pair(modality.ch_names, ["eog"] * len(modality.ch_names))
     names = ["vEOG"] + ([] if picks.heog is None else ["hEOG"])
     if picks.heog is None:
         logger.warning("EOG: no horizontal EOG channel among %s; saccade features skipped.",

@@ -277,3 +277,9 @@ def test_extractor_registry_flat_channel_and_errors(rng, caplog):
         extract(Modality(np.zeros((0, 2, 10)), SFREQ, ["hEOG", "vEOG"], "V"), grid, {})
     with pytest.raises(ValueError, match="grid has 1 trials but the eog modality has 2"):
         extract(mod, WindowGrid.from_duration([8.0], 4.0, baseline=3.0), {})
+
+
+def test_names_win_over_exg_layout():
+    # typed_modalities(raw, exg="deap") on test.bdf gives EXG1 (unconnected) + REOG/LEOG/IEOG
+    picks = pick_eog_pair(["EXG1", "REOG", "LEOG", "IEOG"], ["eog"] * 4)
+    assert picks.describe() == {"veog": "-IEOG", "heog": "LEOG - REOG"}
