@@ -564,6 +564,15 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     hdr = _read_bdf_header(fname)
     _check_raw_header(fname, hdr)
     raw_sfreq = hdr["sfreq"][0]
+    labels, dims = hdr["labels"], hdr["dims"]
+    for idx in range(40):
+        if dims[idx].lower() not in _VOLT_DIMS:
+            raise ValueError(
+                f"{name}: channel {idx + 1} ({labels[idx]!r}) has unit {dims[idx]!r}, "
+                f"expected a voltage (uV) for EEG and EXG channels."
+            )
+    if dims[40].lower() != "ohm":
+        logger.warning("%s: GSR1 has unit %r, not 'Ohm'; returned as 'a.u.'", name, dims[40])
     try:
         raw = mne.io.read_raw_bdf(fname, preload=True, stim_channel=47, infer_types=False,
                                   verbose="error")
@@ -571,13 +580,6 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
         raise ValueError(f"{name}: MNE could not read the BDF file ({type(exc).__name__}: "
                          f"{str(exc)[:160]}).") from exc
     x = raw.get_data()  # (48, n_times); volts for uV/mV channels, file units otherwise
-    labels, dims = hdr["labels"], hdr["dims"]
-    for idx in list(range(40)):
-        if dims[idx].lower() not in _VOLT_DIMS:
-            raise ValueError(
-                f"{name}: channel {idx + 1} ({labels[idx] or 'unlabelled'!r}) has unit "
-                f"{dims[idx]!r}, expected a voltage (uV)."
-            )
     status = np.rint(x[47]).astype(np.int64) & STATUS_MASK
     change = np.flatnonzero((status != 0) & (np.diff(status, prepend=0) != 0))
     codes = status[change]
