@@ -329,6 +329,8 @@ EYE_FEATURE_NAMES = (
        "gaze_x_std", "gaze_y_std"]
 )
 EYE_LAYOUTS = {"named": len(EYE_FEATURE_NAMES), "seed_iv": 31, "seed_v": 33}
+#: columns of ``event_counts``: events with onset in the window, and the
+#: fraction of window samples with finite gaze and at least one valid pupil
 EVENT_COUNT_NAMES = ["n_fixations", "n_saccades", "n_blinks", "valid_fraction"]
 
 

@@ -143,3 +143,17 @@ def test_eyelink_errors(tmp_path):
     except ImportError:
         with pytest.raises(ImportError, match=r"rec\.edf needs the optional package eyelinkio"):
             read_eyelink_edf(tmp_path / "rec.edf")
+
+
+def test_gaze_modality_checks_channels_and_rate(tmp_path):
+    fname, _ = _tobii_file(tmp_path)
+    rec = read_tobii_tsv(fname)
+    mod = gaze_modality([rec, rec])
+    assert mod.n_trials == 2 and mod.unit == "px" and mod.source_unit == "gaze px, pupil m"
+    assert mod.trial(0).shape == (4, 900)
+    other = read_tobii_tsv(fname)
+    other.sfreq = 120.0
+    with pytest.raises(ValueError, match=r"Section_2\.tsv: channels .* at 120\.0 Hz differ"):
+        gaze_modality([rec, other])
+    with pytest.raises(ValueError, match="recordings is empty"):
+        gaze_modality([])
