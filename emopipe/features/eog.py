@@ -37,7 +37,7 @@ POWER_FLOOR = 1e-24
 # --------------------------------------------------------------------------
 # Event table
 # --------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventTable:
     """Detected events (blinks, saccades, skin-conductance responses).
 

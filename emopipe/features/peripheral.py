@@ -4,8 +4,9 @@ Beats and breaths are found on each whole trial with neurokit2
 (:func:`neurokit2.ecg_peaks`, :func:`neurokit2.ppg_peaks`,
 :func:`neurokit2.rsp_peaks` after the matching ``*_clean``); the
 instantaneous rate is interpolated between events
-(:func:`neurokit2.signal_rate`) and averaged over each window. A trial
-with fewer than 3 detected events has no usable rate: its windows get rate
+(:func:`instantaneous_rate`) and averaged over each window. A trial
+with fewer than 3 detected events (or where neurokit2 fails on a signal
+without cycles) has no usable rate: its windows get rate
 0 (never NaN), ``*_count`` 0 and a ``quality`` entry saying so.
 """
 
@@ -55,9 +56,11 @@ def detect_cycles(signal, sfreq, *, kind):
     x = _standardise(_as_signal(signal, kind))
     _check_positive("sfreq", sfreq)
     with warnings.catch_warnings():
-        # neurokit2 / pandas chatter that does not affect the values
+        # neurokit2 / pandas chatter that does not affect the values, and numpy's
+        # "mean of empty slice" inside neurokit2 on signals without cycles
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.simplefilter("ignore", category=DeprecationWarning)
+        warnings.simplefilter("ignore", category=RuntimeWarning)
         if kind == "ecg":
             clean = nk.ecg_clean(x, sampling_rate=sfreq)
             _, info = nk.ecg_peaks(clean, sampling_rate=sfreq)
@@ -135,10 +138,14 @@ def rate_window_features(modality, grid, *, kind):
         c_t = np.zeros((n_w, len(names)))
         for c, name in enumerate(names):
             q = _signal_quality(tr[c], flat_sd=0.0)
-            peaks = np.zeros(0, dtype=np.int64) if q == "flat" else detect_cycles(tr[c], sfreq,
-                                                                                   kind=kind)
             if q is not None:
                 quality.append(f"trial {t} {name}: {q}")
+            peaks = np.zeros(0, dtype=np.int64)
+            if q != "flat":
+                try:
+                    peaks = detect_cycles(tr[c], sfreq, kind=kind)
+                except (IndexError, ValueError) as exc:  # neurokit2 on a signal without cycles
+                    logger.debug("%s trial %d %s: detection failed: %s", kind, t, name, exc)
             for w, s in enumerate(starts):
                 c_t[w, c] = np.count_nonzero((peaks >= s) & (peaks < s + n_win))
             if peaks.size < 3:

@@ -199,3 +199,16 @@ def test_gsr_extractor_errors(rng):
         extract(mod, grid, {})
     with pytest.raises(ValueError, match="Unknown gsr parameter 'target_sfeq'.*'target_sfreq'"):
         extract(mod, grid, {"target_sfeq": 128.0})
+
+
+def test_flat_gsr_channel_documented_outcome(caplog):
+    # a constant 200 kOhm (5 uS): SCL 5 uS, no SCRs, phasic DE at the floor, quality recorded
+    mod = Modality(np.full((1, 1, int(23 * SFREQ)), 2e5), SFREQ, ["GSR"], "ohm")
+    grid = WindowGrid.from_duration([20.0], 4.0, baseline=3.0)
+    with caplog.at_level(logging.WARNING, logger="emopipe"):
+        feats = gsr_window_features(mod, grid, raw=False)
+    assert "GSR quality: trial 0 GSR: flat" in caplog.text
+    assert feats["scl_mean"].attrs["quality"] == ["trial 0 GSR: flat"]
+    assert_allclose(feats["scl_mean"].data, 5e-6, rtol=1e-9)
+    assert_array_equal(feats["scr_count"].data, 0)
+    assert_allclose(feats["phasic_de"].data, 0.5 * np.log(2 * np.pi * np.e * 1e-24))

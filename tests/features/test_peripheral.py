@@ -108,3 +108,15 @@ def test_raw_option_resamples():
     feats = MODALITY_EXTRACTORS.get("ecg")(Modality(ecg[None, None], sfreq, ["ECG"], "V"), _grid(),
                                            {"raw": True, "target_sfreq": 128.0})
     assert feats["raw"].data.shape == (7, 1, 512) and feats["raw"].attrs["sfreq"] == 128.0
+
+
+def test_signal_without_cycles_gives_rate_zero(caplog):
+    # a single slow drift: neurokit2 finds no breaths; windows get 0, quality says why
+    sfreq = 128.0
+    t = np.arange(int((BASELINE + DURATION) * sfreq)) / sfreq
+    x = np.sin(2 * np.pi * 0.01 * t)
+    with caplog.at_level(logging.WARNING, logger="emopipe"):
+        feats = rate_window_features(Modality(x[None, None], sfreq, ["Resp"], "a.u."), _grid(),
+                                     kind="resp")
+    assert_array_equal(feats["rate"].data, 0.0)
+    assert feats["rate"].attrs["quality"][-1].endswith("events detected, rate set to 0")
