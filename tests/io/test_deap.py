@@ -250,13 +250,14 @@ def test_error_truncated_files(cohort, tmp_path):
         read_deap_matlab(mat)
 
 
-def _write_bdf(path, *, n_channels=48, sfreq=512, seconds=2):
+def _write_bdf(path, *, n_channels=48, sfreq=512, seconds=2, dims=None):
     import pyedflib
 
+    dims = dims or {}
     labels = GENEVA_ORDER + ["EXG1", "EXG2", "EXG3", "EXG4", "EXG5", "EXG6", "EXG7", "EXG8",
                              "GSR1", "GSR2", "Erg1", "Erg2", "Resp", "Plet", "Temp", "Status"]
     w = pyedflib.EdfWriter(str(path), n_channels, file_type=pyedflib.FILETYPE_BDF)
-    w.setSignalHeaders([{"label": lab, "dimension": "uV", "sample_frequency": sfreq,
+    w.setSignalHeaders([{"label": lab, "dimension": dims.get(lab, "uV"), "sample_frequency": sfreq,
                          "physical_min": -262144, "physical_max": 262143,
                          "digital_min": -8388608, "digital_max": 8388607}
                         if lab != "Status" else
@@ -280,6 +281,17 @@ def test_error_raw_rate_and_channels_vs_manifest(tmp_path):
     with pytest.raises(ValueError, match=r"^s03\.bdf: no music-video onsets \(Status code 4 after "
                                          r"& 0xFF\) in channel 48 \('Status'\); found codes \[\]"):
         read_deap_raw(tmp_path / "s03.bdf")
+    _write_bdf(tmp_path / "s04.bdf", dims={"EXG2": "Ohm"})
+    with pytest.raises(ValueError, match=r"^s04\.bdf: channel 34 \('EXG2'\) has unit 'Ohm', "
+                                         r"expected a voltage \(uV\) for EEG and EXG channels\.$"):
+        read_deap_raw(tmp_path / "s04.bdf")
+    root = tmp_path / "root"
+    (root / "data_original").mkdir(parents=True)
+    _write_bdf(root / "data_original" / "s01.bdf", sfreq=256)
+    problems = DEAP.check(root)
+    assert problems[0].startswith("info: 31 of 32 subjects in the manifest are absent (s02,")
+    assert problems[1].startswith("raw/s01.bdf: s01.bdf: sampling rate [256.0] Hz differs")
+    assert problems[2].startswith("info: metadata_csv/participant_ratings.csv is absent")
 
 
 def test_error_missing_subject_empty_root_and_source(cohort, tmp_path):
