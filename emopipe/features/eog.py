@@ -144,10 +144,11 @@ def _lowpass(x, sfreq, h_freq, order=4):
 
     if h_freq is None or h_freq >= 0.45 * sfreq:
         return x.copy()
-    sos = butter(order, h_freq, btype="low", fs=sfreq, output="sos")
-    padlen = min(x.size - 1, 3 * (2 * len(sos) + 1) * 10)
     if x.size < 4:
         return x.copy()
+    sos = butter(order, h_freq, btype="low", fs=sfreq, output="sos")
+    # pad by about 1 s (reflected) so the edges settle, never beyond the signal
+    padlen = min(x.size - 1, max(3 * (2 * len(sos) + 1), int(sfreq)))
     return sosfiltfilt(sos, x, padlen=padlen)
 
 
@@ -262,26 +263,12 @@ def _check_grid(grid, n_trials, name):
         )
 
 
-def _events_per_window(events, grid, sfreq, trial):
-    """Assign events of one trial to the windows holding their onsets.
-
-    Returns
-    -------
-    index : ndarray of int, shape (n_events,)
-        Window of each event within the trial, ``-1`` when outside every window.
-    """
-    starts = grid.sample_starts(sfreq, trial) / sfreq
-    ends = starts + grid.window
-    index = np.full(len(events), -1, dtype=np.int64)
-    for k, t in enumerate(events.onset):
-        hit = np.flatnonzero((t >= starts) & (t < ends))
-        if hit.size:
-            index[k] = hit[0]  # overlapping windows: the first one holding the onset
-    return index
-
-
 def _window_event_stats(events, grid, sfreq, trial, n_win_trial):
-    """Count, rate (per min), mean duration and amplitude per window (0 when empty)."""
+    """Count, rate (per min), mean duration and amplitude per window (0 when empty).
+
+    An event belongs to every window of ``trial`` holding its onset (one
+    window when windows do not overlap).
+    """
     count = np.zeros(n_win_trial)
     dur = np.zeros(n_win_trial)
     amp = np.zeros(n_win_trial)
