@@ -35,7 +35,7 @@ def test_synth_then_extract_fills_the_cache(tmp_path, capsys):
     root, cache = tmp_path / "deap", tmp_path / "cache"
     assert main(["synth", "--dataset", "deap", "--out", str(root), "--subjects", "2",
                  "--trials", "3", "--no-raw"]) == 0
-    assert (root / "data_preprocessed_python" / "s02.dat").is_file()
+    assert (root / "data_preprocessed_python" / "s23.dat").is_file()
     assert main(["extract", "--dataset", "deap", "--root", str(root), "--cache", str(cache),
                  "--modalities", "eeg", "eog", "gsr"]) == 0
     out = capsys.readouterr().out
@@ -43,7 +43,7 @@ def test_synth_then_extract_fills_the_cache(tmp_path, capsys):
     from emopipe.cache import read_cohort
 
     subjects = read_cohort(cache)
-    assert [s.subject for s in subjects] == ["s01", "s02"]
+    assert [s.subject for s in subjects] == ["s01", "s23"]
     assert {"eeg", "eog", "gsr"} <= set(subjects[0].modalities)
     assert main(["extract", "--dataset", "deap", "--root", str(root), "--cache", str(cache),
                  "--modalities", "eeg", "eog", "gsr"]) == 0

@@ -130,8 +130,14 @@ class ExtractConfig:
 
 
 def resolved_config(config, root):
-    """Dict of the config plus what else keys the cache (version, root)."""
+    """Dict of the config plus what else keys the cache (version, root).
+
+    ``subjects`` is left out: it selects which files to write, not what
+    goes in them, so extracting a subset first and the rest later shares
+    one cache.
+    """
     d = config_to_dict(config)
+    d.pop("subjects", None)
     d["emopipe_version"] = __version__
     d["root"] = str(Path(root).resolve())
     return d

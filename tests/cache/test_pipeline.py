@@ -32,7 +32,7 @@ def _snapshot(folder):
 
 def test_extract_fills_cache_with_provenance(deap_root, tmp_path):
     summary = run_extract(_cfg(), deap_root, tmp_path / "cache")
-    assert summary["written"] == ["s01", "s02", "s03"]
+    assert summary["written"] == ["s01", "s02", "s23"]
     subjects = read_cohort(tmp_path / "cache")
     s = subjects[0]
     assert s.get("eeg", "de").data.shape == (6 * 60, 32, 4)
@@ -56,7 +56,7 @@ def test_interrupted_extraction_resumes_without_recomputing(deap_root, tmp_path,
         calls.append(subject)
         if subject == "s02" and calls.count("s02") == 1:
             raise KeyboardInterrupt  # killed half way
-        return original(self, root, subject, **kw)
+        return original(root, subject, **kw)
 
     monkeypatch.setattr(cls, "read_subject", flaky)
     with pytest.raises(KeyboardInterrupt):
@@ -64,8 +64,8 @@ def test_interrupted_extraction_resumes_without_recomputing(deap_root, tmp_path,
     assert sorted(p.name for p in cache.iterdir()) == ["s01.h5"]  # no half-written file
     before = _snapshot(cache)
     summary = run_extract(_cfg(), deap_root, cache)
-    assert summary["skipped"] == ["s01"] and summary["written"] == ["s02", "s03"]
-    assert calls == ["s01", "s02", "s02", "s03"]
+    assert summary["skipped"] == ["s01"] and summary["written"] == ["s02", "s23"]
+    assert calls == ["s01", "s02", "s02", "s23"]
     assert _snapshot(cache)["s01.h5"] == before["s01.h5"]
 
 
