@@ -160,49 +160,64 @@ def make_grid(rec, config):
     return WindowGrid.from_duration(stim, config.window, config.step, baseline=rec.baseline)
 
 
-def _eeg_window_values(windows, sfreq, bands, config):
-    """EEG features of cut windows.
+def _eeg_window_values(trial, sfreq, grid, t, bands, config):
+    """EEG features of the windows of one trial.
 
-    windows : (n_channels, n_win, n_samples) -> dict name -> (n_win, n_channels, ...)
+    Parameters
+    ----------
+    trial : ndarray, shape (n_channels, n_times)
+        One trial, baseline included.
+    sfreq : float
+        Sampling frequency in Hz.
+    grid : WindowGrid
+        Window grid (``t`` indexes its trials).
+    t : int
+        Trial position in ``grid``.
+    bands : dict
+        Resolved bands.
+    config : ExtractConfig
+        Feature choices.
+
+    Returns
+    -------
+    values : dict of str -> ndarray, shape (n_channels, n_win, ...)
+        Per feature; ``"univariate"`` maps to ``(values, names)``.
     """
     from . import spectral
 
-    win = windows.shape[-1] / sfreq
     out = {}
-    need_power = [f for f in config.eeg_features if f in EEG_FEATURES]
-    if need_power:
-        # one spectral pass gives DE and band power
-        if config.de_method == "spectral" or "de" not in need_power:
-            bp = spectral.band_power(windows, sfreq, bands, window=win)[..., 0, :]
-            if "band_power" in need_power:
-                out["band_power"] = bp
-            if "relative_band_power" in need_power:
-                total = spectral.band_power(windows, sfreq, {"total": (0.0, sfreq / 2)},
-                                            window=win)[..., 0, :]
-                out["relative_band_power"] = bp / total
-            if "de" in need_power:
-                de = 0.5 * np.log(2 * np.pi * np.e * bp)
-                if config.log_base is not None:
-                    de = de / np.log(config.log_base)
-                out["de"] = de
+    need = [f for f in config.eeg_features if f in EEG_FEATURES]
+    if need:
+        if config.de_method == "bandpass":
+            # filter the whole trial (no per-window edge effects), then window variance
+            from .filters import filter_bands
+
+            filtered = filter_bands(trial, sfreq, bands)  # (n_channels, n_bands, n_times)
+            win = grid.cut(filtered, sfreq, t)  # (n_channels, n_bands, n_win, n_samples)
+            power = np.moveaxis(win.var(axis=-1), 1, -1)  # (n_channels, n_win, n_bands)
+            tot = grid.cut(trial, sfreq, t).var(axis=-1) if "relative_band_power" in need else None
         else:
-            out["de"] = spectral.differential_entropy(
-                windows, sfreq, bands, window=win, method="bandpass",
-                log_base=config.log_base)[..., 0, :]
-            rest = [f for f in need_power if f != "de"]
-            if rest:
-                bp = spectral.band_power(windows, sfreq, bands, window=win)[..., 0, :]
-                if "band_power" in rest:
-                    out["band_power"] = bp
-                if "relative_band_power" in rest:
-                    total = spectral.band_power(windows, sfreq, {"total": (0.0, sfreq / 2)},
-                                                window=win)[..., 0, :]
-                    out["relative_band_power"] = bp / total
+            windows = grid.cut(trial, sfreq, t)  # (n_channels, n_win, n_samples)
+            power, _, tot = spectral._band_powers(
+                windows, sfreq, bands, window=grid.window, method="spectral",
+                total="relative_band_power" in need)
+            power = power[..., 0, :]
+            tot = None if tot is None else tot[..., 0]
+        if "band_power" in need:
+            out["band_power"] = power
+        if "relative_band_power" in need:
+            out["relative_band_power"] = power / tot[..., None]
+        if "de" in need:
+            de = 0.5 * np.log(2 * np.pi * np.e * power)
+            if config.log_base is not None:
+                de = de / np.log(config.log_base)
+            out["de"] = de
     others = [f for f in config.eeg_features if f not in EEG_FEATURES]
     if others:
         from .univariate import window_features
 
-        vals, names = window_features(windows, sfreq, others, window=win)
+        windows = grid.cut(trial, sfreq, t)
+        vals, names = window_features(windows, sfreq, others, window=grid.window)
         out["univariate"] = (vals[..., 0, :], names)
     return out
 
@@ -230,17 +245,16 @@ def extract_eeg(mod, grid, config, bands):
     per_trial = {}
     uni_names = None
     for t in range(grid.n_trials):
-        windows = grid.cut(mod.trial(t), mod.sfreq, t)  # (n_channels, n_win, n_samples)
-        vals = _eeg_window_values(windows, mod.sfreq, bands, config)
+        trial = mod.trial(t)
+        vals = _eeg_window_values(trial, mod.sfreq, grid, t, bands, config)
         if config.baseline == "subtract" and grid.baseline > 0:
             base_grid = WindowGrid.from_duration([grid.baseline], config.window, config.step)
-            bwin = base_grid.cut(mod.trial(t), mod.sfreq, 0)
-            if bwin.shape[-2] == 0:
+            if base_grid.n_windows == 0:
                 raise ValueError(
                     f"baseline='subtract' needs at least one {config.window}-s window in the "
                     f"{grid.baseline}-s baseline. Use a shorter window or baseline='drop'."
                 )
-            bvals = _eeg_window_values(bwin, mod.sfreq, bands, config)
+            bvals = _eeg_window_values(trial, mod.sfreq, base_grid, 0, bands, config)
             for k in vals:
                 if k == "univariate":
                     vals[k] = (vals[k][0] - bvals[k][0].mean(axis=1, keepdims=True), vals[k][1])

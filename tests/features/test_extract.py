@@ -98,3 +98,16 @@ def test_window_longer_than_trial_is_an_error():
     rec = _recording(n_trials=1, stim=2.0)
     with pytest.raises(ValueError, match=r"deap s01: no complete 4.0-s window fits the trials"):
         extract_subject(rec, ExtractConfig(window=4.0, bands=BANDS, modalities=("eeg",)))
+
+
+def test_bandpass_method_filters_whole_trial_and_matches_tone_power():
+    rec = _recording(n_trials=1, stim=10.0)
+    _, _, spec, _ = extract_subject(rec, ExtractConfig(bands=BANDS, modalities=("eeg",)))
+    _, _, bpf, _ = extract_subject(rec, ExtractConfig(bands=BANDS, modalities=("eeg",),
+                                                       de_method="bandpass"))
+    # a 10-Hz tone sits in the alpha pass band: both estimators give A^2 / 2 away from edges
+    assert_allclose(bpf["eeg"]["band_power"].data[1:-1, :, 1],
+                    spec["eeg"]["band_power"].data[1:-1, :, 1], rtol=0.02)
+    # and essentially nothing in theta
+    assert np.all(bpf["eeg"]["band_power"].data[1:-1, :, 0]
+                  < 1e-3 * bpf["eeg"]["band_power"].data[1:-1, :, 1])
