@@ -62,7 +62,45 @@ _NAME_HINTS = [
     (re.compile(r"^erg\d*$"), "misc"),
 ]
 
-_UNIT_NAMES = {107: "V", 110: "S", 109: "ohm", 114: "degC", -1: "a.u.", 0: "a.u."}
+_UNIT_NAMES = {107: "V", 110: "S", 109: "ohm", 114: "degC"}
+_PREFIXES = {"n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6}
+_BASE_UNITS = {"V": "V", "S": "S", "Ohm": "ohm", "ohm": "ohm", "Ω": "ohm", "degC": "degC",
+               "°C": "degC", "DegC": "degC"}
+_ELECTRO = ("eeg", "eog", "ecg", "emg")
+
+
+def _parse_unit(text):
+    """``(si_unit, factor)`` of a header unit string (``"kOhm"`` -> ``("ohm", 1e3)``) or None."""
+    text = str(text or "").strip()
+    if text in _BASE_UNITS:
+        return _BASE_UNITS[text], 1.0
+    if len(text) > 1 and text[0] in _PREFIXES and text[1:] in _BASE_UNITS:
+        return _BASE_UNITS[text[1:]], _PREFIXES[text[0]]
+    return None
+
+
+def _channel_unit(key, ch, orig):
+    """SI unit of one channel as MNE returns it, and the factor that makes it SI.
+
+    MNE's EDF/BDF reader marks every channel as volts but scales only
+    voltage units, so a GSR channel whose header says ``"Ohm"`` holds ohms;
+    the BrainVision reader applies a unit prefix (``range``) whatever the
+    base unit.
+    """
+    fiff = int(ch["unit"])
+    parsed = _parse_unit(orig)
+    prefix_applied = not np.isclose(float(ch["range"]), 1.0)
+    if fiff == 107:
+        if parsed is not None and parsed[0] != "V":
+            return parsed[0], (1.0 if prefix_applied else parsed[1])
+        if parsed is None and key not in _ELECTRO:
+            return "a.u.", 1.0
+        return "V", 1.0
+    if fiff in _UNIT_NAMES:
+        return _UNIT_NAMES[fiff], 1.0
+    if parsed is not None:
+        return parsed[0], (1.0 if prefix_applied else parsed[1])
+    return "a.u.", 1.0
 
 
 def _norm(name):
@@ -198,9 +236,11 @@ def typed_modalities(
     modalities : dict of str -> Modality
         Keys among ``"eeg"``, ``"eog"``, ``"ecg"``, ``"emg"``, ``"gsr"``,
         ``"resp"``, ``"ppg"``, ``"temp"``, ``"misc"``, ``"stim"``; each with
-        data shape (1, n_channels, n_times) in SI units (V for
-        electrophysiology; other channels keep MNE's unit, see
-        ``Modality.unit``). ``stim`` is the trigger channels (``"a.u."``) for
+        data shape (1, n_channels, n_times) in SI units: V for
+        electrophysiology; other channels in the unit of the file header
+        made SI (``"Ohm"`` -> ``"ohm"``, ``"uS"`` -> ``"S"``, ``"kOhm"`` ->
+        ``"ohm"``), ``"a.u."`` when the header gives none (``Modality.unit``;
+        ``source_unit`` holds the header's string). ``stim`` is the trigger channels (``"a.u."``) for
         cutting trials; it is not a feature modality.
     """
     from mne.io import BaseRaw
@@ -224,8 +264,10 @@ def typed_modalities(
         units, sources = [], []
         for row, i in enumerate(idx):
             ch = raw.info["chs"][i]
-            unit = _UNIT_NAMES.get(int(ch["unit"]), f"FIFF unit {int(ch['unit'])}")
             src = orig_units.get(ch_names[i], "")
+            unit, factor = _channel_unit(key, ch, src)
+            if factor != 1.0:
+                data[row] *= factor
             if key == "eog" and unit != "V":
                 rng = float(ch["range"]) or 1.0
                 data[row] = data[row] / rng * 1e-6

@@ -111,3 +111,25 @@ def test_mixed_units_logged(vhdr_raw, caplog):
         mods = typed_modalities(vhdr_raw, verbose="info")
     assert mods["misc"].unit == "a.u."
     assert "misc channels have mixed units" in caplog.text
+
+
+def test_deap_layout_bdf_gsr_in_ohm(tmp_path):
+    # the synthetic DEAP raw BDF: default BioSemi labels, GSR1/GSR2 with header unit 'Ohm'
+    import glob
+
+    from emopipe.features.gsr import to_conductance
+    from emopipe.io.synth.deap import write_deap_synth
+
+    write_deap_synth(tmp_path, n_subjects=1, n_trials=1, raw=True, raw_trials=1)
+    (fname,) = glob.glob(os.path.join(tmp_path, "data_original", "*.bdf"))
+    raw = mne.io.read_raw_bdf(fname, verbose=False)
+    mods = typed_modalities(raw, exg="deap")
+    assert mods["eog"].ch_names == ["EXG1", "EXG2", "EXG3", "EXG4"]
+    assert mods["emg"].ch_names == ["EXG5", "EXG6", "EXG7", "EXG8"]
+    assert mods["gsr"].ch_names == ["GSR1", "GSR2"]
+    # MNE marks every BDF channel as volts but leaves 'Ohm' values unscaled
+    assert mods["gsr"].unit == "ohm" and mods["gsr"].source_unit == "Ohm"
+    g = to_conductance(mods["gsr"].data[0, 0], mods["gsr"].unit)
+    assert 0.1e-6 < np.median(g) < 20e-6  # the writer plants 0.5-5 uS
+    assert mods["resp"].unit == "a.u." and mods["ppg"].ch_names == ["Plet"]
+    assert mods["misc"].ch_names == ["Erg1", "Erg2"] and mods["stim"].ch_names == ["Status"]
