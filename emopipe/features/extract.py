@@ -316,7 +316,7 @@ def extract_subject(rec, config):
     missing : dict of str -> str
         Modalities requested but absent, with the reason.
     """
-    from . import _register_extractors  # noqa: F401  (fills MODALITY_EXTRACTORS)
+    from . import eog, eye, face, gsr, peripheral  # noqa: F401  (fill MODALITY_EXTRACTORS)
     from .bands import resolve_bands
 
     grid = make_grid(rec, config)
