@@ -5,6 +5,7 @@ through the restricted unpickler :func:`load_pickle`.
 """
 
 from ._manifest import load_manifest
+from ._mne import eog_role, infer_channel_types, typed_modalities
 from ._pickle import load_pickle
 from ._registry import DATASETS
 from ._types import Modality, SubjectRecording
@@ -16,17 +17,34 @@ from .deap import (
     read_deap_raw,
     read_participant_ratings,
 )
+from .eyetracking import (
+    GazeRecording,
+    gaze_modality,
+    read_eyelink_asc,
+    read_eyelink_edf,
+    read_tobii_tsv,
+)
+from .openface import read_openface_csv
 
 __all__ = [
     "DATASETS",
     "DEAP",
+    "GazeRecording",
     "Modality",
     "SubjectRecording",
     "binarize_labels",
+    "eog_role",
+    "gaze_modality",
+    "infer_channel_types",
     "load_manifest",
     "load_pickle",
     "read_deap_matlab",
     "read_deap_preprocessed",
     "read_deap_raw",
+    "read_eyelink_asc",
+    "read_eyelink_edf",
+    "read_openface_csv",
     "read_participant_ratings",
+    "read_tobii_tsv",
+    "typed_modalities",
 ]

@@ -1,5 +1,16 @@
 """Format-faithful synthetic datasets with planted, documented effects."""
 
 from .deap import write_deap_synth
+from .eye import SynthGaze, synth_gaze, write_eyelink_asc, write_tobii_tsv
+from .face import sample_face, write_face_video, write_openface_csv
 
-__all__ = ["write_deap_synth"]
+__all__ = [
+    "SynthGaze",
+    "sample_face",
+    "synth_gaze",
+    "write_deap_synth",
+    "write_eyelink_asc",
+    "write_face_video",
+    "write_openface_csv",
+    "write_tobii_tsv",
+]
