@@ -28,6 +28,7 @@ be large, ``scipy.fft.rfft`` is used instead; both give the same numbers.
 
 import logging
 import math
+import os
 
 import numpy as np
 
@@ -47,6 +48,7 @@ _METHODS = ("spectral", "bandpass", "seed")
 _TAPERS = ("boxcar", "hann")
 _MAX_BASIS = 2**21  # basis entries (16 MB); above this the rfft path is used
 _BLOCK = 512  # windows per matrix-product block (tmp stays in cache)
+_MAX_THREADS = 4  # threads sharing the blocks
 
 
 # --------------------------------------------------------------------------
@@ -238,38 +240,87 @@ def _seed_plan(bands, sfreq, n_win, *, n_fft, window):
     return _SpectralPlan(n_win, n_fft, _taper("seed", n_win), False, bins, weights)
 
 
+def _n_threads():
+    """Worker threads for the block loop: the CPUs this process may use, at most 4."""
+    try:
+        n_cpu = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n_cpu = os.cpu_count() or 1
+    return max(1, min(n_cpu, _MAX_THREADS))
+
+
 def _run_plan(data2d, plan, n_windows, n_step, *, total=False):
-    """Apply ``plan`` to every window of every row; (n_signals, n_windows, n_bands)."""
+    """Apply ``plan`` to every window of every row; (n_signals, n_windows, n_bands).
+
+    The windows are cut into blocks of about ``_BLOCK`` rows (the work buffer
+    stays in cache) and the blocks are shared by a few threads, each running
+    single-threaded BLAS: the products are small (``n_win`` x ``n_cols``), and
+    multi-threaded BLAS on them spends more time synchronising than computing,
+    badly so on a busy machine.
+    """
     n_signals = data2d.shape[0]
     n_bands = plan.weights.shape[1]
     out = np.empty((n_signals, n_windows, n_bands))
     tot = np.empty((n_signals, n_windows)) if total else None
     view = _windows_view(data2d, n_windows, plan.n_win, n_step)
     sum_w2 = np.sum(plan.taper**2)
-    tmp = None if plan.use_fft else np.empty((_BLOCK + n_windows, plan.basis.shape[1]))
 
     def _total(x):
         xd = x - x.mean(axis=-1, keepdims=True) if plan.detrend else x
         return np.sum((xd * plan.taper) ** 2, axis=-1) / sum_w2
 
-    if n_windows >= _BLOCK:
-        for r in range(n_signals):
-            for w0 in range(0, n_windows, _BLOCK):
-                ws = slice(w0, min(w0 + _BLOCK, n_windows))
-                x = view[r, ws]
-                plan.apply(x, out[r, ws], tmp)
-                if total:
-                    tot[r, ws] = _total(x)
-    else:
+    if n_windows >= _BLOCK:  # long signals: blocks of windows within a row
+        blocks = [(r, slice(w0, min(w0 + _BLOCK, n_windows)))
+                  for r in range(n_signals) for w0 in range(0, n_windows, _BLOCK)]
+
+        def _one(block, tmp):
+            r, ws = block
+            x = view[r, ws]
+            plan.apply(x, out[r, ws], tmp)
+            if total:
+                tot[r, ws] = _total(x)
+    else:  # short signals: blocks of whole rows
         rows_per = max(1, _BLOCK // n_windows)
         out2 = out.reshape(n_signals * n_windows, n_bands)
-        for r0 in range(0, n_signals, rows_per):
-            r1 = min(r0 + rows_per, n_signals)
+        blocks = [(r0, min(r0 + rows_per, n_signals))
+                  for r0 in range(0, n_signals, rows_per)]
+
+        def _one(block, tmp):
+            r0, r1 = block
             x = view[r0:r1].reshape(-1, plan.n_win)  # copy only if strided
             plan.apply(x, out2[r0 * n_windows : r1 * n_windows], tmp)
             if total:
                 tot[r0:r1] = _total(x).reshape(r1 - r0, n_windows)
+
+    n_cols = 0 if plan.use_fft else plan.basis.shape[1]
+
+    def _worker(chunk):
+        tmp = np.empty((_BLOCK + n_windows, n_cols)) if n_cols else None
+        for block in chunk:
+            _one(block, tmp)
+
+    n_threads = min(_n_threads(), len(blocks) // 4)
+    if n_threads <= 1:
+        _worker(blocks)
+        return out, tot
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [blocks[k::n_threads] for k in range(n_threads)]
+    with _single_threaded_blas(), ThreadPoolExecutor(n_threads) as pool:
+        for fut in [pool.submit(_worker, c) for c in chunks]:
+            fut.result()
     return out, tot
+
+
+def _single_threaded_blas():
+    """Context limiting BLAS to one thread (no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step, *, total=False,
