@@ -475,7 +475,12 @@ _SHARED_DOC = """%(data_times)s
         Hop between window starts in seconds. ``None`` means ``window``
         (no overlap). Windows start at sample 0; only complete ones are kept.
     method : ``"spectral"`` | ``"bandpass"`` | ``"seed"``
-        Estimator (see the module docstring).
+        ``"spectral"``: density-scaled periodogram of each window (mean
+        removed), summed over the bins ``l_freq <= f < h_freq`` (a band
+        ending at ``sfreq / 2`` keeps the Nyquist bin). ``"bandpass"``: MNE
+        zero-phase FIR band-pass, then each window's population variance.
+        ``"seed"``: SEED/torcheeg spectral DE (Hann of ``L + 1``, mean
+        ``|X[k]|**2`` over ``k_lo - 1 .. k_hi - 1``, ``log2(100 E_b)``).
     taper : ``"boxcar"`` | ``"hann"``
         Periodogram taper for ``method="spectral"``. ``"boxcar"`` (default)
         puts a tone on a bin entirely in that bin, so band edges are sharp;

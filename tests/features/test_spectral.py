@@ -237,3 +237,37 @@ def test_mne_objects_are_refused():
     epochs = mne.EpochsArray(np.zeros((1, 2, 400)), info, verbose=False)
     with pytest.raises(TypeError, match=r"MNE EpochsArray object"):
         band_power(epochs, SFREQ, BANDS)
+
+
+@pytest.mark.parametrize("shape, step", [((40, 600), 0.1), ((3, 200 * 700), None)])
+def test_block_and_thread_layout_does_not_change_values(rng, monkeypatch, shape, step):
+    # many row blocks (first case) and long rows cut into window blocks (second)
+    x = rng.standard_normal(shape)
+    bp = band_power(x, SFREQ, BANDS, step=step, relative=True)
+    monkeypatch.setattr(spectral, "_MAX_THREADS", 1)
+    assert_allclose(band_power(x, SFREQ, BANDS, step=step, relative=True), bp, rtol=1e-12)
+    hop = 200 if step is None else 20
+    starts = np.arange(bp.shape[-2]) * hop
+    win = np.stack([x[:, s : s + 200] for s in starts], axis=1)
+    f, p = periodogram(win, SFREQ, window="boxcar", detrend="constant")
+    for b, (lo, hi) in enumerate(BANDS.values()):
+        sel = (f >= lo) & (f < hi)
+        ref = p[..., sel].sum(-1) / p.sum(-1)  # relative: total over all bins
+        assert_allclose(bp[..., b], ref, rtol=1e-9)
+
+
+def test_band_presets():
+    assert resolve_bands("seed5") == {"delta": (1.0, 4.0), "theta": (4.0, 8.0),
+                                      "alpha": (8.0, 14.0), "beta": (14.0, 31.0),
+                                      "gamma": (31.0, 50.0)}
+    assert list(resolve_bands("v2e6", 128.0).values())[0] == (0.3, 4.0)
+    assert resolve_bands("torcheeg4", 128.0)["gamma"] == (31.0, 49.0)
+    own = {"alpha": (8, 14)}
+    assert resolve_bands(own, 128.0) == {"alpha": (8.0, 14.0)}
+    with pytest.raises(ValueError, match=r"bands\['gamma'\] = \(31, 50\) Hz must satisfy "
+                                         r"0 <= l_freq < h_freq <= sfreq / 2 = 32 Hz"):
+        resolve_bands("seed5", 64.0)
+    with pytest.raises(ValueError, match=r"'bands' parameter.*Did you mean 'seed5'"):
+        resolve_bands("sed5")
+    with pytest.raises(TypeError, match=r"bands must be an instance of str or dict"):
+        resolve_bands(5)
