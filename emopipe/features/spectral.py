@@ -388,6 +388,16 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
             "relative=True is not defined for method='seed' (band energies on the "
             "SEED scale); use method='spectral'."
         )
+    if method != "spectral" and taper != "boxcar":
+        raise ValueError(
+            f"taper applies to method='spectral' only (method={method!r} has its own "
+            f"window), got taper={taper!r}."
+        )
+    if method != "bandpass" and filter_kwargs:
+        raise ValueError(
+            f"filter_kwargs apply to method='bandpass' only, got method={method!r} and "
+            f"filter_kwargs={filter_kwargs!r}."
+        )
     if n_fft is not None:
         _check_type("n_fft", n_fft, ("int",))
         if n_fft < n_win:
@@ -407,10 +417,10 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
         power, tot = _run_plan(data2d, plan, n_windows, n_step)
         desc = f"SEED spectral DE, {window:g}-s windows, n_fft = {n_fft}"
     else:
-        if taper != "boxcar" or n_fft is not None:
+        if n_fft is not None:
             raise ValueError(
-                "taper and n_fft apply to the spectral methods; method='bandpass' "
-                f"takes neither, got taper={taper!r}, n_fft={n_fft!r}."
+                f"n_fft applies to the spectral methods; method='bandpass' takes no "
+                f"n_fft, got n_fft={n_fft!r}."
             )
         power, tot = _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step,
                                       total=relative, filter_kwargs=filter_kwargs)

@@ -225,6 +225,10 @@ def test_errors(rng):
         differential_entropy(x, SFREQ, BANDS, method="seed", log_base=10)
     with pytest.raises(ValueError, match=r"n_fft must be >= n_win = 200"):
         band_power(x, SFREQ, BANDS, n_fft=128)
+    with pytest.raises(ValueError, match=r"taper applies to method='spectral' only"):
+        band_power(x, SFREQ, BANDS, method="seed", taper="hann")
+    with pytest.raises(ValueError, match=r"filter_kwargs apply to method='bandpass' only"):
+        band_power(x, SFREQ, BANDS, filter_kwargs={"l_trans_bandwidth": 1.0})
 
 
 def test_mne_objects_are_refused():
