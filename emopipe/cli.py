@@ -109,14 +109,16 @@ def _cmd_synth(args):
 def _cmd_check(args):
     from .io import DATASETS
 
-    problems = DATASETS.get(args.dataset)().check(args.root)
-    if not problems:
-        print(f"{args.dataset} at {args.root}: complete and well-formed.")
-        return 0
-    print(f"{args.dataset} at {args.root}: {len(problems)} problem(s):")
-    for p in problems:
-        print(f"  - {p}")
-    return 1
+    lines = DATASETS.get(args.dataset)().check(args.root)
+    problems = [p for p in lines if not p.startswith("info: ")]
+    for line in lines:
+        print(f"  - {line}")
+    if problems:
+        print(f"{args.dataset} at {args.root}: {len(problems)} problem(s); fix them before "
+              f"'emopipe extract'.")
+        return 1
+    print(f"{args.dataset} at {args.root}: every file present is readable and well-formed.")
+    return 0
 
 
 def _extract_config(args):

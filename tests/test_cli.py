@@ -65,3 +65,17 @@ def test_bad_option_value_names_parameter(tmp_path, capsys, bad):
     code = main(["extract", "--dataset", "deap", "--root", str(tmp_path), bad])
     assert code == 1
     assert "window must be > 0, got -1.0" in capsys.readouterr().err
+
+
+def test_check_reports_subset_as_info_and_truncation_as_problem(tmp_path, capsys):
+    root = tmp_path / "deap"
+    assert main(["synth", "--out", str(root), "--subjects", "2", "--trials", "2", "--no-raw"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--dataset", "deap", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "info: " in out and "every file present is readable" in out
+    dat = root / "data_preprocessed_python" / "s01.dat"
+    dat.write_bytes(dat.read_bytes()[:500])
+    assert main(["check", "--dataset", "deap", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "s01.dat" in out and "1 problem(s)" in out
