@@ -323,6 +323,38 @@ def _single_threaded_blas():
     return threadpool_limits(1, user_api="blas")
 
 
+def _segment_grid(segment, segment_step, sfreq, n_win, n_step, window):
+    """Welch segments inside each window: (n_seg, seg_hop, n_per_window)."""
+    _check_positive("segment", segment)
+    n_seg = int(round(segment * sfreq))
+    if segment_step is None:
+        seg_hop = max(n_seg // 2, 1)
+    else:
+        _check_positive("segment_step", segment_step)
+        seg_hop = int(round(segment_step * sfreq))
+    if not 1 <= n_seg <= n_win or seg_hop < 1:
+        raise ValueError(
+            f"segment = {segment:g} s gives {n_seg} samples at sfreq = {sfreq:g} Hz; "
+            f"it must be at least one sample and at most the window ({window:g} s, "
+            f"{n_win} samples)."
+        )
+    if n_step % seg_hop:
+        raise ValueError(
+            f"The window step ({n_step} samples) must be a multiple of the segment "
+            f"step ({seg_hop} samples) so that windows share one segment grid; "
+            f"choose segment_step dividing step."
+        )
+    return n_seg, seg_hop, (n_win - n_seg) // seg_hop + 1
+
+
+def _average_segments(seg_values, n_windows, k_step, n_per):
+    """Mean of ``n_per`` consecutive segments from every ``k_step``-th one (axis 1)."""
+    csum = np.zeros((seg_values.shape[0], seg_values.shape[1] + 1) + seg_values.shape[2:])
+    np.cumsum(seg_values, axis=1, out=csum[:, 1:])
+    first = np.arange(n_windows) * k_step
+    return (csum[:, first + n_per] - csum[:, first]) / n_per
+
+
 def _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step, *, total=False,
                      filter_kwargs=None):
     """Per-window population variance of each band-passed signal."""
@@ -356,7 +388,8 @@ def _window_var(view):
 
 
 def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-                 taper="boxcar", n_fft=None, total=False, filter_kwargs=None):
+                 taper="boxcar", n_fft=None, total=False, filter_kwargs=None,
+                 segment=None, segment_step=None):
     """Band powers of every window, the one computation DE and band power share.
 
     Returns
@@ -398,17 +431,38 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
             f"filter_kwargs apply to method='bandpass' only, got method={method!r} and "
             f"filter_kwargs={filter_kwargs!r}."
         )
+    if method != "spectral" and (segment is not None or segment_step is not None):
+        raise ValueError(
+            f"segment and segment_step (Welch) apply to method='spectral' only, got "
+            f"method={method!r}."
+        )
+    seg = None
+    if segment is not None:
+        seg = _segment_grid(segment, segment_step, sfreq, n_win, n_step, window)
+    n_spec, spec_len = (n_win, window) if seg is None else (seg[0], segment)
     if n_fft is not None:
         _check_type("n_fft", n_fft, ("int",))
-        if n_fft < n_win:
+        if n_fft < n_spec:
+            what = "n_win" if seg is None else "the segment length"
             raise ValueError(
-                f"n_fft must be >= n_win = {n_win} samples ({window:g} s at sfreq = "
+                f"n_fft must be >= {what} = {n_spec} samples ({spec_len:g} s at sfreq = "
                 f"{sfreq:g} Hz), got {n_fft}. Give n_fft=None or a larger value."
             )
     if method == "spectral":
-        plan = _spectral_plan(bands, sfreq, n_win, taper=taper, n_fft=n_fft, window=window)
-        power, tot = _run_plan(data2d, plan, n_windows, n_step, total=relative)
-        desc = (f"{window:g}-s {taper} periodogram, {sfreq / plan.n_fft:g}-Hz bins, "
+        plan = _spectral_plan(bands, sfreq, n_spec, taper=taper, n_fft=n_fft,
+                              window=spec_len)
+        if seg is None:
+            power, tot = _run_plan(data2d, plan, n_windows, n_step, total=relative)
+            kind = "periodogram"
+        else:
+            n_seg, seg_hop, n_per = seg
+            n_segments = (starts[-1] + n_win - n_seg) // seg_hop + 1
+            power, tot = _run_plan(data2d, plan, n_segments, seg_hop, total=relative)
+            power = _average_segments(power, n_windows, n_step // seg_hop, n_per)
+            if relative:
+                tot = _average_segments(tot, n_windows, n_step // seg_hop, n_per)
+            kind = f"Welch ({n_per} segments of {segment:g} s)"
+        desc = (f"{window:g}-s windows, {taper} {kind}, {sfreq / plan.n_fft:g}-Hz bins, "
                 f"{'rfft' if plan.use_fft else f'{plan.basis.shape[1]}-column basis'}")
     elif method == "seed":
         if n_fft is None:
@@ -480,7 +534,8 @@ _SHARED_DOC = """%(data_times)s
     %(sfreq)s
     %(bands)s
     window : float
-        Window length in seconds. The spectrum has ``1 / window`` Hz bins.
+        Window length in seconds. The spectrum has ``1 / window`` Hz bins
+        (``1 / segment`` with Welch segments).
     step : float | None
         Hop between window starts in seconds. ``None`` means ``window``
         (no overlap). Windows start at sample 0; only complete ones are kept.
@@ -499,12 +554,21 @@ _SHARED_DOC = """%(data_times)s
         spreads every tone over 3 bins, so a tone within one bin of an edge
         is shared with the next band. Both are density scaled
         (``sum(taper**2)``), so white noise and in-band tones give the same
-        expected powers."""
+        expected powers.
+    segment : float | None
+        Welch segment length in seconds for ``method="spectral"``: the
+        window's spectrum is the mean of the periodograms of its segments,
+        with ``1 / segment`` Hz bins (methods.md's 1-Hz Welch: ``segment=1``).
+        ``None`` (default): one periodogram of the whole window.
+    segment_step : float | None
+        Hop between segments in seconds; ``None`` means half a segment
+        (scipy's Welch default). The window step must be a multiple of it."""
 
 
 @_fill_shared
 def band_power(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-               relative=False, taper="boxcar", n_fft=None, filter_kwargs=None):
+               relative=False, taper="boxcar", n_fft=None, filter_kwargs=None,
+               segment=None, segment_step=None):
     """Power of each band in each window.
 
     Parameters
@@ -530,13 +594,15 @@ def band_power(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
     """
     power, _, tot = _band_powers(data, sfreq, bands, window=window, step=step,
                                  method=method, taper=taper, n_fft=n_fft,
-                                 total=relative, filter_kwargs=filter_kwargs)
+                                 total=relative, filter_kwargs=filter_kwargs,
+                                 segment=segment, segment_step=segment_step)
     return _relative(power, tot) if relative else power
 
 
 @_fill_shared
 def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-                         log_base=None, n_fft=None, taper="boxcar", filter_kwargs=None):
+                         log_base=None, n_fft=None, taper="boxcar", filter_kwargs=None,
+                         segment=None, segment_step=None):
     """Differential entropy (DE) of each band in each window, under a Gaussian model.
 
     The band variance of a window is its band power (see
@@ -572,14 +638,15 @@ def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="s
     log_base = _check_log_base(log_base, method)
     power, _, _ = _band_powers(data, sfreq, bands, window=window, step=step,
                                method=method, taper=taper, n_fft=n_fft,
-                               filter_kwargs=filter_kwargs)
+                               filter_kwargs=filter_kwargs, segment=segment,
+                               segment_step=segment_step)
     return _de_from_power(power, method, log_base)
 
 
 @_fill_shared
 def band_power_and_de(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
                       relative=False, log_base=None, n_fft=None, taper="boxcar",
-                      filter_kwargs=None):
+                      filter_kwargs=None, segment=None, segment_step=None):
     """Band power and DE from one pass over the data.
 
     Parameters
@@ -604,7 +671,8 @@ def band_power_and_de(data, sfreq, bands, *, window=1.0, step=None, method="spec
     log_base = _check_log_base(log_base, method)
     power, _, tot = _band_powers(data, sfreq, bands, window=window, step=step,
                                  method=method, taper=taper, n_fft=n_fft,
-                                 total=relative, filter_kwargs=filter_kwargs)
+                                 total=relative, filter_kwargs=filter_kwargs,
+                                 segment=segment, segment_step=segment_step)
     de = _de_from_power(power, method, log_base)
     if relative:
         power = _relative(power, tot)

@@ -275,3 +275,28 @@ def test_band_presets():
         resolve_bands("sed5")
     with pytest.raises(TypeError, match=r"bands must be an instance of str or dict"):
         resolve_bands(5)
+
+
+@pytest.mark.parametrize("taper, seg_step", [("hann", None), ("boxcar", 0.5), ("hann", 0.25)])
+def test_welch_segments_match_scipy_welch(rng, taper, seg_step):
+    from scipy.signal import welch
+
+    x = rng.standard_normal((2, 2400))
+    # 4-s windows every 2 s, 1-s segments: methods.md's 1-Hz Welch
+    bp = band_power(x, SFREQ, BANDS, window=4.0, step=2.0, taper=taper, segment=1.0,
+                    segment_step=seg_step, relative=False)
+    assert bp.shape == (2, 5, 4)
+    noverlap = 100 if seg_step is None else 200 - int(seg_step * SFREQ)
+    for w in range(5):
+        f, p = welch(x[:, w * 400 : w * 400 + 800], SFREQ, window=taper, nperseg=200,
+                     noverlap=noverlap, detrend="constant")
+        for b, (lo, hi) in enumerate(BANDS.values()):
+            sel = (f >= lo) & (f < hi)
+            assert_allclose(bp[:, w, b], p[:, sel].sum(-1) * (f[1] - f[0]), rtol=1e-10)
+    rel = band_power(x, SFREQ, {"all": (0, 100)}, window=4.0, step=2.0, taper=taper,
+                     segment=1.0, segment_step=seg_step, relative=True)
+    assert_allclose(rel, 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"must be a multiple of the segment step"):
+        band_power(x, SFREQ, BANDS, window=4.0, step=2.0, segment=1.0, segment_step=0.3)
+    with pytest.raises(ValueError, match=r"at most the window \(4 s, 800 samples\)"):
+        band_power(x, SFREQ, BANDS, window=4.0, segment=5.0)
