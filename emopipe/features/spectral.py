@@ -9,7 +9,9 @@ Three estimators share one window grid (:func:`~emopipe.features._windows.window
     ``sfreq / 2`` keeps the Nyquist bin, so the band ``(0, sfreq / 2)`` sums
     to the window's variance, Parseval). A sinusoid of amplitude ``A`` on a
     bin inside the band gives ``A**2 / 2`` and white noise of variance
-    ``sigma**2`` gives ``sigma**2 * (h - l) / (sfreq / 2)``.
+    ``sigma**2`` gives ``sigma**2 * (h - l) / (sfreq / 2)``. With
+    ``segment=`` the periodogram becomes a Welch average of segments inside
+    the window (``1 / segment`` Hz bins).
 ``"bandpass"``
     Zero-phase FIR band-pass (MNE design, :func:`.filters.filter_bands`)
     then the population variance of each window.
@@ -24,6 +26,8 @@ the windows ``(n_windows_total, n_win)`` against a cosine/sine basis of those
 bins with the taper and the mean removal folded in, squared, and summed per
 band with a second small product. For long windows, where that basis would
 be large, ``scipy.fft.rfft`` is used instead; both give the same numbers.
+NaN or inf in any sample a window reads raises a ``ValueError`` naming the
+first one (found from the output, which they always reach: no extra pass).
 """
 
 import logging
