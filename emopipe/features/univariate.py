@@ -62,9 +62,32 @@ def _get_func(name):
             f"Univariate feature {name!r} not found.{hint} Available univariate "
             f"features: {', '.join(repr(n) for n in UNIVARIATE_FEATURES)}."
         )
-    from mne_features import univariate
+    return getattr(_import_univariate(), f"compute_{name}")
 
-    return getattr(univariate, f"compute_{name}")
+
+def _import_univariate():
+    """Import mne_features.univariate, silencing numba's deprecation notices.
+
+    mne-features compiles its numba functions at import (about 20 s on a busy
+    2-core machine). numba releases have warned about their own API changes
+    (``NumbaDeprecationWarning``) at that point, which pytest's ``-W error``
+    would turn into failures; they concern mne-features, not the caller.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        try:
+            from numba.core.errors import (
+                NumbaDeprecationWarning,
+                NumbaPendingDeprecationWarning,
+            )
+        except ImportError:  # pragma: no cover - numba comes with mne-features
+            pass
+        else:
+            warnings.simplefilter("ignore", NumbaDeprecationWarning)
+            warnings.simplefilter("ignore", NumbaPendingDeprecationWarning)
+        from mne_features import univariate
+    return univariate
 
 
 def _sub_names(func, rows, kwargs, n_out):
