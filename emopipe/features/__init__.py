@@ -20,7 +20,7 @@ from .gsr import decompose_eda, detect_scrs, gsr_window_features, raw_windows, t
 from .peripheral import detect_cycles, instantaneous_rate, rate_window_features
 from .smoothing import CausalLDS, lds, moving_average
 from .spectral import band_power, band_power_and_de, differential_entropy
-from .univariate import window_features
+from .univariate import UNIVARIATE_FEATURES, window_features
 
 __all__ = [
     "BAND_PRESETS",
@@ -29,6 +29,7 @@ __all__ = [
     "ExtractConfig",
     "Feature",
     "MODALITY_EXTRACTORS",
+    "UNIVARIATE_FEATURES",
     "WindowGrid",
     "band_power",
     "band_power_and_de",
