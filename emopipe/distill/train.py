@@ -318,23 +318,19 @@ def _model_kwargs(name, shapes, dims, n_classes, extra):
             if "n_bands" in accepted:
                 kw["n_bands"] = int(shape[-1])
     else:
-        # multi-input models: per-input sizes as a tuple, or suffixed names
-        flat = tuple(int(np.prod(s)) for s in shapes)
-        for cand in ("n_features", "in_features", "input_dims"):
-            if cand in accepted:
-                kw[cand] = flat
+        # two-input models (teachers.py): sizes suffixed _a, _b in input order
+        raw = [len(shape) >= 2 for shape in shapes]
         for i, shape in enumerate(shapes):
-            for suffix in (str(i), "abcd"[i], ("eeg", "gsr")[i] if i < 2 else None):
-                if suffix is None:
-                    continue
-                if f"n_features_{suffix}" in accepted:
-                    kw[f"n_features_{suffix}"] = int(np.prod(shape))
-                if len(shape) >= 2 and f"n_channels_{suffix}" in accepted:
+            suffix = "abcdefgh"[i]
+            if raw[i]:
+                if f"n_channels_{suffix}" in accepted:
                     kw[f"n_channels_{suffix}"] = int(shape[0])
-                if len(shape) >= 2 and f"n_times_{suffix}" in accepted:
-                    kw[f"n_times_{suffix}"] = int(shape[-1])
-        if "n_times" in accepted and all(len(s) >= 2 for s in shapes):
-            kw["n_times"] = int(shapes[0][-1])
+                if "n_times" in accepted:
+                    kw["n_times"] = int(shape[-1])
+            elif f"n_features_{suffix}" in accepted:
+                kw[f"n_features_{suffix}"] = int(np.prod(shape))
+        if all(raw) and "encoder" in accepted:
+            kw["encoder"] = "cnn1d"
     kw.update(extra)
     return kw
 
