@@ -270,6 +270,10 @@ class RunResult:
         One row per (subject, model), predictions pooled over folds.
     summary : dict
         Mean and std per metric and model, paired tests, timing.
+    predictions : dict of str -> dict
+        Per fold: ``test_idx`` (window rows of the cohort) and the test
+        outputs of each model (``teacher``, ``student``, ``baseline``;
+        logits of shape (n_test, n_classes) or predictions (n_test, 1)).
     """
 
     config: DistillConfig
@@ -278,6 +282,7 @@ class RunResult:
     metrics_fold: list
     metrics_subject: list
     summary: dict
+    predictions: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -437,6 +442,7 @@ def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc,
     history = []
     stalled = 0
     step = 0
+    n_feedback = 0
     epoch = -1
     for epoch in progress(range(epochs), desc=desc):
         model.train()
@@ -480,6 +486,7 @@ def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc,
                                   student_loss_fn=student_loss, student_lr=lr,
                                   teacher_optimizer=feedback["optimizer"],
                                   first_order=config.feedback_first_order)
+                n_feedback += 1
         record = {"epoch": epoch, "loss": total / max(n, 1)}
         if val is not None and val[1].shape[0] > 0:
             out, _ = _predict(model, val[0])
@@ -487,6 +494,7 @@ def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc,
             record["val_score"] = score
             if feedback is not None and feedback.get("weight") is not None:
                 objective.kd_scale = feedback["weight"].update(score, feedback.get("teacher_val"))
+                record["kd_scale"] = objective.kd_scale
             if score > best[0]:
                 best = (score, _state(model) if config.selection == "best_val" else None, epoch)
                 stalled = 0
@@ -499,7 +507,7 @@ def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc,
     if config.selection == "best_val" and best[1] is not None:
         model.load_state_dict(best[1])
     return {"best_epoch": best[2], "best_score": best[0], "epochs_run": epoch + 1,
-            "history": history}
+            "steps": step, "feedback_steps": n_feedback, "history": history}
 
 
 def _save_npz(path, **arrays):
@@ -655,6 +663,10 @@ def _run_fold(run, k, fold, out):
                 val=([x[va] for x in Xs], y_va),
                 teacher_out=t_out if (kd and live is None) else None,
                 live_teacher=live, feedback=feedback)
+            if live is not None:
+                info[role]["teacher_shift"] = float(sum(
+                    (a.detach() - b.detach()).pow(2).sum() for a, b in
+                    zip(live[0].parameters(), teacher.parameters())).sqrt())
             preds[role] = _predict(student, [x[te] for x in Xs])[0].cpu().numpy()
             if out is not None and cfg.save_checkpoints:
                 _save_state(out / "checkpoints" / name / f"{role}.pt", student)
@@ -665,7 +677,16 @@ def _run_fold(run, k, fold, out):
     if out is not None:
         _save_npz(out / "predictions" / f"{name}.npz",
                   **{k: np.asarray(v) for k, v in preds.items()})
-    return preds
+    training = {role: {k: v for k, v in i.items() if k != "history"} for role, i in info.items()}
+    for role, i in info.items():
+        if "history" in i:
+            training[role]["val_scores"] = [h.get("val_score") for h in i["history"]]
+            if any("kd_scale" in h for h in i["history"]):
+                training[role]["kd_scale"] = [h.get("kd_scale") for h in i["history"]]
+    if out is not None:
+        with open(out / "predictions" / f"{name}.json", "w", encoding="utf-8") as fid:
+            json.dump(config_to_dict(training), fid, indent=1, allow_nan=True)
+    return preds, training
 
 
 # --------------------------------------------------------------------------- scoring
@@ -857,16 +878,22 @@ def run_distill(config, *, cohort=None, verbose=None):
                     config.method, config.teacher, run.teacher_model, config.student,
                     run.student_model, config.protocol, len(folds))
         all_preds = []
+        training = {}
         n_resumed = 0
         for k, fold in enumerate(folds):
             path = None if out is None else out / "predictions" / f"{_safe_name(fold.name)}.npz"
             if config.resume and path is not None and path.is_file():
                 with np.load(path) as f:
                     all_preds.append({key: f[key] for key in f.files})
+                jpath = path.with_suffix(".json")
+                if jpath.is_file():
+                    with open(jpath, encoding="utf-8") as fid:
+                        training[fold.name] = json.load(fid)
                 n_resumed += 1
                 logger.info("%s: results found in %s, skipped", fold.name, path)
                 continue
-            all_preds.append(_run_fold(run, k, fold, out))
+            preds, training[fold.name] = _run_fold(run, k, fold, out)
+            all_preds.append(preds)
         rows_fold, rows_sub, summary = _summarise(run, folds, all_preds)
     finally:
         torch.set_num_threads(old_threads)
@@ -880,6 +907,7 @@ def run_distill(config, *, cohort=None, verbose=None):
         "normalise": config.normalise, "selection": config.selection,
         "loss_terms": {"teacher": [dataclasses.asdict(t) for t in run.t_terms],
                        "student": [dataclasses.asdict(t) for t in run.s_terms]},
+        "training": training,
         "result_hash": _result_hash(config), "seconds": time.perf_counter() - t0,
         "std": "sample standard deviation (ddof=1)",
     })
@@ -888,4 +916,5 @@ def run_distill(config, *, cohort=None, verbose=None):
         _write_csv(out / "metrics_subject.csv", rows_sub)
         with open(out / "summary.json", "w", encoding="utf-8") as fid:
             json.dump(config_to_dict(summary), fid, indent=2, allow_nan=True)
-    return RunResult(config, out, [f.name for f in folds], rows_fold, rows_sub, summary)
+    return RunResult(config, out, [f.name for f in folds], rows_fold, rows_sub, summary,
+                     {f.name: p for f, p in zip(folds, all_preds)})
