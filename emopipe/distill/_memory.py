@@ -13,19 +13,17 @@ import torch
 from torch import nn
 
 from ..utils._checks import _check_type
+from ._checks import _check_int_tensor, _check_pos, _check_unit_interval
 
 logger = logging.getLogger("emopipe.distill._memory")
 
 
 def _check_index(parameter, idx, n_data):
     """Check a 1-D long tensor of bank indices in ``[0, n_data)``."""
-    if not isinstance(idx, torch.Tensor) or idx.dtype not in (torch.int64, torch.int32):
-        raise TypeError(
-            f"{parameter} must be an integer torch.Tensor of bank indices, got "
-            f"{type(idx).__name__}"
-            + (f" of dtype {idx.dtype}" if isinstance(idx, torch.Tensor) else "")
-            + ". Return each sample's position in the training fold from the dataset."
-        )
+    _check_int_tensor(
+        parameter, idx, "bank indices",
+        hint=" Return each sample's position in the training fold from the dataset.",
+    )
     if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= n_data):
         raise ValueError(
             f"{parameter} must hold indices in [0, n_data) = [0, {n_data}), got values in "
@@ -99,16 +97,10 @@ class ContrastMemory(nn.Module):
             )
         if embed_dim < 1:
             raise ValueError(f"embed_dim must be >= 1, got {embed_dim!r}.")
-        _check_type("momentum", momentum, ("numeric",))
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}.")
-        _check_type("nce_t", nce_t, ("numeric",))
-        if not nce_t > 0:
-            raise ValueError(f"nce_t must be > 0, got {nce_t!r}.")
         self.n_data = int(n_data)
         self.embed_dim = int(embed_dim)
-        self.momentum = float(momentum)
-        self.nce_t = float(nce_t)
+        self.momentum = _check_unit_interval("momentum", momentum)
+        self.nce_t = _check_pos("nce_t", nce_t)
         stdv = 1.0 / math.sqrt(embed_dim / 3.0)
         for name in ("memory_s", "memory_t"):
             bank = torch.rand(n_data, embed_dim, generator=generator) * (2 * stdv) - stdv

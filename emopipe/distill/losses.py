@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..utils._checks import _check_option, _check_type
+from ._checks import _check_int_tensor, _check_pos, _check_unit_interval
 from ._memory import ContrastMemory
 from ._registry import register_loss
 
@@ -48,6 +49,13 @@ def _check_logits(parameter, z, n_classes=None):
     return z
 
 
+def _check_logit_pair(z_s, z_t):
+    """Student and teacher logits: both (batch, n_classes), same shape."""
+    _check_logits("z_s", z_s)
+    _check_logits("z_t", z_t)
+    _check_pair("z_s", z_s, "z_t", z_t)
+
+
 def _check_pair(name_s, a, name_t, b, *, what="shape"):
     """Student and teacher tensors must agree in batch (and shape if ``what='shape'``)."""
     if what == "shape" and a.shape != b.shape:
@@ -64,13 +72,7 @@ def _check_pair(name_s, a, name_t, b, *, what="shape"):
 
 
 def _check_labels(y, batch):
-    if not isinstance(y, torch.Tensor) or y.dtype not in (torch.int64, torch.int32):
-        raise TypeError(
-            "y must be an integer torch.Tensor of class indices, shape (batch,), got "
-            f"{type(y).__name__}"
-            + (f" of dtype {y.dtype}" if isinstance(y, torch.Tensor) else "")
-            + "."
-        )
+    _check_int_tensor("y", y, "class indices, shape (batch,)")
     if y.shape != (batch,):
         raise ValueError(f"y must have shape (batch,) = ({batch},), got shape {tuple(y.shape)}.")
     return y.long()
@@ -80,13 +82,6 @@ def _check_nonneg(parameter, value):
     _check_type(parameter, value, ("numeric",))
     if not value >= 0:
         raise ValueError(f"{parameter} must be >= 0, got {value!r}.")
-    return float(value)
-
-
-def _check_pos(parameter, value):
-    _check_type(parameter, value, ("numeric",))
-    if not value > 0:
-        raise ValueError(f"{parameter} must be > 0, got {value!r}.")
     return float(value)
 
 
@@ -189,12 +184,7 @@ class HintonKDLoss(nn.Module):
     def __init__(self, tau=4.0, *, alpha=None):
         super().__init__()
         self.tau = _check_pos("tau", tau)
-        if alpha is not None:
-            _check_type("alpha", alpha, ("numeric",))
-            if not 0.0 <= alpha <= 1.0:
-                raise ValueError(f"alpha must be in [0, 1], got {alpha!r}.")
-            alpha = float(alpha)
-        self.alpha = alpha
+        self.alpha = None if alpha is None else _check_unit_interval("alpha", alpha)
 
     def forward(self, z_s, z_t, y=None):
         """Compute the loss.
@@ -213,9 +203,7 @@ class HintonKDLoss(nn.Module):
         loss : Tensor, shape ()
             The loss.
         """
-        _check_logits("z_s", z_s)
-        _check_logits("z_t", z_t)
-        _check_pair("z_s", z_s, "z_t", z_t)
+        _check_logit_pair(z_s, z_t)
         tau = self.tau
         kd = F.kl_div(
             F.log_softmax(z_s / tau, dim=1),
@@ -458,9 +446,7 @@ class MLKDLoss(nn.Module):
         loss : Tensor, shape ()
             The weighted sum.
         """
-        _check_logits("z_s", z_s)
-        _check_logits("z_t", z_t)
-        _check_pair("z_s", z_s, "z_t", z_t)
+        _check_logit_pair(z_s, z_t)
         y = _check_labels(y, z_s.shape[0])
         f_s = f_s.reshape(f_s.shape[0], -1)
         f_t = f_t.reshape(f_t.shape[0], -1)
@@ -878,6 +864,24 @@ class _ContrastBase(nn.Module):
             )
         return self.embed_s(f_s, "f_s"), self.embed_t(f_t, "f_t")
 
+    def _nce_loss(self, s, t, idx, contrast_idx, generator, *, w=None, m=None):
+        """``L^S + L^T`` of embeddings ``s``, ``t``; memory update in training mode.
+
+        ``w`` (batch,) scales every score of an anchor before the NCE logs and
+        ``m`` (batch,) multiplies each anchor's log-terms (CMCRD); ``None``
+        leaves them out (CRD).
+        """
+        cidx = self._contrast_idx(idx, contrast_idx, generator)
+        u_s, u_t = self.memory.scores(s, t, cidx)
+        loss = 0.0
+        for u in (u_s, u_t):
+            log_d1, log_d0 = _nce_terms(u if w is None else u * w[:, None], self.n_data)
+            terms = log_d1 + log_d0.sum(dim=1)
+            loss = loss - (terms if m is None else m * terms).mean()
+        if self.training:
+            self.memory.update(idx, s, t)
+        return loss
+
     def extra_repr(self):
         return (
             f"s_dim={self.s_dim}, t_dim={self.t_dim}, n_data={self.n_data}, "
@@ -952,15 +956,7 @@ class CRDLoss(_ContrastBase):
             ``L^S + L^T``.
         """
         s, t = self._embed(f_s, f_t, idx)
-        cidx = self._contrast_idx(idx, contrast_idx, generator)
-        u_s, u_t = self.memory.scores(s, t, cidx)
-        loss = 0.0
-        for u in (u_s, u_t):
-            log_d1, log_d0 = _nce_terms(u, self.n_data)
-            loss = loss - (log_d1 + log_d0.sum(dim=1)).mean()
-        if self.training:
-            self.memory.update(idx, s, t)
-        return loss
+        return self._nce_loss(s, t, idx, contrast_idx, generator)
 
 
 @register_loss("cmcrd")
@@ -1045,9 +1041,7 @@ class CMCRDLoss(_ContrastBase):
         stop_t : Tensor, shape (batch,)
             True where the teacher embedding is detached.
         """
-        _check_logits("z_s", z_s)
-        _check_logits("z_t", z_t)
-        _check_pair("z_s", z_s, "z_t", z_t)
+        _check_logit_pair(z_s, z_t)
         y = _check_labels(y, z_s.shape[0])
         w = _entropy_weights(F.softmax(z_t.detach(), dim=1))
         a = z_s.detach().argmax(dim=1) == y
@@ -1092,12 +1086,4 @@ class CMCRDLoss(_ContrastBase):
         # the rows to stop; a fully stopped side is detached as a whole (no graph at all)
         s = s.detach() if bool(stop_s.all()) else torch.where(stop_s[:, None], s.detach(), s)
         t = t.detach() if bool(stop_t.all()) else torch.where(stop_t[:, None], t.detach(), t)
-        cidx = self._contrast_idx(idx, contrast_idx, generator)
-        u_s, u_t = self.memory.scores(s, t, cidx)
-        loss = 0.0
-        for u in (u_s, u_t):
-            log_d1, log_d0 = _nce_terms(u * w[:, None], self.n_data)
-            loss = loss - (m * (log_d1 + log_d0.sum(dim=1))).mean()
-        if self.training:
-            self.memory.update(idx, s, t)
-        return loss
+        return self._nce_loss(s, t, idx, contrast_idx, generator, w=w, m=m)
