@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import weight_norm
 
-from ..utils._checks import _check_option, _check_shape, _check_type
+from ..utils._checks import _check_option, _check_positive, _check_shape, _check_type
 
 logger = logging.getLogger("emopipe.models")
 
@@ -39,6 +39,11 @@ def _check_dropout(parameter, value):
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{parameter} must be in [0, 1), got {value!r}.")
     return float(value)
+
+
+def _check_sfreq(sfreq):
+    """``None``, or ``sfreq`` checked > 0 and returned as float (Hz)."""
+    return None if sfreq is None else float(_check_positive("sfreq", sfreq))
 
 
 def n_conv_tokens(n_times, kernel_size, stride=1):
@@ -734,6 +739,18 @@ class DenseClassifier(nn.Sequential):
                 layers.append(nn.ReLU())
         layers.append(nn.Linear(hidden if n_layers else n_in, n_classes))
         super().__init__(*layers)
+
+
+def _ekd_classifier(n_in, n_classes, hidden, dropout, activation):
+    """The :class:`DenseClassifier` of the EmotionKD models, ``dropout`` checked as
+    ``classifier_dropout``."""
+    return DenseClassifier(
+        n_in,
+        n_classes,
+        hidden=hidden,
+        dropout=_check_dropout("classifier_dropout", dropout),
+        activation=activation,
+    )
 
 
 class CNN1dEncoder(nn.Module):

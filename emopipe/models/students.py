@@ -8,18 +8,19 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..utils._checks import _check_positive, _check_type
+from ..utils._checks import _check_type
 from ._blocks import (
     CNN1dEncoder,
     ConvTokenHead,
-    DenseClassifier,
     DNNBlock,
     EmoModule,
     MultiDepthFusion,
     TemporalConvNet,
     TransformerEncoder,
     _check_dropout,
+    _check_sfreq,
     _check_size,
+    _ekd_classifier,
 )
 from ._registry import register_model
 
@@ -68,6 +69,21 @@ class MLP(EmoModule):
         h1 = self.block1(x)
         h2 = self.block2(self.dropout(h1))
         return self.classifier(self.dropout(h2)), [h1, h2]
+
+
+def _window_input(model, n_channels, n_times, n_classes, sfreq):
+    """Check the sizes of a one-window ``(n_channels, n_times)`` classifier.
+
+    Records ``sfreq``, ``input_axes`` and ``_input_sizes`` on ``model`` and
+    returns the checked ``n_channels, n_times, n_classes``.
+    """
+    model.sfreq = _check_sfreq(sfreq)
+    n_channels = _check_size("n_channels", n_channels)
+    n_times = _check_size("n_times", n_times)
+    n_classes = _check_size("n_classes", n_classes)
+    model.input_axes = [("n_channels", "n_times")]
+    model._input_sizes = [(n_channels, n_times)]
+    return n_channels, n_times, n_classes
 
 
 def _same_pad(kernel_size):
@@ -453,13 +469,8 @@ class EKDStudent(EmoModule):
         sfreq=None,
     ):
         super().__init__()
-        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
-        n_channels = _check_size("n_channels", n_channels)
-        n_times = _check_size("n_times", n_times)
-        n_classes = _check_size("n_classes", n_classes)
+        n_channels, n_times, n_classes = _window_input(self, n_channels, n_times, n_classes, sfreq)
         n_blocks = _check_size("n_blocks", n_blocks)
-        self.input_axes = [("n_channels", "n_times")]
-        self._input_sizes = [(n_channels, n_times)]
         self.head = ConvTokenHead(
             n_channels,
             n_times,
@@ -480,12 +491,8 @@ class EKDStudent(EmoModule):
         )
         self.fusion = MultiDepthFusion(n_blocks, dim, score_hidden)
         self.feat_dim = self.n_tokens * dim
-        self.classifier = DenseClassifier(
-            self.feat_dim,
-            n_classes,
-            hidden=classifier_hidden,
-            dropout=_check_dropout("classifier_dropout", classifier_dropout),
-            activation=classifier_activation,
+        self.classifier = _ekd_classifier(
+            self.feat_dim, n_classes, classifier_hidden, classifier_dropout, classifier_activation
         )
         self.n_classes = n_classes
 
@@ -541,12 +548,7 @@ class CNN1d(EmoModule):
         sfreq=None,
     ):
         super().__init__()
-        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
-        n_channels = _check_size("n_channels", n_channels)
-        n_times = _check_size("n_times", n_times)
-        n_classes = _check_size("n_classes", n_classes)
-        self.input_axes = [("n_channels", "n_times")]
-        self._input_sizes = [(n_channels, n_times)]
+        n_channels, n_times, n_classes = _window_input(self, n_channels, n_times, n_classes, sfreq)
         self.encoder = CNN1dEncoder(n_channels, n_times, widths=widths, kernel_sizes=kernel_sizes)
         self.dropout = nn.Dropout(_check_dropout("dropout", dropout))
         self.feat_dim = self.encoder.out_dim

@@ -6,18 +6,19 @@ import os
 import torch
 from torch import nn
 
-from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._checks import _check_option, _check_type
 from ._blocks import (
     CNN1dEncoder,
     ConvTokenHead,
-    DenseClassifier,
     DNNBlock,
     EmoModule,
     IMF,
     TemporalConvNet,
     TransformerEncoder,
     _check_dropout,
+    _check_sfreq,
     _check_size,
+    _ekd_classifier,
 )
 from ._registry import register_model
 
@@ -277,7 +278,7 @@ class EKDTeacher(EmoModule):
         sfreq=None,
     ):
         super().__init__()
-        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
+        self.sfreq = _check_sfreq(sfreq)
         n_channels_a = _check_size("n_channels_a", n_channels_a)
         n_channels_b = _check_size("n_channels_b", n_channels_b)
         n_times = _check_size("n_times", n_times)
@@ -297,12 +298,8 @@ class EKDTeacher(EmoModule):
         self.fusions = nn.ModuleList(IMF(dim, score_hidden) for _ in range(n_blocks - 1))
         self.dim = dim
         self.feat_dim = 2 * self.n_tokens * dim
-        self.classifier = DenseClassifier(
-            self.feat_dim,
-            n_classes,
-            hidden=classifier_hidden,
-            dropout=_check_dropout("classifier_dropout", classifier_dropout),
-            activation=classifier_activation,
+        self.classifier = _ekd_classifier(
+            self.feat_dim, n_classes, classifier_hidden, classifier_dropout, classifier_activation
         )
         self.n_classes = n_classes
 
@@ -396,7 +393,7 @@ class ConcatTeacher(EmoModule):
         sfreq=None,
     ):
         super().__init__()
-        self.sfreq = None if sfreq is None else float(_check_positive("sfreq", sfreq))
+        self.sfreq = _check_sfreq(sfreq)
         n_classes = _check_size("n_classes", n_classes)
         hidden = _check_size("hidden", hidden)
         _check_option("encoder", encoder, ("mlp", "cnn1d"))
