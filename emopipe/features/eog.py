@@ -171,6 +171,28 @@ def _runs(mask):
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
+def _smooth_and_slope(x, sfreq, smooth):
+    """``x`` smoothed by a Gaussian of SD ``smooth`` s (at least half a sample), and its slope.
+
+    A Gaussian kernel does not ring, so a step gives one slope lobe (a
+    Butterworth low-pass would add opposite-sign lobes around it). Returns
+    the smoothed signal and its derivative per second, both ``(n_times,)``.
+    """
+    from scipy.ndimage import gaussian_filter1d
+
+    sigma = max(smooth * sfreq, 0.5)
+    y = gaussian_filter1d(x, sigma, mode="nearest")
+    slope = gaussian_filter1d(x, sigma, order=1, mode="nearest") * sfreq
+    return y, slope
+
+
+def _event_table(rows, kind, unit, info):
+    """EventTable from rows ``(onset, duration, amplitude, peak_velocity, peak_time)``."""
+    if not rows:
+        return EventTable.empty(kind, unit, info)
+    return EventTable(*np.array(rows).T, kind=kind, unit=unit, info=info)
+
+
 def _signal_quality(x, *, flat_sd=1e-9, saturation_fraction=0.01):
     """Return ``None`` if ``x`` looks usable, else ``"flat"`` or ``"saturated"``.
 
@@ -463,6 +485,17 @@ def _edge_times(seg, height, *, rising):
     return tuple(out)
 
 
+def _check_detector(events, sfreq, k, min_duration, max_duration):
+    """Common checks of the EOG detectors; ``events`` names them in the error."""
+    _check_positive("sfreq", sfreq)
+    _check_positive("k", k)
+    if not 0 < min_duration < max_duration:
+        raise ValueError(
+            f"{events} durations must satisfy 0 < min_duration < max_duration, got "
+            f"min_duration = {min_duration!r} s and max_duration = {max_duration!r} s."
+        )
+
+
 def detect_blinks(
     veog,
     sfreq,
@@ -524,13 +557,7 @@ def detect_blinks(
         ``info["quality"]``.
     """
     x = _as_signal(veog, "veog")
-    _check_positive("sfreq", sfreq)
-    _check_positive("k", k)
-    if not 0 < min_duration < max_duration:
-        raise ValueError(
-            f"Blink durations must satisfy 0 < min_duration < max_duration, got "
-            f"min_duration = {min_duration!r} s and max_duration = {max_duration!r} s."
-        )
+    _check_detector("Blink", sfreq, k, min_duration, max_duration)
     quality = _signal_quality(x)
     if quality is not None:
         logger.warning("detect_blinks: the vEOG signal is %s; no blinks detected.", quality)
@@ -572,10 +599,7 @@ def detect_blinks(
         i_on = max(0, int(np.floor(on * sfreq)))
         rows.append((on, dur, height, float(vel[i_on:pk + 1].max()), pk / sfreq))
     info = {"threshold": float(threshold), "robust_sd": sd, "quality": "ok"}
-    if not rows:
-        return EventTable.empty("blink", "V", info)
-    cols = np.array(rows).T
-    return EventTable(*cols, kind="blink", unit="V", info=info)
+    return _event_table(rows, "blink", "V", info)
 
 
 def detect_saccades(
@@ -633,24 +657,13 @@ def detect_saccades(
         ``info["direction"]`` holds the sign of each step (+1: hEOG rises).
     """
     x = _as_signal(heog, "heog")
-    _check_positive("sfreq", sfreq)
-    _check_positive("k", k)
-    if not 0 < min_duration < max_duration:
-        raise ValueError(
-            f"Saccade durations must satisfy 0 < min_duration < max_duration, got "
-            f"min_duration = {min_duration!r} s and max_duration = {max_duration!r} s."
-        )
+    _check_detector("Saccade", sfreq, k, min_duration, max_duration)
     quality = _signal_quality(x)
     if quality is not None:
         logger.warning("detect_saccades: the hEOG signal is %s; no saccades detected.", quality)
         return EventTable.empty("saccade", "V", {"quality": quality, "threshold": np.nan,
                                                   "direction": np.zeros(0)})
-    from scipy.ndimage import gaussian_filter1d
-
-    # a Gaussian kernel does not ring, so a step gives one velocity lobe
-    sigma = max(smooth * sfreq, 0.5)
-    y = gaussian_filter1d(x, sigma, mode="nearest")
-    vel = gaussian_filter1d(x, sigma, order=1, mode="nearest") * sfreq
+    y, vel = _smooth_and_slope(x, sfreq, smooth)
     sd = _robust_sd(vel)
     if threshold is None:
         threshold = k * sd

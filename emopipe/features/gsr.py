@@ -24,9 +24,12 @@ from .eog import (
     _as_signal,
     _check_grid,
     _check_params,
+    _event_table,
     _robust_sd,
     _running_median,
+    _runs,
     _signal_quality,
+    _smooth_and_slope,
     _trials,
     _window_event_stats,
 )
@@ -210,8 +213,6 @@ def detect_scrs(
         value of the smoothed conductance), ``peak_velocity`` (largest slope,
         S/s); ``kind="scr"``, ``unit="S"``.
     """
-    from scipy.ndimage import gaussian_filter1d
-
     x = _as_signal(conductance, "conductance")
     _check_positive("sfreq", sfreq)
     _check_positive("amplitude_min", amplitude_min, strict=False)
@@ -219,18 +220,14 @@ def detect_scrs(
     if quality is not None:
         logger.warning("detect_scrs: the conductance signal is %s; no SCRs detected.", quality)
         return EventTable.empty("scr", "S", {"quality": quality, "threshold": np.nan})
-    sigma = max(smooth * sfreq, 0.5)
-    y = gaussian_filter1d(x, sigma, mode="nearest")
-    slope = gaussian_filter1d(x, sigma, order=1, mode="nearest") * sfreq
+    y, slope = _smooth_and_slope(x, sfreq, smooth)
     dslope = slope - _running_median(slope, sfreq, slope_window)
     sd = _robust_sd(dslope)
     # noiseless signals: never below the mean slope of the smallest SCR over max_rise
     threshold = max(k * sd, amplitude_min / max_rise)
     rows = []
     last_peak = -1
-    m = np.concatenate([[False], dslope > threshold, [False]])
-    edges = np.diff(m.astype(np.int8))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts, stops = _runs(dslope > threshold)
     reach = int(max_rise * sfreq)
     for a, b in zip(starts, stops):
         top = a + int(np.argmax(dslope[a:b]))
@@ -251,9 +248,7 @@ def detect_scrs(
         last_peak = pk
         rows.append((on / sfreq, (pk - on) / sfreq, amp, slope[on:pk + 1].max(), pk / sfreq))
     info = {"threshold": float(threshold), "robust_sd": sd, "quality": "ok"}
-    if not rows:
-        return EventTable.empty("scr", "S", info)
-    return EventTable(*np.array(rows).T, kind="scr", unit="S", info=info)
+    return _event_table(rows, "scr", "S", info)
 
 
 def raw_windows(x, sfreq, grid, *, target_sfreq=128.0):
