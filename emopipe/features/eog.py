@@ -379,6 +379,20 @@ def _derive(data, pair):
     return np.asarray(data[p], dtype=float) - np.asarray(data[m], dtype=float)
 
 
+def _slot_pair(slots, axis):
+    """Derivation of ``axis`` (``"v"`` or ``"h"``) from the filled slots.
+
+    A bipolar channel gives ``(i, None)``, else the ``+``/``-`` electrodes
+    ``(i_plus, i_minus)`` (either may be ``None``), else ``None``.
+    """
+    if slots[axis] is not None:
+        return (slots[axis], None)
+    plus, minus = slots[axis + "+"], slots[axis + "-"]
+    if plus is not None or minus is not None:
+        return (plus, minus)
+    return None
+
+
 def pick_eog_pair(ch_names, ch_types=None):
     """Find the vertical and horizontal EOG channels by name (and type).
 
@@ -420,18 +434,7 @@ def pick_eog_pair(ch_names, ch_types=None):
         n = _norm(name)
         if not named and n in _EXG_DEAP and ch_types is not None and ch_types[i] == "eog":
             slots[_EXG_DEAP[n]] = i
-    if slots["v"] is not None:
-        veog = (slots["v"], None)
-    elif slots["v+"] is not None or slots["v-"] is not None:
-        veog = (slots["v+"], slots["v-"])
-    else:
-        veog = None
-    if slots["h"] is not None:
-        heog = (slots["h"], None)
-    elif slots["h+"] is not None or slots["h-"] is not None:
-        heog = (slots["h+"], slots["h-"])
-    else:
-        heog = None
+    veog, heog = _slot_pair(slots, "v"), _slot_pair(slots, "h")
     if veog is None and ch_types is not None:
         used = {i for pair in (heog or (None, None),) for i in pair if i is not None}
         typed = [i for i, t in enumerate(ch_types) if t == "eog" and i not in used]

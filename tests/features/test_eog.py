@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from _event_matching import f1_score
 from emopipe.features._base import MODALITY_EXTRACTORS
 from emopipe.features._windows import WindowGrid
 from emopipe.features.eog import (
@@ -57,21 +58,6 @@ def make_heog(rng, *, sfreq=SFREQ, duration=60.0, n=30, noise=2e-6):
         onsets.append(i0 / sfreq)
     x = np.cumsum(vel) + 20e-6 * np.sin(2 * np.pi * 0.03 * t)
     return x + noise * rng.standard_normal(n_times), np.array(onsets)
-
-
-def f1_score(true, detected, tol):
-    """F1 of a one-to-one matching within ``tol`` s, and the matched onset errors."""
-    used, errors = set(), []
-    for d in detected:
-        j = int(np.argmin(np.abs(true - d)))
-        if abs(true[j] - d) <= tol and j not in used:
-            used.add(j)
-            errors.append(d - true[j])
-    tp = len(used)
-    if tp == 0:
-        return 0.0, np.zeros(0)
-    p, r = tp / len(detected), tp / len(true)
-    return 2 * p * r / (p + r), np.array(errors)
 
 
 # ---------------------------------------------------------------- detection

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from _event_matching import f1_score
 from emopipe.features._base import MODALITY_EXTRACTORS
 from emopipe.features._windows import WindowGrid
 from emopipe.features.gsr import (
@@ -39,19 +40,6 @@ def make_gsr(rng, *, sfreq=SFREQ, duration=120.0, n=10, noise=0.005e-6, start=2.
         g = g + rng.uniform(0.1e-6, 1e-6) * bateman(t - o)
         onsets.append(o)
     return g + noise * rng.standard_normal(t.size), np.array(onsets)
-
-
-def f1_score(true, detected, tol):
-    used, errors = set(), []
-    for d in detected:
-        j = int(np.argmin(np.abs(true - d)))
-        if abs(true[j] - d) <= tol and j not in used:
-            used.add(j)
-            errors.append(d - true[j])
-    if not used:
-        return 0.0, np.zeros(0)
-    p, r = len(used) / len(detected), len(used) / len(true)
-    return 2 * p * r / (p + r), np.array(errors)
 
 
 # ---------------------------------------------------------------- units
