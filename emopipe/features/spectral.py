@@ -530,8 +530,18 @@ def _de_from_power(power, method, log_base):
 
 
 def _fill_shared(f):
-    f.__doc__ = f.__doc__.replace("%(shared)s", _SHARED_DOC)
+    doc = f.__doc__.replace("%(shared)s", _SHARED_DOC)
+    f.__doc__ = doc.replace("%(fft_filter)s", _FFT_FILTER_DOC)
     return fill_doc(f)
+
+
+_FFT_FILTER_DOC = """n_fft : int | None
+        FFT length (zero padding); ``None`` means the window length for
+        ``"spectral"`` and the next power of two at or above twice the window
+        length for ``"seed"`` (512 for 1 s at 200 Hz).
+    filter_kwargs : dict | None
+        MNE filter options for ``method="bandpass"`` (see
+        :func:`emopipe.features.filters.filter_bands`)."""
 
 
 _SHARED_DOC = """%(data_times)s
@@ -581,13 +591,7 @@ def band_power(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
     relative : bool
         Divide by the window's total power (variance after mean removal,
         the whole ``[0, sfreq / 2]`` range) instead of returning V**2.
-    n_fft : int | None
-        FFT length (zero padding); ``None`` means the window length for
-        ``"spectral"`` and the next power of two at or above twice the window
-        length for ``"seed"`` (512 for 1 s at 200 Hz).
-    filter_kwargs : dict | None
-        MNE filter options for ``method="bandpass"`` (see
-        :func:`emopipe.features.filters.filter_bands`).
+    %(fft_filter)s
 
     Returns
     -------
@@ -619,13 +623,7 @@ def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="s
     log_base : float | None
         ``None`` for nats, ``2`` for bits. ``method="seed"`` is in bits by
         definition and takes ``None`` or ``2``.
-    n_fft : int | None
-        FFT length (zero padding); ``None`` means the window length for
-        ``"spectral"`` and the next power of two at or above twice the window
-        length for ``"seed"`` (512 for 1 s at 200 Hz).
-    filter_kwargs : dict | None
-        MNE filter options for ``method="bandpass"`` (see
-        :func:`emopipe.features.filters.filter_bands`).
+    %(fft_filter)s
 
     Returns
     -------
