@@ -5,6 +5,8 @@ A *modality spec* names what a teacher or student sees:
 - ``"eeg:de"``: feature ``de`` of modality ``eeg``;
 - ``"eeg"``: the modality's default feature (:data:`DEFAULT_FEATURES`; when the
   modality has no default in the cache but a single feature, that one);
+- ``"eog:features"``: every non-raw feature of the modality, flattened and
+  concatenated in name order (:data:`ALL_FEATURES`);
 - ``"eeg+eog"`` or ``"eeg:de+eog:raw"``: several inputs (a multimodal teacher),
   given to the model in that order.
 
@@ -36,6 +38,11 @@ DEFAULT_FEATURES = {
 }
 
 NORMALISE = ("pooled", "per_subject", "none")
+
+#: pseudo-feature name: all non-raw features of a modality, flattened and
+#: concatenated in name order (e.g. ``"eog:features"`` = blink and saccade
+#: statistics, band power and DE), unless the cache holds a feature of that name
+ALL_FEATURES = "features"
 
 
 @dataclass(frozen=True)
@@ -277,7 +284,10 @@ def _resolve_in_subject(cs, part, spec):
         name = part.feature
     else:
         name = DEFAULT_FEATURES.get(part.modality)
-        if name not in feats:
+        vectors = [k for k, f in feats.items() if "time" not in f.dims]
+        if name == ALL_FEATURES and not vectors and len(feats) == 1:
+            name = next(iter(feats))  # raw windows only: the modality alone means them
+        if name not in feats and name != ALL_FEATURES:
             if len(feats) == 1:
                 name = next(iter(feats))
             else:
@@ -286,12 +296,31 @@ def _resolve_in_subject(cs, part, spec):
                     f"default feature {name!r} is not in the cache. Name one of "
                     f"{', '.join(repr(f'{part.modality}:{k}') for k in sorted(feats))}."
                 )
+    if name == ALL_FEATURES and name not in feats:
+        return f"{part.modality}:{name}", _concat_features(cs, part.modality, feats, spec)
     if name not in feats:
         raise KeyError(
             f"{cs.path}: feature {part.modality}/{name} (from spec {spec!r}) is not in the cache. "
             f"Available {part.modality} features: {', '.join(repr(k) for k in sorted(feats))}."
         )
     return f"{part.modality}:{name}", feats[name]
+
+
+def _concat_features(cs, modality, feats, spec):
+    """Every non-raw feature of a modality, flattened and concatenated in name order."""
+    from ..features._base import Feature
+
+    names = sorted(k for k, f in feats.items() if "time" not in f.dims)
+    if not names:
+        raise KeyError(
+            f"{cs.path}: spec {spec!r} asks for the {modality} feature vector, but {modality} "
+            f"holds only raw windows ({', '.join(repr(k) for k in sorted(feats))}). Use "
+            f"'{modality}:raw'."
+        )
+    n = cs.n_windows
+    data = np.concatenate([np.asarray(feats[k].data, np.float32).reshape(n, -1) for k in names],
+                          axis=1)
+    return Feature(data, ("window", "feature"), {"feature_names": names})
 
 
 def cohort_from_subjects(subjects, specs):

@@ -62,6 +62,19 @@ def test_load_cohort_concatenates_sorted_subjects(tmp_path):
     assert c.resolve("eeg+eog") == ["eeg:de", "eog:raw"]
 
 
+def test_features_pseudo_feature_concatenates_non_raw_features(tmp_path):
+    mods, _ = _write_subject(tmp_path, "s01")
+    c = load_cohort(tmp_path, ["eeg:features", "eog"])
+    assert c.resolve("eog") == ["eog:raw"]  # only raw windows: the modality alone means them
+    expected = np.concatenate([mods["eeg"]["de"].data.reshape(12, -1),
+                               mods["eeg"]["psd"].data.reshape(12, -1)], axis=1)
+    assert_allclose(c.features["eeg:features"], expected, rtol=1e-6)
+    assert c.dims["eeg:features"] == ("window", "feature")
+    with pytest.raises(KeyError, match=r"spec 'eog:features' asks for the eog feature vector, but eog "
+                                       r"holds only raw windows \('raw'\)\. Use 'eog:raw'"):
+        load_cohort(tmp_path, ["eog:features"])
+
+
 def test_missing_modality_names_the_file_and_what_exists(tmp_path):
     _write_subject(tmp_path, "s01")
     _write_subject(tmp_path, "s02", eog=False)
