@@ -220,11 +220,33 @@ class DistillConfig:
             )
 
 
+def load_distill_config(path):
+    """Read a :class:`DistillConfig` from YAML (top-level ``distill:`` section or bare keys).
+
+    Parameters
+    ----------
+    path : path-like
+        YAML file, e.g. ``pipelines/distill_deap_cmcrd.yaml``.
+
+    Returns
+    -------
+    config : DistillConfig
+        The validated config.
+    """
+    import yaml
+
+    with open(path, encoding="utf-8") as fid:
+        data = yaml.safe_load(fid)
+    section = "distill" if isinstance(data, dict) and "distill" in data else None
+    return load_config(path, DistillConfig, section=section)
+
+
 def config_from_cli(args):
     """Build a :class:`DistillConfig` from parsed CLI arguments.
 
     Flags map to fields by replacing ``-`` with ``_`` (``--teacher-only`` ->
-    ``teacher_only``). ``config`` (a YAML file) is read first; CLI values
+    ``teacher_only``). ``config`` (a YAML file, see
+    :func:`load_distill_config`) is read first; CLI values
     that are not ``None`` (and flags that are set) override it. The keys
     ``command``, ``verbose`` and ``func`` are ignored.
 
@@ -242,7 +264,7 @@ def config_from_cli(args):
     base = {}
     path = args.pop("config", None)
     if path is not None:
-        base = config_to_dict(load_config(path, DistillConfig))
+        base = config_to_dict(load_distill_config(path))
     for key in ("command", "verbose", "func"):
         args.pop(key, None)
     for key, val in args.items():

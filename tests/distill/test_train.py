@@ -144,6 +144,17 @@ def test_config_yaml_and_cli_mapping(tmp_path):
         DistillConfig(method="none", teacher_only=True)
 
 
+def test_pipeline_configs_load():
+    from pathlib import Path
+
+    from emopipe.distill import load_distill_config
+
+    paths = sorted((Path(__file__).parents[2] / "pipelines").glob("distill_*.yaml"))
+    assert len(paths) >= 4
+    methods = {load_distill_config(p).method for p in paths}
+    assert {"cmcrd", "hinton_kd", "ekd", "bs25", "v2e"} <= methods
+
+
 def test_errors_before_training():
     c = _cohort()
     with pytest.raises(ValueError, match=r"protocol 'cross_session' needs recording sessions"):
