@@ -102,10 +102,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--folds", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=1024)
-    p.add_argument("--nce-k", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=2048)
+    p.add_argument("--nce-k", type=int, default=32)
     p.add_argument("--baseline", action="store_true", help="also train the no-KD baseline")
+    p.add_argument("--no-deterministic", action="store_true",
+                   help="run without torch.use_deterministic_algorithms (driver and bare loop)")
     args = p.parse_args(argv)
     logging.getLogger("emopipe").setLevel(logging.ERROR)
     _ensure_models_loaded()
@@ -115,7 +117,8 @@ def main(argv=None):
         teacher="eye", student="eeg", method="cmcrd", protocol="loso", epochs=args.epochs,
         batch_size=args.batch_size, lr=1e-3, patience=args.epochs, n_threads=args.threads,
         compare_baseline=args.baseline, max_folds=args.folds, save_teacher_cache=False,
-        save_checkpoints=False, loss_params={"cmcrd": {"nce_k": args.nce_k}})
+        save_checkpoints=False, loss_params={"cmcrd": {"nce_k": args.nce_k}},
+        deterministic=not args.no_deterministic)
     t0 = time.perf_counter()
     res = run_distill(config, cohort=cohort)
     driver_s = time.perf_counter() - t0
@@ -123,14 +126,17 @@ def main(argv=None):
     n_train_fold = int(round((n_windows - n_windows / 32) * (1 - config.val_fraction)))
     models = 3 if args.baseline else 2
     samples = models * args.epochs * n_train_fold * args.folds
+    # the bare loop runs under the same determinism setting as the driver
+    torch.use_deterministic_algorithms(config.deterministic)
     bare_samples, bare_s = bare_loop(cohort, config, n_train_fold, args.epochs, args.epochs,
                                      args.baseline)
+    torch.use_deterministic_algorithms(False)
     bare_samples *= args.folds
     bare_s *= args.folds
     out = {
         "windows": n_windows, "n_train_per_fold": n_train_fold, "folds_run": args.folds,
         "threads": args.threads, "epochs": args.epochs, "batch_size": args.batch_size,
-        "nce_k": args.nce_k, "baseline": args.baseline,
+        "nce_k": args.nce_k, "baseline": args.baseline, "deterministic": config.deterministic,
         "driver_seconds": round(driver_s, 2),
         "driver_samples_per_s": round(samples / driver_s),
         "bare_samples_per_s": round(bare_samples / bare_s),
