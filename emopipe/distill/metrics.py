@@ -6,6 +6,8 @@ scores 0), balanced accuracy ``(1/K) sum_k R_k`` over the classes present
 in ``y_true``, CCC uses population (biased) moments.
 """
 
+import warnings
+
 import numpy as np
 
 
@@ -314,6 +316,9 @@ def paired_tests(a, b):
     else:
         t = stats.ttest_rel(a, b)
         res.update(t=float(t.statistic), p_ttest=float(t.pvalue))
-    w = stats.wilcoxon(a, b)
+    with warnings.catch_warnings():
+        # small samples with ties fall back to the normal approximation; scipy warns
+        warnings.simplefilter("ignore", UserWarning)
+        w = stats.wilcoxon(a, b)
     res.update(w=float(w.statistic), p_wilcoxon=float(w.pvalue))
     return res

@@ -21,9 +21,23 @@ computed from all stored predictions at the end.
 Run folder::
 
     <out>/config.yaml  versions.json  folds.csv  metrics_fold.csv
-          metrics_subject.csv  summary.json  predictions/<fold>.npz
-          checkpoints/<fold>/{teacher,student,baseline}.pt
-          teacher_cache/<fold>.npz
+          metrics_subject.csv  summary.json
+          predictions/<fold>.npz   test_idx + test outputs of each model (resume key)
+          predictions/<fold>.json  training record (best epoch, validation curve,
+                                   feedback steps, dynamic KD weight)
+          checkpoints/<fold>/{teacher,student,baseline}.pt   (state dicts)
+          teacher_cache/<fold>.npz  train/val indices, teacher logits and features
+
+Checkpoints are state dicts; load them with ``torch.load(path,
+weights_only=True)``. On CPU the run is deterministic
+(``torch.use_deterministic_algorithms``; per-fold seeds derived from
+``seed`` and the fold number; student and baseline share initial weights
+and batch order).
+
+CLI mapping (``emopipe distill``): every flag is a :class:`DistillConfig`
+field with ``-`` for ``_`` (``--teacher-only`` -> ``teacher_only``);
+:func:`config_from_cli` builds the config from ``vars(args)``, reading
+``--config FILE`` first.
 """
 
 import copy
@@ -819,15 +833,12 @@ def _prepare_out(config):
         with open(cfg_path, encoding="utf-8") as fid:
             old = yaml.safe_load(fid) or {}
         old_hash = old.pop("result_hash", None)
-        if old_hash != _result_hash(config):
-            if not config.resume:
-                pass
-            else:
-                raise ValueError(
-                    f"{cfg_path}: the run folder holds a run with another config (result_hash "
-                    f"{old_hash!r} vs {_result_hash(config)!r}); resuming would mix results. Use "
-                    f"a new --out folder or delete {out}."
-                )
+        if old_hash != _result_hash(config) and config.resume:
+            raise ValueError(
+                f"{cfg_path}: the run folder holds a run with another config (result_hash "
+                f"{old_hash!r} vs {_result_hash(config)!r}); resuming would mix results. Use "
+                f"a new --out folder, delete {out}, or set resume=False to overwrite."
+            )
     if not config.resume:
         for sub in ("predictions", "teacher_cache", "checkpoints"):
             d = out / sub
