@@ -168,3 +168,28 @@ def test_kd_student_beats_student_alone_under_loso(method, margin):
     kd, alone = _clean_accuracy(res, truth, "student"), _clean_accuracy(res, truth, "baseline")
     assert kd > alone + margin
     assert _clean_accuracy(res, truth, "teacher") > kd
+
+
+def test_raw_window_methods_pick_the_ekd_models():
+    rng = np.random.default_rng(0)
+    n_sub, n_trials, n_win = 3, 4, 4
+    n = n_sub * n_trials * n_win
+    subject = np.repeat([f"s{i}" for i in range(n_sub)], n_trials * n_win)
+    trial = np.tile(np.repeat(np.arange(n_trials), n_win), n_sub)
+    y = np.tile(np.repeat([0, 1, 0, 1], n_win), n_sub)
+    raw = ("window", "channel", "time")
+    c = CohortData.from_arrays({"eeg:raw": rng.standard_normal((n, 4, 64)),
+                                "gsr:raw": rng.standard_normal((n, 1, 64))},
+                               subject=subject, trial=trial, labels={"valence_class": y},
+                               dims={"eeg:raw": raw, "gsr:raw": raw})
+    res = run_distill(DistillConfig(teacher="eeg:raw+gsr:raw", student="gsr:raw", method="ekd",
+                                    epochs=1, batch_size=16, n_threads=1, max_folds=1), cohort=c)
+    assert (res.summary["teacher_model"], res.summary["student_model"]) == ("ekd_teacher",
+                                                                            "ekd_student")
+    info = res.summary["training"][res.folds[0]]["student"]
+    assert info["feedback_steps"] == info["steps"] == 2  # 32 training windows / 16
+    res = run_distill(DistillConfig(teacher="eeg:raw+gsr:raw", student="gsr:raw",
+                                    method="hinton_kd", epochs=1, batch_size=16, n_threads=1,
+                                    max_folds=1), cohort=c)
+    assert (res.summary["teacher_model"], res.summary["student_model"]) == ("concat_teacher",
+                                                                            "cnn1d")

@@ -144,6 +144,29 @@ def test_config_yaml_and_cli_mapping(tmp_path):
         DistillConfig(method="none", teacher_only=True)
 
 
+def test_run_from_a_cache_folder(tmp_path):
+    from emopipe.cache import write_features
+    from emopipe.features._base import Feature
+
+    c = _cohort()
+    for s in np.unique(c.subject):
+        sel = c.subject == s
+        n = int(sel.sum())
+        write_features(
+            tmp_path / "cache" / f"{s}.h5", dataset="deap", subject=str(s),
+            windows={"trial": c.trial[sel], "onset": c.onset[sel], "duration": np.ones(n)},
+            labels={k: v[sel] for k, v in c.labels.items()},
+            modalities={"eeg": {"de": Feature(c.features["eeg:de"][sel],
+                                              ("window", "channel", "band"), {"unit": "nat"})},
+                        "eog": {"features": Feature(c.features["eog:features"][sel],
+                                                    ("window", "feature"), {"unit": "a.u."})}},
+            config={}, config_hash="h")
+    cfg = dict(FAST, method="hinton_kd", seed=1)
+    from_cache = run_distill(DistillConfig(cache=str(tmp_path / "cache"), **cfg))
+    in_memory = run_distill(DistillConfig(**cfg), cohort=c)
+    assert from_cache.metrics_fold == in_memory.metrics_fold
+
+
 def test_pipeline_configs_load():
     from pathlib import Path
 
