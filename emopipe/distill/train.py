@@ -714,6 +714,7 @@ def _run_fold(run, k, fold, out):
         _save_npz(out / "predictions" / f"{name}.npz",
                   **{k: np.asarray(v) for k, v in preds.items()})
     training = {role: {k: v for k, v in i.items() if k != "history"} for role, i in info.items()}
+    training["fold_seed"] = seed
     for role, i in info.items():
         if "history" in i:
             training[role]["val_scores"] = [h.get("val_score") for h in i["history"]]
