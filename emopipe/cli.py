@@ -90,6 +90,7 @@ def build_parser():
     p.add_argument("--subjects", type=int, default=6)
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--method", default="hinton_kd", help="KD method of the distillation step")
     _add_verbose(p)
     return parser
 
@@ -156,7 +157,8 @@ def _distill_config(args):
     overrides = {k: getattr(args, k) for k in ("cache", "teacher", "student", "method", "protocol",
                                                  "target", "seed", "epochs", "device", "out")}
     overrides["teacher_only"] = args.teacher_only or None
-    return config_from_cli(overrides, config_file=args.config)
+    overrides["config"] = args.config
+    return config_from_cli(overrides)
 
 
 def _cmd_distill(args):
@@ -172,7 +174,8 @@ def _cmd_distill(args):
 def _cmd_demo(args):
     from .demo import run_demo
 
-    run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed)
+    run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
+             method=args.method)
     return 0
 
 

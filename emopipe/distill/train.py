@@ -320,6 +320,34 @@ class RunResult:
     summary: dict
     predictions: dict = field(default_factory=dict)
 
+    def summary_text(self):
+        """A few lines for the terminal: mean +- std over subjects, paired tests.
+
+        Returns
+        -------
+        text : str
+            One line per model with the subject-level mean and sample standard
+            deviation of each metric, then the student-vs-baseline paired
+            t-test and Wilcoxon p-values when a baseline was trained.
+        """
+        s = self.summary
+        lines = [f"{s.get('method')} / {s.get('protocol')} / {s.get('target')}: "
+                 f"{s.get('n_folds')} fold(s), seed {s.get('seed')}, "
+                 f"{s.get('seconds', float('nan')):.1f} s"]
+        for role, metrics in s.get("subjects", {}).items():
+            parts = [f"{m} {v['mean']:.3f} +- {v['std']:.3f}" for m, v in metrics.items()]
+            lines.append(f"  {role:<8} " + ", ".join(parts) + "  (over subjects)")
+        paired = s.get("paired_student_vs_baseline") or {}
+        for m, test in paired.items():
+            if m not in ("accuracy", "ccc"):
+                continue
+            lines.append(
+                f"  student - baseline {m}: {test.get('mean_diff', float('nan')):+.3f}, "
+                f"paired t p = {test.get('p_ttest', float('nan')):.3g}, "
+                f"Wilcoxon p = {test.get('p_wilcoxon', float('nan')):.3g} "
+                f"(n = {test.get('n', 0)} subjects)")
+        return "\n".join(lines)
+
 
 # --------------------------------------------------------------------------- helpers
 def _fold_seed(seed, k):
@@ -360,7 +388,8 @@ def _model_kwargs(name, shapes, dims, n_classes, extra):
                 kw["n_bands"] = int(shape[-1])
     else:
         # two-input models (teachers.py): sizes suffixed _a, _b in input order
-        raw = [len(shape) >= 2 for shape in shapes]
+        # raw windows have a "time" axis; without dims, a 2-D sample is taken as raw
+        raw = [("time" in dim) if dim else len(shape) >= 2 for shape, dim in zip(shapes, dims)]
         for i, shape in enumerate(shapes):
             suffix = "abcdefgh"[i]
             if raw[i]:
