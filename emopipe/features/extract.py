@@ -49,7 +49,8 @@ class ExtractConfig:
         name -> ``(l_freq, h_freq)`` in Hz.
     eeg_features : list of str
         Among ``"de"``, ``"band_power"``, ``"relative_band_power"`` and any
-        mne-features univariate function name (``"hjorth_mobility"``, ...).
+        mne-features univariate function name (``"hjorth_mobility"``, ...);
+        ``"raw"`` stores the windows themselves, (window, channel, time) in V.
     de_method : str
         ``"spectral"`` (default: plain bin sum of the window periodogram,
         exact for sinusoids and white noise, fastest) or ``"bandpass"``
@@ -212,7 +213,10 @@ def _eeg_window_values(trial, sfreq, grid, t, bands, config):
             if config.log_base is not None:
                 de = de / np.log(config.log_base)
             out["de"] = de
-    others = [f for f in config.eeg_features if f not in EEG_FEATURES]
+    if "raw" in config.eeg_features:
+        # the signal itself, for models that learn from it (EmotionKD's EEG stream)
+        out["raw"] = grid.cut(trial, sfreq, t)  # (n_channels, n_win, n_samples)
+    others = [f for f in config.eeg_features if f not in EEG_FEATURES and f != "raw"]
     if others:
         from .univariate import window_features
 
@@ -256,6 +260,8 @@ def extract_eeg(mod, grid, config, bands):
                 )
             bvals = _eeg_window_values(trial, mod.sfreq, base_grid, 0, bands, config)
             for k in vals:
+                if k == "raw":
+                    continue
                 if k == "univariate":
                     vals[k] = (vals[k][0] - bvals[k][0].mean(axis=1, keepdims=True), vals[k][1])
                 else:
@@ -267,6 +273,11 @@ def extract_eeg(mod, grid, config, bands):
     feats = {}
     edges = [list(e) for e in bands.values()]
     for k, chunks in per_trial.items():
+        if k == "raw":
+            feats[k] = Feature(np.concatenate(chunks, axis=0), ("window", "channel", "time"),
+                               {"unit": mod.unit, "ch_names": list(mod.ch_names),
+                                "sfreq": float(mod.sfreq)})
+            continue
         chunks = [_smooth(c, config) for c in chunks]
         data = np.concatenate(chunks, axis=0)
         if k == "univariate":

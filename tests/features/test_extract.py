@@ -111,3 +111,20 @@ def test_bandpass_method_filters_whole_trial_and_matches_tone_power():
     # and essentially nothing in theta
     assert np.all(bpf["eeg"]["band_power"].data[1:-1, :, 0]
                   < 1e-3 * bpf["eeg"]["band_power"].data[1:-1, :, 1])
+
+
+def test_raw_eeg_windows_are_the_stimulus_samples_untouched_by_baseline_mode():
+    rec = _recording(n_trials=2)
+    cfg = ExtractConfig(bands=BANDS, modalities=("eeg",), window=2.0, eeg_features=("de", "raw"),
+                        baseline="subtract")
+    windows, _, mods, _ = extract_subject(rec, cfg)
+    raw = mods["eeg"]["raw"]
+    assert raw.dims == ("window", "channel", "time")
+    assert raw.data.shape == (10, 2, 256)  # 2 trials x 5 windows of 2 s in the 10-s stimulus
+    assert raw.attrs["sfreq"] == SFREQ and raw.attrs["unit"] == "V"
+    n_base = int(3.0 * SFREQ)
+    for w in range(10):
+        t, start = w // 5, n_base + int(round(windows["onset"][w] * SFREQ))
+        assert_array_equal(raw.data[w], rec.modalities["eeg"].data[t][:, start:start + 256])
+    # DE was baseline-subtracted (tone twice as loud after the baseline), the raw windows not
+    assert_allclose(mods["eeg"]["de"].data[:, :, 1], np.log(2.0), atol=1e-6)
