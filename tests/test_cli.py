@@ -79,3 +79,25 @@ def test_check_reports_subset_as_info_and_truncation_as_problem(tmp_path, capsys
     assert main(["check", "--dataset", "deap", "--root", str(root)]) == 1
     out = capsys.readouterr().out
     assert "s01.dat" in out and "1 problem(s)" in out
+
+
+def test_distill_command_reads_a_pipeline_yaml_and_flags_override_it(tmp_path, capsys):
+    root, cache, run = tmp_path / "deap", tmp_path / "cache", tmp_path / "run"
+    assert main(["synth", "--out", str(root), "--subjects", "3", "--trials", "4", "--no-raw"]) == 0
+    assert main(["extract", "--dataset", "deap", "--root", str(root), "--cache", str(cache)]) == 0
+    capsys.readouterr()
+    assert main(["distill", "--config", "pipelines/distill_deap_hinton.yaml", "--cache", str(cache),
+                 "--epochs", "2", "--target", "arousal", "--out", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert f"Run folder: {run}" in out
+    assert "hinton_kd / loso / arousal: 3 fold(s), seed 0" in out
+    import yaml
+
+    with open(run / "config.yaml", encoding="utf-8") as fid:
+        saved = yaml.safe_load(fid)
+    # the YAML's values, with the two flags on top
+    assert (saved["method"], saved["teacher"], saved["batch_size"]) == (
+        "hinton_kd", "eeg:de+eog:features", 1024)
+    assert (saved["epochs"], saved["target"]) == (2, "arousal")
+    assert main(["distill", "--cache", str(cache), "--student", "eye"]) == 1
+    assert "eye" in capsys.readouterr().err

@@ -1,0 +1,36 @@
+"""``emopipe demo``: the chain on a synthetic cohort, and a rerun that reuses every step."""
+
+import json
+
+
+from emopipe.cli import main
+
+
+def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--subjects", "3", "--trials", "4", "--method", "hinton_kd"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "3 subject(s) extracted, 0 already current" in text
+    assert (out / "deap" / "data_preprocessed_python" / "s01.dat").is_file()
+    summary = json.loads((out / "runs" / "hinton_kd" / "summary.json").read_text())
+    assert summary["n_folds"] == 3 and summary["protocol"] == "loso"
+    assert summary["teacher_inputs"] == ["eeg:de", "eog:features"]
+    assert summary["student_inputs"] == ["eog:features"]
+    assert set(summary["subjects"]) == {"teacher", "student", "baseline"}
+    # the three printed subject lines hold the numbers of summary.json
+    acc = summary["subjects"]["student"]["accuracy"]["mean"]
+    assert f"student  accuracy {acc:.3f}" in text
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "already there, reused" in text
+    assert "0 subject(s) extracted, 3 already current" in text
+    summary2 = json.loads((out / "runs" / "hinton_kd" / "summary.json").read_text())
+    assert summary2["n_resumed"] == 3
+    assert summary2["subjects"] == summary["subjects"]
+
+
+def test_demo_refuses_too_few_subjects(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--subjects", "2"]) == 1
+    assert ("n_subjects must be >= 3 for the demo's leave-one-subject-out run, got 2."
+            in capsys.readouterr().err)
