@@ -208,7 +208,9 @@ def extract_face(modality, grid, params):
 
     The modality holds grey uint8 video, ``dims=("trial", "time",
     "height", "width")`` and ``sfreq`` the frame rate (a trial is an array
-    ``(n_frames, height, width)``). In each window ``frames_per_window``
+    ``(n_frames, height, width)``, or a lazy video exposing ``ndim``,
+    ``shape``, ``len`` and integer-array indexing, which is indexed
+    without loading the whole video). In each window ``frames_per_window``
     frames are taken at the middles of equal blocks (V2E takes one frame
     per 16-frame block), faces are detected on them
     (:func:`detect_faces`) and cropped (:func:`crop_faces`; the hold of a
@@ -253,16 +255,19 @@ def extract_face(modality, grid, params):
                          f"of a {grid.window} s window at {fps} fps.")
     out_frames, out_found = [], []
     for t in range(grid.n_trials):
-        video = np.asarray(modality.data[t])
+        video = modality.data[t]
+        if not hasattr(video, "ndim"):  # keep lazy videos (emopipe.io.deap._LazyVideo) lazy
+            video = np.asarray(video)
+        where = f" ({video.fname})" if hasattr(video, "fname") else ""
         if video.ndim != 3:
-            raise ValueError(f"face trial {t}: expected (n_frames, height, width) uint8, got "
-                             f"shape {video.shape}.")
+            raise ValueError(f"face trial {t}{where}: expected (n_frames, height, width) uint8, "
+                             f"got shape {video.shape}.")
         starts = grid.sample_starts(fps, t)
         if len(starts) == 0:
             continue
         if starts[-1] + n_win > len(video):
             raise ValueError(
-                f"face trial {t}: the window grid needs {starts[-1] + n_win} frames at "
+                f"face trial {t}{where}: the window grid needs {starts[-1] + n_win} frames at "
                 f"{fps} fps but the video has {len(video)}."
             )
         idx = _window_frame_indices(starts, n_win, k)          # (n_windows, k)

@@ -11,6 +11,10 @@ it), ``resp`` and ``ppg`` (a.u.) and ``temp`` (degC, unit not documented by
 DEAP), trials in video order (``trial_ids`` = ``Experiment_id``, 1-based) and
 a 3-s pre-stimulus baseline at the start of every trial.
 
+When ``root/face_video/<subject>/`` exists (DEAP ships frontal face video
+for s01-s22), :meth:`DEAP.read_subject` adds a ``face`` modality read
+lazily, one :class:`_LazyVideo` per trial (see :func:`_attach_face`).
+
 The ``.dat`` files are pickles and are read only through the restricted
 unpickler of :mod:`emopipe.io._pickle`.
 """
@@ -19,6 +23,7 @@ import csv
 import functools
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +75,8 @@ _SOURCE_PATTERNS = {
     "raw": ("data_original", ".bdf"),
 }
 RATINGS_FILE = "metadata_csv/participant_ratings.csv"
+FACE_FOLDER = "face_video"
+FACE_FILE = "{subject}_trial{trial:02d}.avi"  # trial = presentation position (Trial)
 
 # modality, channel slice in the 40-channel layout, SI unit, unit in the
 # preprocessed files, factor file unit -> SI
@@ -664,6 +671,305 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
 
 
 # --------------------------------------------------------------------------
+# face video (lazy)
+# --------------------------------------------------------------------------
+class _LazyVideo:
+    """One trial's face video: metadata read now, frames decoded on indexing.
+
+    Behaves as a read-only uint8 array of shape (n_frames, height, width)
+    for what the face extractor needs (``ndim``, ``shape``, ``dtype``,
+    ``len`` and indexing): ``video[idx]`` with an integer array decodes only
+    the frames in ``idx``, reading the file sequentially with OpenCV
+    (``grab`` every frame up to the last one asked for, ``retrieve`` only the
+    asked ones) and converting them to grey. Nothing is kept in memory
+    between calls. Frame rate, frame count and size come from the container
+    (``CAP_PROP_FPS``, ``CAP_PROP_FRAME_COUNT``, ``CAP_PROP_FRAME_WIDTH``,
+    ``CAP_PROP_FRAME_HEIGHT``).
+
+    Parameters
+    ----------
+    fname : path-like
+        The video file (any container and codec the OpenCV build decodes).
+    """
+
+    ndim = 3
+    dtype = np.dtype(np.uint8)
+
+    def __init__(self, fname):
+        import cv2
+
+        self.fname = Path(fname)
+        if not self.fname.is_file():
+            raise FileNotFoundError(f"Face video not found: {self.fname}")
+        size = self.fname.stat().st_size
+        cap = cv2.VideoCapture(os.fspath(self.fname))
+        try:
+            if not cap.isOpened():
+                raise ValueError(
+                    f"{self.fname}: OpenCV cannot open this video ({size} bytes): the file is "
+                    f"empty, truncated or in an unknown container/codec. Re-download it, or "
+                    f"convert it (e.g. to MJPG AVI) with ffmpeg."
+                )
+            fps = float(cap.get(cv2.CAP_PROP_FPS))
+            n_frames = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+            width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+            height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        finally:
+            cap.release()
+        if not fps > 0:
+            raise ValueError(f"{self.fname}: the container states no frame rate (got {fps!r}); "
+                             f"expected > 0 fps. Re-encode the video with its frame rate.")
+        if n_frames < 1 or width < 1 or height < 1:
+            raise ValueError(
+                f"{self.fname}: the container declares {n_frames} frames of {width} x {height} "
+                f"px; expected at least one frame. The video is empty or corrupt; re-download "
+                f"it."
+            )
+        self.fps = fps
+        self.shape = (n_frames, height, width)
+        #: number of frames retrieved (decoded to an image) so far, for tests
+        self.n_retrieved = 0
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        n, h, w = self.shape
+        return f"<_LazyVideo {self.fname.name}: {n} frames {w} x {h} at {self.fps:g} fps>"
+
+    def _index(self, key):
+        n = len(self)
+        if isinstance(key, slice):
+            return np.arange(n)[key]
+        idx = np.asarray(key)
+        if idx.dtype == bool or idx.dtype.kind not in "iu":
+            raise IndexError(f"{self.fname.name}: index frames with integers or a slice, got "
+                             f"dtype {idx.dtype}.")
+        idx = np.where(idx < 0, idx + n, idx).astype(np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise IndexError(f"{self.fname}: frame {bad} is out of range for a video of {n} "
+                             f"frames.")
+        return idx
+
+    def __getitem__(self, key):
+        idx = self._index(key)
+        wanted = np.unique(idx)
+        frames = self._decode(wanted)  # (len(wanted), height, width)
+        return frames[np.searchsorted(wanted, idx)]
+
+    def __array__(self, dtype=None, copy=None):
+        # the whole video: only for small files (the extractor indexes instead)
+        out = self[np.arange(len(self))]
+        return out if dtype is None else out.astype(dtype)
+
+    def _decode(self, wanted):
+        """Grey frames ``wanted`` (sorted, unique), read sequentially."""
+        import cv2
+
+        n, height, width = self.shape
+        out = np.empty((len(wanted), height, width), np.uint8)
+        if not len(wanted):
+            return out
+        cap = cv2.VideoCapture(os.fspath(self.fname))
+        try:
+            if not cap.isOpened():
+                raise ValueError(f"{self.fname}: OpenCV can no longer open this video.")
+            pos = 0  # frames grabbed so far
+            for k, frame in enumerate(wanted):
+                while pos <= frame:
+                    if not cap.grab():
+                        raise ValueError(
+                            f"{self.fname}: decoding stopped after {pos} frames but the "
+                            f"container declares {n} (frame {int(frame)} was requested): the "
+                            f"file is truncated or corrupt. Re-download it."
+                        )
+                    pos += 1
+                ok, img = cap.retrieve()
+                if not ok:
+                    raise ValueError(f"{self.fname}: frame {int(frame)} could not be decoded; "
+                                     f"the file is corrupt. Re-download it.")
+                if img.ndim == 3:
+                    img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+                if img.shape != (height, width):
+                    raise ValueError(f"{self.fname}: frame {int(frame)} is {img.shape[1]} x "
+                                     f"{img.shape[0]} px, expected {width} x {height} as the "
+                                     f"container declares.")
+                out[k] = img
+                self.n_retrieved += 1
+        finally:
+            cap.release()
+        return out
+
+    def probe(self):
+        """Decode the first and the last frame (seeking), to catch truncated files.
+
+        Returns
+        -------
+        video : _LazyVideo
+            ``self``.
+        """
+        import cv2
+
+        n = len(self)
+        cap = cv2.VideoCapture(os.fspath(self.fname))
+        try:
+            ok_first = cap.grab() and cap.retrieve()[0]
+            ok_last = True
+            if n > 1:
+                cap.set(cv2.CAP_PROP_POS_FRAMES, n - 1)
+                ok_last = cap.grab() and cap.retrieve()[0]
+        finally:
+            cap.release()
+        if not ok_first:
+            raise ValueError(f"{self.fname}: OpenCV opened the video but decoded no frame; the "
+                             f"file is corrupt. Re-download it.")
+        if not ok_last:
+            raise ValueError(
+                f"{self.fname}: the last of the {n} frames the container declares cannot be "
+                f"decoded: the file is truncated or corrupt. Re-download it."
+            )
+        return self
+
+
+class _LazyVideoTrials(Sequence):
+    """Per-trial face videos; item ``t`` opens trial ``t``'s file on access.
+
+    Parameters
+    ----------
+    files : list of path-like
+        One video file per trial, in the recording's trial order.
+    """
+
+    def __init__(self, files):
+        self.files = [Path(f) for f in files]
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, t):
+        if isinstance(t, slice):
+            return [_LazyVideo(f) for f in self.files[t]]
+        return _LazyVideo(self.files[t])
+
+    def __repr__(self):
+        return f"<_LazyVideoTrials: {len(self)} videos in {self.files[0].parent if self else '-'}>"
+
+
+def _face_files(root, subject, presentation):
+    """Video file of each trial, named by presentation position."""
+    folder = Path(root) / FACE_FOLDER / subject
+    return [folder / FACE_FILE.format(subject=subject, trial=int(p)) for p in presentation]
+
+
+def _attach_face(root, rec):
+    """Add the ``face`` modality to ``rec`` from ``root/face_video/<subject>/``.
+
+    DEAP's frontal face videos (Twente participants s01-s22) are
+    ``face_video/sXX/sXX_trialYY.avi``, ``YY`` two digits. Assumptions (not
+    stated by the DEAP documentation): ``YY`` is the presentation position
+    (``Trial`` column of ``participant_ratings.csv``), mapped to the
+    recording's trial order (video order, ``Experiment_id``) through
+    ``rec.info["presentation_trial"]`` as the readers map trials; and each
+    video starts at the trial's 3-s pre-trial baseline, as the preprocessed
+    trials do, so frame ``f`` is at ``f / fps`` s in the trial array.
+    Frame rate and size are read from the files.
+
+    Outcomes: no folder -> ``rec.missing["face"]`` (never zero-filled); a
+    folder lacking some of the subject's trial videos, or trials that
+    cannot be matched (preprocessed data without ``participant_ratings.csv``)
+    -> ``rec.missing["face"]`` with the reason and a warning, so the rest of
+    the subject is still extracted (the window grid is shared, a modality
+    covers every trial or none); an unreadable, empty or truncated video ->
+    ``ValueError`` naming the file. The videos used are appended to
+    ``rec.sources`` (checksummed by the cache).
+
+    Parameters
+    ----------
+    root : path-like
+        Folder of the DEAP download.
+    rec : SubjectRecording
+        What the subject's reader returned; modified in place.
+    """
+    subject = rec.subject
+    folder = Path(root) / FACE_FOLDER / subject
+    if not folder.is_dir():
+        why = f"no {FACE_FOLDER}/{subject}/ folder under {str(root)!r}"
+        if _site(subject) == "geneva":
+            why += " (DEAP recorded face video for the Twente participants s01-s22 only)"
+        rec.missing["face"] = why
+        logger.debug("%s: face missing (%s)", subject, why)
+        return
+    presentation = rec.info.get("presentation_trial")
+    if presentation is None:
+        why = (f"{folder}: face videos are named by presentation order (Trial) but "
+               f"{RATINGS_FILE} is absent or has no rows for {subject}, so they cannot be "
+               f"matched to the trials (video order). Add the CSV to read the face videos.")
+        rec.missing["face"] = why
+        logger.warning("%s: face skipped: %s", subject, why)
+        return
+    files = _face_files(root, subject, presentation)
+    absent = [f.name for f in files if not f.is_file()]
+    if absent:
+        why = (f"{folder} lacks {len(absent)} of the {len(files)} trial videos: "
+               f"{', '.join(absent)}. The face modality needs a video for every trial; "
+               f"restore the files to extract face for {subject} (its other modalities are "
+               f"extracted without it).")
+        rec.missing["face"] = why
+        logger.warning("%s: face skipped: %s", subject, why)
+        return
+    try:
+        import cv2  # noqa: F401
+    except ImportError:
+        why = f"{folder}: reading face video needs OpenCV; pip install opencv-python-headless"
+        rec.missing["face"] = why
+        logger.warning("%s: face skipped: %s", subject, why)
+        return
+    videos = [_LazyVideo(f).probe() for f in files]
+    rates = sorted({v.fps for v in videos})
+    if len(rates) > 1:
+        per = ", ".join(f"{v.fname.name}: {v.fps:g}" for v in videos if v.fps != videos[0].fps)
+        raise ValueError(
+            f"{folder}: face videos have different frame rates {rates} fps ({videos[0].fname.name}"
+            f": {videos[0].fps:g}; {per}); one modality needs one rate. Re-encode them to a "
+            f"common rate."
+        )
+    rec.modalities["face"] = Modality(
+        data=_LazyVideoTrials(files), sfreq=rates[0], ch_names=["video"], unit="a.u.",
+        source_unit="a.u.", dims=("trial", "time", "height", "width"))
+    rec.sources.extend(str(f.resolve()) for f in files)
+    rec.info["face_video"] = {"folder": str(folder), "fps": rates[0],
+                              "n_frames": [len(v) for v in videos],
+                              "frame_size": sorted({(v.shape[2], v.shape[1]) for v in videos})}
+    _, h, w = videos[0].shape
+    logger.info("%s: face video, %d trials, %d x %d px at %g fps (read lazily)", subject,
+                len(files), w, h, rates[0])
+
+
+def _check_face(root, subject, ratings):
+    """Problems with ``root/face_video/<subject>/`` (see :meth:`DEAP.check`)."""
+    folder = Path(root) / FACE_FOLDER / subject
+    sub = ratings.get(subject) if ratings else None
+    trials = (sorted(int(t) for t in sub["trial"]) if sub is not None
+              else list(range(1, int(_manifest()["n_trials"]) + 1)))
+    problems = []
+    files = _face_files(root, subject, trials)
+    absent = [f.name for f in files if not f.is_file()]
+    if absent:
+        problems.append(f"{FACE_FOLDER}/{subject}: {len(absent)} of {len(files)} trial videos "
+                        f"absent ({', '.join(absent)}); face will be missing for {subject}")
+    for f in files:
+        if not f.is_file():
+            continue
+        try:
+            _LazyVideo(f).probe()
+        except Exception as exc:  # report, do not stop
+            msg = str(exc).removeprefix(f"{f}: ")
+            problems.append(f"{FACE_FOLDER}/{subject}/{f.name}: {msg}")
+    return problems
+
+
+# --------------------------------------------------------------------------
 # dataset class
 # --------------------------------------------------------------------------
 def _file(root, source, subject):
@@ -696,7 +1002,8 @@ class DEAP:
 
     Folders under ``root``: ``data_preprocessed_python/sXX.dat``,
     ``data_preprocessed_matlab/sXX.mat``, ``data_original/sXX.bdf``,
-    ``metadata_csv/participant_ratings.csv``. Any subset may be present.
+    ``metadata_csv/participant_ratings.csv``, ``face_video/sXX/sXX_trialYY.avi``
+    (s01-s22). Any subset may be present.
     Methods work on the class or on an instance.
     """
 
@@ -745,6 +1052,14 @@ class DEAP:
         -------
         recording : SubjectRecording
             See :func:`read_deap_preprocessed` and :func:`read_deap_raw`.
+            When ``root/face_video/<subject>/`` holds the subject's trial
+            videos, also a ``face`` modality: ``data[t]`` is trial ``t``'s
+            video, decoded lazily as grey uint8 frames (n_frames, height,
+            width), ``sfreq`` the frame rate from the files, ``dims``
+            ``("trial", "time", "height", "width")``, the videos listed in
+            ``sources``. Otherwise ``missing["face"]`` says why (see
+            :func:`emopipe.io.deap._attach_face` for the assumed file naming
+            and timing).
         """
         _check_type("root", root, ("path-like",))
         _check_type("subject", subject, (str,))
@@ -786,10 +1101,13 @@ class DEAP:
         if ratings is not None and subject not in ratings:
             ratings = None
         if source == "preprocessed_python":
-            return read_deap_preprocessed(fname, ratings=ratings, verbose=verbose)
-        if source == "preprocessed_matlab":
-            return read_deap_matlab(fname, ratings=ratings, verbose=verbose)
-        return read_deap_raw(fname, sfreq=sfreq, ratings=ratings, verbose=verbose)
+            rec = read_deap_preprocessed(fname, ratings=ratings, verbose=verbose)
+        elif source == "preprocessed_matlab":
+            rec = read_deap_matlab(fname, ratings=ratings, verbose=verbose)
+        else:
+            rec = read_deap_raw(fname, sfreq=sfreq, ratings=ratings, verbose=verbose)
+        _attach_face(root, rec)
+        return rec
 
     @classmethod
     def check(cls, root):
@@ -805,7 +1123,10 @@ class DEAP:
         problems : list of str
             One sentence per problem; entries starting with ``"info: "``
             (e.g. a subset of subjects present) are not fatal. Empty when
-            complete and well-formed.
+            complete and well-formed. Each ``face_video/sXX`` folder is
+            checked for absent trial videos and for videos that cannot be
+            opened, are empty or are truncated (first and last frame
+            decoded).
         """
         _check_type("root", root, ("path-like",))
         root = Path(root)
@@ -839,6 +1160,7 @@ class DEAP:
                 except Exception as exc:  # report, do not stop
                     problems.append(f"{source}/{fname.name}: {exc}")
         ratings_path = root / RATINGS_FILE
+        ratings = None
         if ratings_path.is_file():
             try:
                 ratings = read_participant_ratings(ratings_path)
@@ -853,4 +1175,8 @@ class DEAP:
                 f"info: {RATINGS_FILE} is absent; raw trials will stay in presentation order "
                 f"without labels"
             )
+        face_root = root / FACE_FOLDER
+        if face_root.is_dir():
+            for folder in sorted(p for p in face_root.iterdir() if p.is_dir()):
+                problems.extend(_check_face(root, folder.name, ratings))
         return problems

@@ -5,6 +5,8 @@
     out/data_preprocessed_python/sXX.dat   Python 2 protocol-2 pickle, keys 'labels', 'data'
     out/data_preprocessed_matlab/sXX.mat   (matlab=True) MAT v5, same variables
     out/data_original/sXX.bdf              (raw=True) 48-channel BioSemi BDF, 512 Hz
+    out/face_video/sXX/sXX_trialYY.avi     (face=True) Twente subjects only, YY = presentation
+                                           position (Trial), grey MJPG
     out/metadata_csv/participant_ratings.csv
     out/ground_truth.json                  everything planted, for scoring
 
@@ -24,6 +26,16 @@ the first ``raw_trials`` presentations; its 63-s windows around each video
 onset contain the preprocessed trial upsampled to 512 Hz (plus per-channel DC
 offsets, EOG/EMG split into bipolar EXG pairs), so a reader can be checked
 sample by sample.
+
+Face video (``face=True``): one video per trial for the Twente subjects,
+named by presentation position as the real ``face_video`` folder is assumed
+to be (see :func:`emopipe.io.deap._attach_face`), starting at the trial's 3-s
+baseline and lasting ``round(63 * face_fps)`` frames. A real face photograph
+(:func:`emopipe.io.synth.face.sample_face`) is pasted in whole seconds chosen
+at random (each second of video with probability 1/2); the background grey
+level identifies the trial: blobs uniform on ``m +- 20`` with
+``m = 60 + 3 * (Trial - 1)``. ``ground_truth.json`` lists, per subject and
+trial, the file, the face frame ranges and ``m``.
 
 Planted effects (ratings uniform on 1-9, ``v``/``a`` = valence/arousal):
 
@@ -358,9 +370,49 @@ def _write_bdf(fname, data_pre, presentation, *, site, n_raw_trials, rng):
             "experiment_ids": [int(e) for e in presentation[:n_raw_trials]]}
 
 
+FACE_BACKGROUND_BASE = 60.0  # background grey level of presentation trial 1
+FACE_BACKGROUND_STEP = 3.0  # added per presentation position
+FACE_BACKGROUND_HALF_RANGE = 20.0
+
+
+def _write_face_videos(folder, subject, presentation, *, fps, frame_size, rng):
+    """Write one video per presentation position; return truth per Experiment_id."""
+    from ..deap import FACE_FILE
+    from .face import write_face_video
+
+    folder.mkdir(parents=True, exist_ok=True)
+    n_seconds = int(round(BASELINE + STIMULUS))
+    n_frames = int(round((BASELINE + STIMULUS) * fps))
+    face_size = int(min(frame_size) * 2 // 3)
+    truth = {}
+    for k, e in enumerate(presentation):
+        trial = k + 1
+        on = rng.random(n_seconds) < 0.5
+        ranges, frames = [], []
+        for sec in np.flatnonzero(on):
+            a = int(round(sec * fps))
+            b = min(int(round((sec + 1) * fps)), n_frames)
+            if ranges and ranges[-1][1] == a:
+                ranges[-1][1] = b
+            else:
+                ranges.append([a, b])
+            frames.extend(range(a, b))
+        level = FACE_BACKGROUND_BASE + FACE_BACKGROUND_STEP * (trial - 1)
+        name = FACE_FILE.format(subject=subject, trial=trial)
+        write_face_video(folder / name, n_frames=n_frames, face_frames=frames, fps=fps,
+                         seed=int(rng.integers(2**31)), frame_size=tuple(frame_size),
+                         face_size=face_size,
+                         background=(level - FACE_BACKGROUND_HALF_RANGE,
+                                     level + FACE_BACKGROUND_HALF_RANGE))
+        truth[int(e)] = {"file": f"face_video/{subject}/{name}", "presentation_trial": trial,
+                         "face_frame_ranges": ranges, "background_level": level}
+    return truth
+
+
 @_verbose
 def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_trials=4,
-                     matlab=False, verbose=None):
+                     matlab=False, face=False, face_fps=10.0, face_frame_size=(160, 120),
+                     verbose=None):
     """Write a synthetic DEAP cohort in the authors' formats, with planted effects.
 
     See the module docstring for the layout, the formats and the effects.
@@ -383,6 +435,15 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         adds 75 s of 48 channels at 512 Hz to 123 s of start and baseline).
     matlab : bool
         Also write ``data_preprocessed_matlab/sXX.mat``.
+    face : bool
+        Also write ``face_video/sXX/sXX_trialYY.avi`` (grey MJPG, ``YY`` the
+        presentation position) for the Twente subjects, with a face in
+        known seconds (module docstring). About 3.4 MB per trial at the
+        defaults below (1.7 MB at 5 fps).
+    face_fps : float
+        Frame rate of the face videos in Hz.
+    face_frame_size : tuple of int
+        Width and height of the face videos in pixels.
     verbose : bool | str | int | None
         Log level for this call.
 
@@ -392,7 +453,9 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         What ``out/ground_truth.json`` holds: settings, effect sizes, and per
         subject the parameters, presentation order and per trial (video
         order) the ratings and the planted blink, saccade and SCR onsets in
-        seconds after video onset.
+        seconds after video onset; with ``face=True`` also ``face`` (the
+        video settings) and per Twente trial ``face_video`` (file, face
+        frame ranges ``[start, stop)`` 0-based, background level).
     """
     _check_type("out", out, ("path-like",))
     for name, value, hi in (("n_subjects", n_subjects, 32), ("n_trials", n_trials, 40)):
@@ -404,6 +467,11 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
     if raw and not 1 <= raw_trials <= n_trials:
         raise ValueError(f"raw_trials must be in [1, n_trials = {n_trials}], got {raw_trials}.")
     _check_positive("n_trials", n_trials)
+    if face:
+        _check_positive("face_fps", face_fps)
+        if len(face_frame_size) != 2 or min(face_frame_size) < 48:
+            raise ValueError(f"face_frame_size must be (width, height) with both >= 48 px, got "
+                             f"{face_frame_size!r}.")
     out = Path(out)
     (out / "data_preprocessed_python").mkdir(parents=True, exist_ok=True)
     (out / "metadata_csv").mkdir(parents=True, exist_ok=True)
@@ -452,6 +520,18 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         },
         "subjects": {},
     }
+    if face:
+        truth["face"] = {
+            "fps": float(face_fps), "frame_size": list(face_frame_size),
+            "n_frames": int(round((BASELINE + STIMULUS) * face_fps)),
+            "face_size": int(min(face_frame_size) * 2 // 3),
+            "sites": ["twente"], "file_trial": "presentation position (Trial)",
+            "start": "trial start, i.e. the 3-s baseline before video onset",
+            "face_seconds_probability": 0.5,
+            "background_level": f"{FACE_BACKGROUND_BASE:g} + {FACE_BACKGROUND_STEP:g} * "
+                                f"(Trial - 1), blobs uniform on level +- "
+                                f"{FACE_BACKGROUND_HALF_RANGE:g}",
+        }
     rows = []
     for subject in progress(subjects, desc="synthetic DEAP"):
         num = int(subject[1:])
@@ -477,6 +557,11 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         if raw:
             raw_info = _write_bdf(out / "data_original" / f"{subject}.bdf", data, presentation,
                                   site=site, n_raw_trials=raw_trials, rng=rng)
+        face_truth = None
+        if face and site == "twente":
+            face_truth = _write_face_videos(
+                out / "face_video" / subject, subject, presentation, fps=float(face_fps),
+                frame_size=face_frame_size, rng=np.random.default_rng([seed, num, 7]))
         _, video_all, _ = _timeline(n_trials)
         for k in range(n_trials):
             e = int(presentation[k])
@@ -491,6 +576,8 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
                 "familiarity": None if num in FAMILIARITY_MISSING else int(familiarity[i]),
                 **{key: events[key][i] for key in events},
             })
+            if face_truth is not None:
+                trials[-1]["face_video"] = face_truth[i + 1]
         truth["subjects"][subject] = {
             "site": site, "params": prm,
             "presentation_order": [int(e) for e in presentation],

@@ -39,7 +39,7 @@ def sample_face():
 
 
 def write_face_video(fname, *, n_frames, face_frames, fps=25.0, seed=0, face=None,
-                     frame_size=(160, 120), face_size=80):
+                     frame_size=(160, 120), face_size=80, background=(60.0, 200.0)):
     """Write a grey AVI (MJPG) with a face pasted in known frames.
 
     Frames without a face show smooth random blobs plus noise; frames in
@@ -64,6 +64,9 @@ def write_face_video(fname, *, n_frames, face_frames, fps=25.0, seed=0, face=Non
         Width and height in pixels.
     face_size : int
         Side of the pasted face in pixels.
+    background : tuple of float
+        Range ``(low, high)`` of the grey levels of the background blobs
+        (uniform; their mean is ``(low + high) / 2``).
 
     Returns
     -------
@@ -88,7 +91,8 @@ def write_face_video(fname, *, n_frames, face_frames, fps=25.0, seed=0, face=Non
     y0 = rng.integers(0, height - face_size + 1)
     try:
         for k in range(n_frames):
-            low = rng.uniform(60, 200, (height // 8 + 1, width // 8 + 1)).astype(np.float32)
+            low = rng.uniform(background[0], background[1],
+                              (height // 8 + 1, width // 8 + 1)).astype(np.float32)
             img = cv2.resize(low, (width, height), interpolation=cv2.INTER_CUBIC)
             img = np.clip(img + rng.normal(0, 8, img.shape), 0, 255).astype(np.uint8)
             if k in face_set:
