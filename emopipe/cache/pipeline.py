@@ -79,7 +79,8 @@ def run_extract(config, root, cache_dir=None, *, verbose=None):
         if path.exists():
             logger.warning("%s: cache file was written with another config or source; recomputing",
                            subject)
-        rec = dataset.read_subject(root, subject, source=config.source, sfreq=config.sfreq)
+        rec = dataset.read_subject(root, subject, source=config.source, sfreq=config.sfreq,
+                                   modalities=config.modalities)
         windows, labels, modalities, missing = extract_subject(rec, config)
         sources = [file_checksum(p) for p in rec.sources]
         write_features(path, dataset=config.dataset, subject=subject, windows=windows,

@@ -1030,7 +1030,8 @@ class DEAP:
         return sorted(_found(root))
 
     @classmethod
-    def read_subject(cls, root, subject, *, source="auto", sfreq=128.0, verbose=None):
+    def read_subject(cls, root, subject, *, source="auto", sfreq=128.0, modalities=None,
+                     verbose=None):
         """Read one subject.
 
         Parameters
@@ -1045,6 +1046,10 @@ class DEAP:
         sfreq : float
             Output rate in Hz. The preprocessed files are at 128 Hz; other
             rates need ``source="raw"``.
+        modalities : list of str | None
+            Modalities wanted; ``None`` means all. The face videos are opened
+            (and listed in ``sources``, so checksummed into the cache) only
+            when ``"face"`` is wanted.
         verbose : bool | str | int | None
             Log level for this call.
 
@@ -1106,7 +1111,8 @@ class DEAP:
             rec = read_deap_matlab(fname, ratings=ratings, verbose=verbose)
         else:
             rec = read_deap_raw(fname, sfreq=sfreq, ratings=ratings, verbose=verbose)
-        _attach_face(root, rec)
+        if modalities is None or "face" in modalities:
+            _attach_face(root, rec)
         return rec
 
     @classmethod

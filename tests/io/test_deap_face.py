@@ -10,6 +10,8 @@ import json
 import logging
 import shutil
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -110,6 +112,18 @@ def test_face_videos_follow_presentation_order(cohort, source):
         assert (video.ndim, video.shape, len(video)) == (3, (N_FRAMES, 120, 160), N_FRAMES)
         assert str(video.fname.resolve()) in rec.sources
     assert len(rec.sources) == 1 + N_TRIALS
+
+
+def test_videos_are_left_alone_when_face_is_not_wanted(cohort, tmp_path):
+    # a truncated video would raise if it were opened: an EEG-only read never touches it
+    root, _ = _copy(cohort, tmp_path)
+    fname = root / "face_video/s01/s01_trial02.avi"
+    fname.write_bytes(fname.read_bytes()[:100])
+    rec = DEAP.read_subject(root, "s01", modalities=("eeg", "eog"))
+    assert "face" not in rec.modalities and "face" not in rec.missing
+    assert [Path(p).name for p in rec.sources] == ["s01.dat"]
+    with pytest.raises(ValueError, match=r"s01_trial02\.avi"):
+        DEAP.read_subject(root, "s01", modalities=("eeg", "face"))
 
 
 def test_lazy_video_decodes_only_requested_frames(tmp_path):
