@@ -48,6 +48,8 @@ def build_parser():
     p.add_argument("--trials", type=int, default=40, help="trials per subject")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-raw", action="store_true", help="skip the raw BDF files")
+    p.add_argument("--face", action="store_true",
+                   help="also write face videos (face_video/sXX/, subjects s01-s22)")
     _add_verbose(p)
 
     p = sub.add_parser("check", help="say what a dataset download lacks before any work starts")
@@ -101,7 +103,7 @@ def _cmd_synth(args):
     from .io.synth.deap import write_deap_synth
 
     write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-                     raw=not args.no_raw)
+                     raw=not args.no_raw, face=args.face)
     print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
     print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
     return 0

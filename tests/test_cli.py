@@ -101,3 +101,19 @@ def test_distill_command_reads_a_pipeline_yaml_and_flags_override_it(tmp_path, c
     assert (saved["epochs"], saved["target"]) == (2, "arousal")
     assert main(["distill", "--cache", str(cache), "--student", "eye"]) == 1
     assert "eye" in capsys.readouterr().err
+
+
+def test_synth_with_face_then_extract_fills_the_face_group(tmp_path, capsys):
+    root, cache = tmp_path / "deap", tmp_path / "cache"
+    assert main(["synth", "--out", str(root), "--subjects", "2", "--trials", "2", "--no-raw",
+                 "--face"]) == 0
+    assert (root / "face_video" / "s01" / "s01_trial01.avi").is_file()
+    assert not (root / "face_video" / "s23").exists()  # Geneva subjects have no face video
+    assert main(["extract", "--dataset", "deap", "--root", str(root), "--cache", str(cache),
+                 "--modalities", "eeg", "eog", "gsr", "face"]) == 0
+    from emopipe.cache import read_cohort
+
+    s01, s23 = read_cohort(cache)
+    assert s01.get("face", "frames").data.shape == (120, 4, 48, 48)  # 2 trials x 60 windows
+    assert {"eeg", "eog", "gsr", "face"} <= set(s01.modalities)
+    assert "face" not in s23.modalities and "face" in s23.attrs["missing_modalities"]
