@@ -34,7 +34,7 @@ Baseline weights of the feature methods follow CMCRD's ``distill.py``
 
 Default models: feature vectors give ``"mlp"`` (one input) or
 ``"fusion_mlp"`` (several); raw windows give ``"cnn1d"`` (``"ekd_teacher"``
-/ ``"ekd_student"`` for ``ekd`` and ``bs25``); ``v2e`` uses ``"face_tcn"``
+/ ``"ekd_student"`` for ``ekd`` and ``bs25``); ``v2e`` uses ``"face_window_tcn"``
 when the teacher input is face frames, otherwise the teacher modality must
 be given explicitly (any feature modality then gets an MLP regressor).
 """
@@ -184,7 +184,7 @@ def default_models(recipe, teacher_raw, student_raw, *, teacher_face=False):
     if not recipe.needs_teacher:
         return None, student
     if recipe.target_kind == "continuous" and teacher_face:
-        return "face_tcn", student
+        return "face_window_tcn", student
     return pick(teacher_raw, "teacher"), student
 
 

@@ -379,7 +379,11 @@ def _model_kwargs(name, shapes, dims, n_classes, extra):
         shape, dim = shapes[0], dims[0]
         if "n_features" in accepted:
             kw["n_features"] = int(np.prod(shape))
-        if len(shape) >= 2:
+        if "frame_size" in accepted and len(shape) >= 3:  # (n_steps, [1,] height, width)
+            kw["frame_size"] = (int(shape[-2]), int(shape[-1]))
+            if "n_steps" in accepted:
+                kw["n_steps"] = int(shape[0])
+        elif len(shape) >= 2:
             if "n_channels" in accepted:
                 kw["n_channels"] = int(shape[0])
             if "n_times" in accepted:
@@ -616,7 +620,8 @@ class _Run:
         t_name, s_name = default_models(
             self.recipe, [cohort.is_raw(k) for k in self.t_keys],
             [cohort.is_raw(k) for k in self.s_keys],
-            teacher_face=any(k.startswith("face") for k in self.t_keys))
+            teacher_face=any(k.split(":")[0] == "face" and cohort.is_raw(k)
+                             for k in self.t_keys))  # face frames, not OpenFace tables
         self.teacher_model = config.teacher_model or t_name
         self.student_model = config.student_model or s_name
         self.t_terms = resolve_terms(self.recipe.teacher, weights=None,

@@ -191,6 +191,56 @@ class FaceTCN(EmoModule):
         return self.regressor(levels[-1]), [emb] + levels
 
 
+@register_model("face_window_tcn")
+class FaceWindowTCN(FaceTCN):
+    """:class:`FaceTCN` over the frames sampled in one window; one output per window.
+
+    The cache's ``face/frames`` holds ``frames_per_window`` frames per window
+    (V2E samples one frame per 16-frame block). The TCN runs over them as
+    steps and the window's prediction and feature are the means over its
+    steps, so the model has the driver's window-level contract (``out``
+    ``(batch, n_outputs)``, ``feat`` ``(batch, channels[-1])``) and its
+    feature can be matched by a window-level student (V2E's L1 feature
+    loss).
+
+    Parameters
+    ----------
+    frame_size : int | tuple of int
+        Frame height and width in pixels (48 in the cache).
+    n_steps : int
+        Frames per window (``frames_per_window`` of the extraction, 4).
+    n_outputs : int
+        Outputs per window.
+    embed_dim : int
+        Frame embedding size.
+    channels : sequence of int
+        TCN level widths.
+    kernel_size : int
+        TCN kernel.
+    dropout : float
+        TCN dropout.
+    backbone_weights : path-like | None
+        A user-supplied state dict for the frame CNN (nothing is downloaded).
+
+    Notes
+    -----
+    Input ``(batch, n_steps, 1, height, width)``; ``(batch, n_steps, height,
+    width)`` arrays are reshaped to it by the driver.
+    """
+
+    _variable_axes = frozenset()
+
+    def __init__(self, *, frame_size=48, n_steps=4, n_outputs=1, embed_dim=512,
+                 channels=(128, 128), kernel_size=3, dropout=0.1, backbone_weights=None):
+        super().__init__(frame_size=frame_size, n_steps=n_steps, n_outputs=n_outputs,
+                         embed_dim=embed_dim, channels=channels, kernel_size=kernel_size,
+                         dropout=dropout, backbone_weights=backbone_weights)
+
+    def _run(self, frames):
+        out, feats = super()._run(frames)
+        return out.mean(dim=1), [f.mean(dim=1) for f in feats]  # means over the window's steps
+
+
 @register_model("ekd_teacher")
 class EKDTeacher(EmoModule):
     """EmotionKD two-modality teacher (EEG+GSR; EEG+EOG for BS25).

@@ -82,8 +82,8 @@ def test_default_models():
     assert default_models(get_recipe("bs25"), [True, True], [True]) == ("ekd_teacher",
                                                                        "ekd_student")
     assert default_models(get_recipe("crd"), [True], [True]) == ("cnn1d", "cnn1d")
-    assert default_models(get_recipe("v2e"), [True], [False], teacher_face=True) == ("face_tcn",
-                                                                                    "mlp")
+    assert default_models(get_recipe("v2e"), [True], [False], teacher_face=True) == (
+        "face_window_tcn", "mlp")
     assert default_models(get_recipe("none"), [False], [False]) == (None, "mlp")
 
 

@@ -122,6 +122,34 @@ def test_continuous_target_v2e_reports_ccc():
     assert p["teacher"].shape == (len(p["test_idx"]), 1)
 
 
+def test_v2e_face_frames_teacher_is_the_window_tcn_and_reads_the_face(rng):
+    # frames_per_window = 4 grey 16 x 16 frames; a bright square whose level follows valence
+    n_sub, n_trials, n_win = 3, 8, 6
+    n = n_sub * n_trials * n_win
+    subject = np.repeat([f"s{i + 1:02d}" for i in range(n_sub)], n_trials * n_win)
+    trial = np.tile(np.repeat(np.arange(1, n_trials + 1), n_win), n_sub)
+    v = np.repeat(rng.standard_normal(n_sub * n_trials), n_win)
+    frames = rng.uniform(0, 40, (n, 4, 16, 16))
+    frames[:, :, 4:12, 4:12] += (120 + 40 * v)[:, None, None, None]
+    eeg = rng.standard_normal((n, 2, 3))
+    eeg[:, 0, 0] += 0.3 * v
+    c = CohortData.from_arrays(
+        {"face:frames": frames.astype(np.uint8), "eeg:band_power": eeg}, subject=subject,
+        trial=trial, labels={"valence": 5 + v},
+        dims={"face:frames": ("window", "time", "height", "width"),
+              "eeg:band_power": ("window", "channel", "band")})
+    res = run_distill(DistillConfig(
+        teacher="face:frames", student="eeg:band_power", method="v2e", epochs=2, teacher_epochs=15, lr=3e-3,
+        batch_size=32, n_threads=1, patience=0,
+        teacher_params={"embed_dim": 16, "channels": [16, 128]}), cohort=c)  # 128 = student
+    assert (res.summary["teacher_model"], res.summary["student_model"]) == ("face_window_tcn",
+                                                                            "mlp")
+    # the face carries valence far better than the weak EEG channel
+    ccc = res.summary["subjects"]
+    assert ccc["teacher"]["ccc"]["mean"] > 0.5
+    assert ccc["teacher"]["ccc"]["mean"] > ccc["baseline"]["ccc"]["mean"]
+
+
 def test_config_yaml_and_cli_mapping(tmp_path):
     path = tmp_path / "distill.yaml"
     path.write_text("method: cmcrd\nprotocol: loso\nepochs: 5\nloss_params:\n  cmcrd:\n"

@@ -48,6 +48,11 @@ CASES = {
         (4, 1),
         [(4, 32), (4, 16), (4, 16)],
     ),
+    "face_window_tcn": (
+        dict(frame_size=16, embed_dim=32, channels=(16, 16), n_steps=4),
+        (1,),
+        [(32,), (16,), (16,)],
+    ),
     # 64 samples, kernel 32, stride 8 -> 5 tokens per modality
     "ekd_teacher": (
         dict(n_channels_a=4, n_channels_b=2, n_times=64, dim=16, key_dim=8, ffn_dim=16, score_hidden=8),
@@ -292,7 +297,8 @@ def test_registry_miss_lists_models():
     msg = (
         r"Model 'mpl' not found\. Available models: 'bilstm_regressor', 'cnn1d', "
         r"'concat_teacher', 'dgcnn', 'eegnet_mini', 'ekd_student', 'ekd_teacher', "
-        r"'face_tcn', 'fusion_mlp', 'mlp', 'tcn_regressor'\. Did you mean 'mlp'\?"
+        r"'face_tcn', 'face_window_tcn', 'fusion_mlp', 'mlp', 'tcn_regressor'\. "
+        r"Did you mean 'mlp'\?"
     )
     with pytest.raises(KeyError, match=msg):
         build_model("mpl", n_features=3, n_classes=2)
