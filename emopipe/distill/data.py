@@ -138,7 +138,9 @@ class CohortData:
         ----------
         features : dict of str -> ndarray, shape (n_windows, ...)
             Keys ``"modality:feature"`` (a bare ``"modality"`` gets the
-            default feature name appended).
+            default feature name appended); stored as float32, as
+            :func:`load_cohort` stores the cache's features, so a cohort built
+            here trains exactly as the same arrays read from a cache.
         subject : array-like, shape (n_windows,)
             Subject ids.
         trial : array-like of int, shape (n_windows,)
@@ -173,7 +175,7 @@ class CohortData:
                     f"features[{key!r}] has {arr.shape[0]} windows but subject has {n}: every "
                     f"modality must share the window index (mismatched window counts)."
                 )
-            feats[full] = arr
+            feats[full] = arr.astype(np.float32, copy=False)  # as load_cohort: one dtype
             given = (dims or {}).get(key)
             fdims[full] = tuple(given) if given else ("window",) + ("feature",) * (arr.ndim - 1)
         if session is None:

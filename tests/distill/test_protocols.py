@@ -102,6 +102,25 @@ def test_carve_validation_moves_whole_trials_and_is_seeded():
     assert not set(key[va1]) & set(key[tr1])
 
 
+def test_stratified_carve_keeps_a_rare_class_in_training():
+    # 16 trials of 3 windows, 3 of class 1: validation takes 20 % of each class, never a
+    # class's last training trial
+    key = np.repeat(np.arange(16), 3)
+    labels = np.repeat(np.r_[np.ones(3, int), np.zeros(13, int)], 3)
+    train = np.arange(48)
+    for seed in range(20):
+        tr, va = carve_validation(train, key, val_fraction=0.2, seed=seed, labels=labels)
+        assert not set(key[va]) & set(key[tr])
+        # round(0.2 * 3) = 1 trial of class 1 and round(0.2 * 13) = 3 of class 0
+        assert len(np.unique(key[va][labels[va] == 1])) == 1
+        assert len(np.unique(key[va][labels[va] == 0])) == 3
+        assert len(np.unique(key[tr][labels[tr] == 1])) == 2
+    # one trial of a class: it stays in training
+    labels1 = np.repeat(np.r_[1, np.zeros(15, int)], 3)
+    tr, va = carve_validation(train, key, val_fraction=0.5, seed=0, labels=labels1)
+    assert 0 in key[tr] and len(np.unique(key[va])) == 8
+
+
 def test_folds_are_deterministic_and_seed_dependent():
     subject, trial, session, labels = _cohort(n_sub=3, n_trials=20)
     a = make_folds("trs", subject, trial, labels=labels, n_folds=4, seed=3)
