@@ -8,6 +8,7 @@ indices >= 1200, methods.md section 7, CMCRD 5).
 
 import logging
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -31,6 +32,44 @@ def _check_index(parameter, idx, n_data):
             f"fold (n_data = number of training samples) and index samples within it."
         )
     return idx.long()
+
+
+class SharedNegatives(NamedTuple):
+    """Negatives drawn once per group of anchors (per class, or once per batch).
+
+    Equivalent to the per-anchor indices ``cat([idx[:, None], neg[group]], 1)``
+    but scored with one ``(batch, n_groups * K)`` matrix product against
+    ``n_groups * K`` bank rows instead of gathering ``batch * K`` rows: the
+    cost of ``K`` no longer scales with the batch.
+
+    Parameters
+    ----------
+    idx : Tensor, shape (batch,)
+        Bank indices of the anchors (the positives).
+    neg : Tensor, shape (n_groups, K)
+        Negative bank indices of each group.
+    group : Tensor, shape (batch,)
+        Group of each anchor, in ``[0, n_groups)``.
+    """
+
+    idx: torch.Tensor
+    neg: torch.Tensor
+    group: torch.Tensor
+
+    def expand(self):
+        """Per-anchor indices ``(batch, 1 + K)``, column 0 the positive."""
+        return torch.cat([self.idx[:, None], self.neg[self.group]], dim=1)
+
+
+def _shared_dots(bank, v, shared):
+    """``_dots`` of the expanded indices of ``shared``, by one matrix product."""
+    bank = bank.detach()
+    pos = (bank.index_select(0, shared.idx) * v).sum(dim=1, keepdim=True)  # (batch, 1)
+    n_groups, k = shared.neg.shape
+    rows = bank.index_select(0, shared.neg.reshape(-1))  # (n_groups * K, d)
+    allneg = v @ rows.T  # (batch, n_groups * K)
+    cols = shared.group[:, None] * k + torch.arange(k, device=v.device)[None, :]
+    return torch.cat([pos, allneg.gather(1, cols)], dim=1)  # (batch, 1 + K)
 
 
 def _dots(bank, v, contrast_idx, *, full=None):
@@ -183,8 +222,10 @@ class ContrastMemory(nn.Module):
             L2-normalised student embeddings ``s_i``.
         t : Tensor, shape (batch, embed_dim)
             L2-normalised teacher embeddings ``t_i``.
-        contrast_idx : Tensor, shape (batch, 1 + n_negatives)
-            Bank indices; column 0 is the anchor's own index (positive).
+        contrast_idx : Tensor, shape (batch, 1 + n_negatives) | SharedNegatives
+            Bank indices; column 0 is the anchor's own index (positive). A
+            :class:`SharedNegatives` gives the same scores as its
+            ``expand()``, computed by one matrix product.
 
         Returns
         -------
@@ -193,9 +234,17 @@ class ContrastMemory(nn.Module):
         u_t : Tensor, shape (batch, 1 + n_negatives)
             ``exp(<M_S[j], t_i> / nce_t) / Z_T`` (teacher anchors, student bank).
         """
-        contrast_idx = _check_index("contrast_idx", contrast_idx, self.n_data)
-        u_s = torch.exp(_dots(self.memory_t, s, contrast_idx) / self.nce_t)
-        u_t = torch.exp(_dots(self.memory_s, t, contrast_idx) / self.nce_t)
+        if isinstance(contrast_idx, SharedNegatives):
+            shared = SharedNegatives(
+                _check_index("contrast_idx.idx", contrast_idx.idx, self.n_data).reshape(-1),
+                _check_index("contrast_idx.neg", contrast_idx.neg, self.n_data),
+                contrast_idx.group.long().reshape(-1))
+            u_s = torch.exp(_shared_dots(self.memory_t, s, shared) / self.nce_t)
+            u_t = torch.exp(_shared_dots(self.memory_s, t, shared) / self.nce_t)
+        else:
+            contrast_idx = _check_index("contrast_idx", contrast_idx, self.n_data)
+            u_s = torch.exp(_dots(self.memory_t, s, contrast_idx) / self.nce_t)
+            u_t = torch.exp(_dots(self.memory_s, t, contrast_idx) / self.nce_t)
         with torch.no_grad():
             if self.z_s < 0:
                 self.z_s.fill_(float(u_s.mean()) * self.n_data)

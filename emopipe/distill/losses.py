@@ -19,7 +19,7 @@ from torch import nn
 
 from ..utils._checks import _check_option, _check_type
 from ._checks import _check_int_tensor, _check_pos, _check_unit_interval
-from ._memory import ContrastMemory
+from ._memory import ContrastMemory, SharedNegatives
 from ._registry import register_loss
 
 logger = logging.getLogger("emopipe.distill.losses")
@@ -802,8 +802,10 @@ def _nce_terms(u, n_data):
 
 class _ContrastBase(nn.Module):
     def __init__(self, s_dim, t_dim, n_data, *, embed_dim, nce_k, nce_t, momentum,
-                 negatives, bank_labels, generator, loss):
+                 negatives, bank_labels, generator, loss, share_negatives=False):
         super().__init__()
+        _check_type("share_negatives", share_negatives, (bool,))
+        self.share_negatives = share_negatives
         self.s_dim = _check_dim("s_dim", s_dim)
         self.t_dim = _check_dim("t_dim", t_dim)
         self.embed_dim = _check_dim("embed_dim", embed_dim)
@@ -843,6 +845,17 @@ class _ContrastBase(nn.Module):
 
     def _contrast_idx(self, idx, contrast_idx, generator):
         idx = idx.reshape(-1).long()
+        if isinstance(contrast_idx, SharedNegatives):
+            if contrast_idx.idx.reshape(-1).shape != idx.shape or contrast_idx.group.numel() != \
+                    idx.numel():
+                raise ValueError(
+                    f"contrast_idx (SharedNegatives) must hold idx and group of shape (batch,) "
+                    f"= ({idx.numel()},), got {tuple(contrast_idx.idx.shape)} and "
+                    f"{tuple(contrast_idx.group.shape)}."
+                )
+            return contrast_idx
+        if contrast_idx is None and self.share_negatives:
+            return self._shared_negatives(idx, generator)
         if contrast_idx is None:
             contrast_idx = self.memory.sample_negatives(
                 idx, self.nce_k, labels=self.bank_labels, generator=generator
@@ -854,6 +867,32 @@ class _ContrastBase(nn.Module):
                 f"prepended internally."
             )
         return torch.cat([idx[:, None], contrast_idx.long().to(idx.device)], dim=1)
+
+    def _shared_negatives(self, idx, generator):
+        """``nce_k`` negatives per class of the batch (``"exact"``) or per batch (uniform).
+
+        Uniform shared negatives may include an anchor of the batch (with
+        probability ``nce_k / n_data`` per anchor); exact ones never do.
+        """
+        k = self.nce_k
+        if self.bank_labels is None:
+            neg = torch.randint(0, self.n_data, (1, k), generator=generator).to(idx.device)
+            return SharedNegatives(idx, neg, torch.zeros_like(idx))
+        labels = self.bank_labels.to(idx.device)
+        anchor = labels[idx]
+        classes = torch.unique(anchor)  # sorted
+        group = torch.searchsorted(classes, anchor)
+        neg = torch.empty(len(classes), k, dtype=torch.long, device=idx.device)
+        for g, c in enumerate(classes.tolist()):
+            cand = torch.nonzero(labels != c).reshape(-1)
+            if cand.numel() == 0:
+                raise ValueError(
+                    f"Class-conditional negatives need samples of another class, but every "
+                    f"bank row has class {c!r}. Use negatives='uniform' or a fold holding at "
+                    f"least two classes."
+                )
+            neg[g] = cand[torch.randint(0, cand.numel(), (k,), generator=generator).to(idx.device)]
+        return SharedNegatives(idx, neg, group)
 
     def _embed(self, f_s, f_t, idx):
         _check_pair("f_s", f_s, "f_t", f_t, what="batch")
@@ -924,14 +963,23 @@ class CRDLoss(_ContrastBase):
         Class of every training sample, required by ``negatives="exact"``.
     generator : torch.Generator | None
         Generator of the memory initialisation.
+    share_negatives : bool
+        Draw the ``K`` negatives once per batch (``"uniform"``) or once per
+        class of the batch (``"exact"``) instead of once per anchor
+        (:class:`~emopipe.distill._memory.SharedNegatives`): every anchor
+        still gets ``K`` negatives from the same distribution, but anchors
+        of a class share them, and the scores take one matrix product, so
+        the cost no longer grows with ``batch x K``. Off by default (the
+        papers draw per anchor).
     """
 
     def __init__(self, s_dim, t_dim, n_data, *, embed_dim=128, nce_k=16384, nce_t=0.07,
-                 momentum=0.5, negatives="uniform", bank_labels=None, generator=None):
+                 momentum=0.5, negatives="uniform", bank_labels=None, generator=None,
+                 share_negatives=False):
         super().__init__(
             s_dim, t_dim, n_data, embed_dim=embed_dim, nce_k=nce_k, nce_t=nce_t,
             momentum=momentum, negatives=negatives, bank_labels=bank_labels,
-            generator=generator, loss="crd",
+            generator=generator, loss="crd", share_negatives=share_negatives,
         )
 
     def forward(self, f_s, f_t, idx, contrast_idx=None, *, generator=None):
@@ -1007,14 +1055,23 @@ class CMCRDLoss(_ContrastBase):
         ``"exact"`` (default) or ``"uniform"``.
     generator : torch.Generator | None
         Generator of the memory initialisation.
+    share_negatives : bool
+        Draw the ``K`` negatives once per batch (``"uniform"``) or once per
+        class of the batch (``"exact"``) instead of once per anchor
+        (:class:`~emopipe.distill._memory.SharedNegatives`): every anchor
+        still gets ``K`` negatives from the same distribution, but anchors
+        of a class share them, and the scores take one matrix product, so
+        the cost no longer grows with ``batch x K``. Off by default (the
+        papers draw per anchor).
     """
 
     def __init__(self, s_dim, t_dim, n_data, *, bank_labels=None, embed_dim=128, nce_k=1000,
-                 nce_t=0.07, momentum=0.05, negatives="exact", generator=None):
+                 nce_t=0.07, momentum=0.05, negatives="exact", generator=None,
+                 share_negatives=False):
         super().__init__(
             s_dim, t_dim, n_data, embed_dim=embed_dim, nce_k=nce_k, nce_t=nce_t,
             momentum=momentum, negatives=negatives, bank_labels=bank_labels,
-            generator=generator, loss="cmcrd",
+            generator=generator, loss="cmcrd", share_negatives=share_negatives,
         )
 
     @staticmethod

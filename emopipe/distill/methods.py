@@ -264,8 +264,9 @@ def _negatives(loss, batch):
     repeated index.
     """
     labels = getattr(loss, "bank_labels", None)
-    if labels is None or getattr(loss, "negatives", "uniform") != "exact":
-        return None
+    if (labels is None or getattr(loss, "negatives", "uniform") != "exact"
+            or getattr(loss, "share_negatives", False)):
+        return None  # the loss draws them (uniform, or shared per class)
     cache = getattr(loss, "_emopipe_class_rows", None)
     if cache is None:
         cache = {int(c): torch.nonzero(labels != c).reshape(-1) for c in torch.unique(labels)}

@@ -494,3 +494,29 @@ def test_cmcrd_samples_other_class_negatives():
     assert cidx.shape == (3, 6)
     assert torch.equal(cidx[:, 0], idx)
     assert torch.all(bank[cidx[:, 1:]] != bank[idx][:, None])
+
+
+@pytest.mark.parametrize("negatives", ["exact", "uniform"])
+def test_shared_negatives_give_the_loss_of_their_expansion(negatives):
+    bank = torch.arange(30) % 3
+    kw = dict(bank_labels=bank, embed_dim=6, nce_k=5, negatives=negatives)
+    a = CMCRDLoss(4, 3, 30, share_negatives=True, generator=torch.Generator().manual_seed(0), **kw)
+    b = CMCRDLoss(4, 3, 30, generator=torch.Generator().manual_seed(0), **kw)
+    b.load_state_dict(a.state_dict())
+    gen = torch.Generator().manual_seed(1)
+    f_s, f_t = torch.randn(8, 4, generator=gen), torch.randn(8, 3, generator=gen)
+    z_s, z_t = torch.randn(8, 3, generator=gen), torch.randn(8, 3, generator=gen)
+    idx = torch.tensor([0, 4, 5, 9, 13, 17, 22, 29])
+    y = bank[idx]
+    shared = a._shared_negatives(idx, torch.Generator().manual_seed(2))
+    # one row of negatives per class of the batch; exact ones come from the other classes
+    assert shared.neg.shape == ((3, 5) if negatives == "exact" else (1, 5))
+    if negatives == "exact":
+        assert torch.equal(shared.group, y)
+        for g in range(3):
+            assert bool((bank[shared.neg[g]] != g).all())
+    got = a(f_s, f_t, idx, y, z_s, z_t, shared)
+    want = b(f_s, f_t, idx, y, z_s, z_t, shared.expand()[:, 1:])
+    assert_allclose(_f(got), _f(want), rtol=1e-5)
+    # drawn by the loss itself when no indices are given
+    assert a._contrast_idx(idx, None, None).__class__.__name__ == "SharedNegatives"

@@ -127,3 +127,24 @@ def test_score_paths_agree(rng):
     want = np.einsum("bkd,bd->bk", bank.numpy()[cidx.numpy()], v.numpy())
     for full in (True, False):
         assert_allclose(_dots(bank, v, cidx, full=full).numpy(), want, rtol=1e-12)
+
+
+def test_shared_negatives_score_as_their_per_anchor_expansion():
+    from emopipe.distill._memory import SharedNegatives
+
+    g = torch.Generator().manual_seed(0)
+    mem = ContrastMemory(40, 8, generator=g)
+    s = torch.nn.functional.normalize(torch.randn(6, 8, generator=g), dim=1)
+    t = torch.nn.functional.normalize(torch.randn(6, 8, generator=g), dim=1)
+    shared = SharedNegatives(torch.tensor([3, 7, 9, 11, 20, 39]),
+                             torch.randint(0, 40, (2, 5), generator=g),
+                             torch.tensor([0, 1, 1, 0, 1, 0]))
+    expanded = shared.expand()
+    assert expanded.shape == (6, 6)
+    assert torch.equal(expanded[1, 1:], shared.neg[1]) and torch.equal(expanded[:, 0], shared.idx)
+    u_shared = mem.scores(s, t, shared)   # fixes Z at this first call
+    u_full = mem.scores(s, t, expanded)   # same Z
+    for a, b in zip(u_shared, u_full):
+        assert_allclose(a.numpy(), b.numpy(), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"contrast_idx\.neg must hold indices in \[0, n_data\)"):
+        mem.scores(s, t, shared._replace(neg=shared.neg + 40))

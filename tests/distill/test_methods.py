@@ -198,3 +198,15 @@ def test_raw_window_methods_pick_the_ekd_models():
                                     max_folds=1), cohort=c)
     assert (res.summary["teacher_model"], res.summary["student_model"]) == ("concat_teacher",
                                                                             "cnn1d")
+
+
+def test_shared_negatives_run_is_recorded_and_reproducible():
+    c = _feature_cohort()
+    cfg = DistillConfig(teacher="eeg", student="gsr", method="cmcrd", epochs=2, batch_size=16,
+                        n_threads=1, max_folds=1,
+                        loss_params={"cmcrd": {"nce_k": 8, "share_negatives": True}})
+    a, b = run_distill(cfg, cohort=c), run_distill(cfg, cohort=c)
+    term = [t for t in a.summary["loss_terms"]["student"] if t["loss"] == "cmcrd"][0]
+    assert term["params"] == {"nce_k": 8, "share_negatives": True}
+    fold = a.folds[0]
+    np.testing.assert_array_equal(a.predictions[fold]["student"], b.predictions[fold]["student"])
