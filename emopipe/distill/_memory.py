@@ -34,6 +34,18 @@ def _check_index(parameter, idx, n_data):
     return idx.long()
 
 
+def _other_class_rows(labels, c):
+    """Bank rows whose class is not ``c`` (the candidates of "exact" negatives)."""
+    cand = torch.nonzero(labels != c).reshape(-1)
+    if cand.numel() == 0:
+        raise ValueError(
+            f"Class-conditional negatives need samples of another class, but every bank row "
+            f"has class {c!r}. Use uniform negatives (negatives='uniform') or a fold holding "
+            f"at least two classes."
+        )
+    return cand
+
+
 class SharedNegatives(NamedTuple):
     """Negatives drawn once per group of anchors (per class, or once per batch).
 
@@ -198,13 +210,7 @@ class ContrastMemory(nn.Module):
         anchor_cls = labels[idx]
         for c in torch.unique(anchor_cls).tolist():
             rows = torch.nonzero(anchor_cls == c).reshape(-1)
-            cand = torch.nonzero(labels != c).reshape(-1)
-            if cand.numel() == 0:
-                raise ValueError(
-                    f"Class-conditional negatives need samples of another class, but every "
-                    f"bank row has class {c!r}. Use uniform negatives (labels=None) or a fold "
-                    f"holding at least two classes."
-                )
+            cand = _other_class_rows(labels, c)
             for r in rows.tolist():
                 if cand.numel() >= k:
                     pick = torch.randperm(cand.numel(), generator=generator)[:k]

@@ -18,11 +18,22 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..utils._checks import _check_option, _check_type
+from ..utils.docs import docdict, fill_doc
 from ._checks import _check_int_tensor, _check_pos, _check_unit_interval
-from ._memory import ContrastMemory, SharedNegatives
+from ._memory import ContrastMemory, SharedNegatives, _other_class_rows
 from ._registry import register_loss
 
 logger = logging.getLogger("emopipe.distill.losses")
+
+
+docdict["share_negatives"] = """share_negatives : bool
+        Draw the ``K`` negatives once per batch (``"uniform"``) or once per
+        class of the batch (``"exact"``) instead of once per anchor
+        (:class:`~emopipe.distill._memory.SharedNegatives`): every anchor
+        still gets ``K`` negatives from the same distribution, but anchors
+        of a class share them, and the scores take one matrix product, so
+        the cost no longer grows with ``batch x K``. Off by default (the
+        papers draw per anchor)."""
 
 _NCE_EPS = 1e-7
 _ENTROPY_EPS = 1e-5
@@ -884,13 +895,7 @@ class _ContrastBase(nn.Module):
         group = torch.searchsorted(classes, anchor)
         neg = torch.empty(len(classes), k, dtype=torch.long, device=idx.device)
         for g, c in enumerate(classes.tolist()):
-            cand = torch.nonzero(labels != c).reshape(-1)
-            if cand.numel() == 0:
-                raise ValueError(
-                    f"Class-conditional negatives need samples of another class, but every "
-                    f"bank row has class {c!r}. Use negatives='uniform' or a fold holding at "
-                    f"least two classes."
-                )
+            cand = _other_class_rows(labels, c)
             neg[g] = cand[torch.randint(0, cand.numel(), (k,), generator=generator).to(idx.device)]
         return SharedNegatives(idx, neg, group)
 
@@ -929,6 +934,7 @@ class _ContrastBase(nn.Module):
 
 
 @register_loss("crd")
+@fill_doc
 class CRDLoss(_ContrastBase):
     r"""Contrastive representation distillation ``L_CRD = L^S + L^T``.
 
@@ -963,14 +969,7 @@ class CRDLoss(_ContrastBase):
         Class of every training sample, required by ``negatives="exact"``.
     generator : torch.Generator | None
         Generator of the memory initialisation.
-    share_negatives : bool
-        Draw the ``K`` negatives once per batch (``"uniform"``) or once per
-        class of the batch (``"exact"``) instead of once per anchor
-        (:class:`~emopipe.distill._memory.SharedNegatives`): every anchor
-        still gets ``K`` negatives from the same distribution, but anchors
-        of a class share them, and the scores take one matrix product, so
-        the cost no longer grows with ``batch x K``. Off by default (the
-        papers draw per anchor).
+    %(share_negatives)s
     """
 
     def __init__(self, s_dim, t_dim, n_data, *, embed_dim=128, nce_k=16384, nce_t=0.07,
@@ -1008,6 +1007,7 @@ class CRDLoss(_ContrastBase):
 
 
 @register_loss("cmcrd")
+@fill_doc
 class CMCRDLoss(_ContrastBase):
     r"""Cross-modal contrastive representation distillation (CMCRD).
 
@@ -1055,14 +1055,7 @@ class CMCRDLoss(_ContrastBase):
         ``"exact"`` (default) or ``"uniform"``.
     generator : torch.Generator | None
         Generator of the memory initialisation.
-    share_negatives : bool
-        Draw the ``K`` negatives once per batch (``"uniform"``) or once per
-        class of the batch (``"exact"``) instead of once per anchor
-        (:class:`~emopipe.distill._memory.SharedNegatives`): every anchor
-        still gets ``K`` negatives from the same distribution, but anchors
-        of a class share them, and the scores take one matrix product, so
-        the cost no longer grows with ``batch x K``. Off by default (the
-        papers draw per anchor).
+    %(share_negatives)s
     """
 
     def __init__(self, s_dim, t_dim, n_data, *, bank_labels=None, embed_dim=128, nce_k=1000,
