@@ -862,7 +862,8 @@ class _ContrastBase(nn.Module):
                 raise ValueError(
                     f"contrast_idx (SharedNegatives) must hold idx and group of shape (batch,) "
                     f"= ({idx.numel()},), got {tuple(contrast_idx.idx.shape)} and "
-                    f"{tuple(contrast_idx.group.shape)}."
+                    f"{tuple(contrast_idx.group.shape)}. Build it from this batch's idx, one "
+                    f"group per anchor."
                 )
             return contrast_idx
         if contrast_idx is None and self.share_negatives:

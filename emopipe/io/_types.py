@@ -20,8 +20,8 @@ class Modality:
         The signal, SI units. A list of ``(n_channels, n_times_i)`` arrays
         when trials differ in length. Video uses
         ``dims = ("trial", "time", "height", "width")`` with ``sfreq`` the
-        frame rate; its ``data`` may be a lazy sequence whose item ``t``
-        decodes trial ``t``'s frames only when indexed (DEAP face video).
+        frame rate; its ``data`` may be a list of lazy videos that decode
+        frames only when indexed (DEAP face video).
     sfreq : float
         Sampling frequency (or frame rate) in Hz, read from the file.
     ch_names : list of str

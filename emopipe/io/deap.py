@@ -23,7 +23,6 @@ import csv
 import functools
 import logging
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -832,30 +831,6 @@ class _LazyVideo:
         return self
 
 
-class _LazyVideoTrials(Sequence):
-    """Per-trial face videos; item ``t`` opens trial ``t``'s file on access.
-
-    Parameters
-    ----------
-    files : list of path-like
-        One video file per trial, in the recording's trial order.
-    """
-
-    def __init__(self, files):
-        self.files = [Path(f) for f in files]
-
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, t):
-        if isinstance(t, slice):
-            return [_LazyVideo(f) for f in self.files[t]]
-        return _LazyVideo(self.files[t])
-
-    def __repr__(self):
-        return f"<_LazyVideoTrials: {len(self)} videos in {self.files[0].parent if self else '-'}>"
-
-
 def _face_files(root, subject, presentation):
     """Video file of each trial, named by presentation position."""
     folder = Path(root) / FACE_FOLDER / subject
@@ -934,8 +909,8 @@ def _attach_face(root, rec):
             f": {videos[0].fps:g}; {per}); one modality needs one rate. Re-encode them to a "
             f"common rate."
         )
-    rec.modalities["face"] = Modality(
-        data=_LazyVideoTrials(files), sfreq=rates[0], ch_names=["video"], unit="a.u.",
+    rec.modalities["face"] = Modality(  # the probed videos hold metadata only, no frames
+        data=videos, sfreq=rates[0], ch_names=["video"], unit="a.u.",
         source_unit="a.u.", dims=("trial", "time", "height", "width"))
     rec.sources.extend(str(f.resolve()) for f in files)
     rec.info["face_video"] = {"folder": str(folder), "fps": rates[0],

@@ -375,6 +375,11 @@ FACE_BACKGROUND_STEP = 3.0  # added per presentation position
 FACE_BACKGROUND_HALF_RANGE = 20.0
 
 
+def _face_geometry(fps, frame_size):
+    """Frames per trial video (baseline + stimulus) and side of the pasted face."""
+    return int(round((BASELINE + STIMULUS) * fps)), int(min(frame_size) * 2 // 3)
+
+
 def _write_face_videos(folder, subject, presentation, *, fps, frame_size, rng):
     """Write one video per presentation position; return truth per Experiment_id."""
     from ..deap import FACE_FILE
@@ -382,8 +387,7 @@ def _write_face_videos(folder, subject, presentation, *, fps, frame_size, rng):
 
     folder.mkdir(parents=True, exist_ok=True)
     n_seconds = int(round(BASELINE + STIMULUS))
-    n_frames = int(round((BASELINE + STIMULUS) * fps))
-    face_size = int(min(frame_size) * 2 // 3)
+    n_frames, face_size = _face_geometry(fps, frame_size)
     truth = {}
     for k, e in enumerate(presentation):
         trial = k + 1
@@ -521,10 +525,10 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         "subjects": {},
     }
     if face:
+        n_face_frames, face_size = _face_geometry(face_fps, face_frame_size)
         truth["face"] = {
             "fps": float(face_fps), "frame_size": list(face_frame_size),
-            "n_frames": int(round((BASELINE + STIMULUS) * face_fps)),
-            "face_size": int(min(face_frame_size) * 2 // 3),
+            "n_frames": n_face_frames, "face_size": face_size,
             "sites": ["twente"], "file_trial": "presentation position (Trial)",
             "start": "trial start, i.e. the 3-s baseline before video onset",
             "face_seconds_probability": 0.5,
