@@ -117,9 +117,10 @@ _TIMELINE = {"sync": 1.0, "fixation": 5.0, "video": 60.0, "post": 3.0, "rating":
 
 
 def _subject_ids(n_subjects):
-    n_twente = (n_subjects + 1) // 2
-    n_geneva = n_subjects - n_twente
-    if n_twente > 22 or n_geneva > 10:
+    # half Geneva (s23-s32, 10 of them) and the rest Twente (s01-s22), as in DEAP
+    n_geneva = min(n_subjects // 2, 10)
+    n_twente = n_subjects - n_geneva
+    if n_twente > 22 or n_subjects < 0:
         raise ValueError(f"n_subjects must be <= 32 (DEAP has 32), got {n_subjects}.")
     return [f"s{i:02d}" for i in range(1, n_twente + 1)] + [
         f"s{i:02d}" for i in range(23, 23 + n_geneva)
