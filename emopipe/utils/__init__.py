@@ -8,7 +8,7 @@ from ._checks import (
 )
 from ._logging import logger, progress, set_log_level, verbose
 from ._registry import Registry
-from .config import config_hash, config_to_dict, load_config
+from .config import config_hash, config_to_dict, load_config, read_yaml
 from .docs import docdict, fill_doc
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "docdict",
     "fill_doc",
     "load_config",
+    "read_yaml",
     "logger",
     "progress",
     "set_log_level",

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+#: Most nodes a YAML document may expand to (aliases counted at every use).
+MAX_YAML_NODES = 100_000
+#: Floats YAML 1.1 leaves as strings (no dot: ``1e-9``, ``5E3``); read as floats here.
+_FLOAT_NO_DOT = r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"
+
 
 def _to_plain(obj):
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -101,6 +106,74 @@ def config_from_dict(cls, data, *, source="config"):
     return cls(**data)
 
 
+def _expanded_size(node, memo, limit, source):
+    """Nodes of ``node`` with every alias expanded; raise past ``limit``."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a cycle (recursive alias) counts once and is refused by the constructor
+    size = 1
+    value = node.value
+    if isinstance(value, list):
+        for item in value:
+            for child in item if isinstance(item, tuple) else (item,):
+                size += _expanded_size(child, memo, limit, source)
+                if size > limit:
+                    raise ValueError(
+                        f"{source}: the YAML document expands to more than {limit} nodes "
+                        f"(aliases such as '*name' are counted at every use). A config is a "
+                        f"few dozen keys: write the values out instead of nesting aliases."
+                    )
+    memo[key] = size
+    return size
+
+
+def read_yaml(path, *, max_nodes=MAX_YAML_NODES):
+    """Read a YAML file safely: ``safe_load`` rules, a size limit, floats like ``1e-9``.
+
+    No YAML tag runs code (PyYAML's safe loader). The document's size with
+    every alias expanded is checked before anything is built, so a few
+    hundred bytes of nested aliases cannot expand to gigabytes. Numbers in
+    exponent form without a dot (``1e-9``), which YAML 1.1 reads as strings,
+    are read as floats.
+
+    Parameters
+    ----------
+    path : path-like
+        YAML file.
+    max_nodes : int
+        Largest number of nodes the expanded document may hold.
+
+    Returns
+    -------
+    data : object
+        The document (``None`` for an empty file).
+    """
+    import re
+
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(_FLOAT_NO_DOT), list("-+0123456789")
+    )
+    path = Path(path)
+    with open(path, encoding="utf-8") as fid:
+        loader = _Loader(fid)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _expanded_size(node, {}, max_nodes, path.name)
+            return loader.construct_document(node)
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path.name}: not a valid YAML file: {err}") from None
+        finally:
+            loader.dispose()
+
+
 def load_config(path, cls, *, section=None):
     """Load a YAML file with ``yaml.safe_load`` into the frozen dataclass ``cls``.
 
@@ -119,13 +192,10 @@ def load_config(path, cls, *, section=None):
     config : cls
         The validated config.
     """
-    import yaml
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
-    with open(path, encoding="utf-8") as fid:
-        data = yaml.safe_load(fid)
+    data = read_yaml(path)
     if section is not None:
         if not isinstance(data, dict) or section not in data:
             raise ValueError(
