@@ -11,7 +11,8 @@ from . import eog, eye, face, gsr, peripheral  # noqa: F401  (register extractor
 from ._base import MODALITY_EXTRACTORS, Feature
 from ._windows import WindowGrid, sliding_windows, window_starts
 from .bands import BAND_PRESETS, resolve_bands
-from .eog import EventTable, detect_blinks, detect_saccades, eog_window_features, pick_eog_pair
+from ._events import EventTable
+from .eog import detect_blinks, detect_saccades, eog_window_features, pick_eog_pair
 from .extract import ExtractConfig, extract_subject
 from .eye import detect_eye_events, eye_window_features, pix_to_deg
 from .face import crop_faces, detect_faces, openface_window_features, read_video_frames

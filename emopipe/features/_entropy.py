@@ -14,6 +14,11 @@ from ..utils._checks import _check_type
 #: ``log(2 * pi * e)``, the constant of the Gaussian entropy
 _LOG_2_PI_E = math.log(2 * math.pi * math.e)
 
+#: floor on a variance or band power (V**2, S**2) before the log of the DE of
+#: the peripheral signals, so a flat channel gives a finite, very low DE
+#: instead of ``-inf``
+POWER_FLOOR = 1e-24
+
 
 def _check_log_base(log_base):
     """``None`` (nats) or a float base > 0 and != 1 (2 gives bits)."""
