@@ -2,16 +2,40 @@
 
 EEG: :func:`differential_entropy`, :func:`band_power`, :func:`filter_bands`,
 smoothing (:func:`moving_average`, :func:`lds`), mne-features bridge
-(:func:`window_features`). EOG, GSR, peripheral, eye tracking and face video
-each register an extractor in ``MODALITY_EXTRACTORS`` that works on the
-window grid shared with EEG.
+(:func:`window_features`). EEG, EOG, GSR, peripheral, eye tracking and face
+video each register an extractor in ``MODALITY_EXTRACTORS``, all called as
+``extractor(modality, grid, params)`` on the window grid the modalities of a
+subject share. Importing this package fills the registry from
+``_EXTRACTOR_MODULES``.
 """
 
-from . import eog, eye, face, gsr, peripheral  # noqa: F401  (register extractors)
+import importlib
+
 from ._base import MODALITY_EXTRACTORS, Feature
+
+#: the modules whose import registers the modality extractors
+_EXTRACTOR_MODULES = ("eeg", "eog", "eye", "face", "gsr", "peripheral")
+
+
+def _fill_extractors():
+    """Import every extractor module; a failure names the module (never a silent skip)."""
+    for name in _EXTRACTOR_MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ImportError as exc:
+            raise ImportError(
+                f"Could not import {__name__}.{name}, which registers the {name!r} modality "
+                f"extractor(s) in MODALITY_EXTRACTORS: {exc}. Install the missing package "
+                f"or fix the module; emopipe.features does not start without it."
+            ) from exc
+
+
+_fill_extractors()
+
 from ._windows import WindowGrid, sliding_windows, window_starts
 from .bands import BAND_PRESETS, resolve_bands
-from .eog import EventTable, detect_blinks, detect_saccades, eog_window_features, pick_eog_pair
+from ._events import EventTable
+from .eog import detect_blinks, detect_saccades, eog_window_features, pick_eog_pair
 from .extract import ExtractConfig, extract_subject
 from .eye import detect_eye_events, eye_window_features, pix_to_deg
 from .face import crop_faces, detect_faces, openface_window_features, read_video_frames

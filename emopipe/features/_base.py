@@ -1,8 +1,22 @@
-"""The container every feature function's extractor returns."""
+"""The extractor contract: the registry, the container every extractor returns,
+and the checks of what an extractor receives."""
 
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..utils._checks import _check_finite, _close_match_hint
+from ..utils._registry import Registry
+
+#: modality name -> extractor ``fn(modality, grid, params) -> dict[str, Feature]``
+#: where ``modality`` is an :class:`emopipe.io._types.Modality`, ``grid`` a
+#: :class:`emopipe.features._windows.WindowGrid` and ``params`` a dict of the
+#: modality's options. The extract stage builds ``params`` from
+#: ``ExtractConfig.modality_params[name]`` plus the value of every
+#: ``ExtractConfig`` field the extractor lists in its ``config_fields``
+#: attribute (EEG: ``bands``, ``eeg_features``, ...). Filled by the imports of
+#: the extractor modules in :mod:`emopipe.features`.
+MODALITY_EXTRACTORS = Registry("Modality extractor", "modality extractors")
 
 
 @dataclass
@@ -37,10 +51,41 @@ class Feature:
             )
 
 
-from ..utils._registry import Registry  # noqa: E402
+def _trials(modality, name):
+    """Validated list of trial arrays ``(n_channels, n_times_i)`` of a Modality."""
+    data = modality.data
+    if data is None or len(data) == 0:
+        raise ValueError(
+            f"The {name} modality is empty (no trials). A recording that lacks {name} must be "
+            f"listed in SubjectRecording.missing instead of being passed to the extractor."
+        )
+    trials = [np.asarray(data[i], dtype=float) for i in range(len(data))]
+    for i, tr in enumerate(trials):
+        if tr.ndim != 2 or tr.shape[0] == 0 or tr.shape[1] == 0:
+            raise ValueError(
+                f"{name} trial {i} must have shape (n_channels, n_times) with both > 0, "
+                f"got shape {tr.shape}."
+            )
+        _check_finite(f"{name} data", tr, where=f" (trial {i})")
+    return trials
 
-#: modality name -> extractor ``fn(modality, grid, params) -> dict[str, Feature]``
-#: where ``modality`` is an :class:`emopipe.io._types.Modality`, ``grid`` a
-#: :class:`emopipe.features._windows.WindowGrid` and ``params`` a dict of the
-#: modality's options from ``ExtractConfig.modality_params[name]``.
-MODALITY_EXTRACTORS = Registry("Modality extractor", "modality extractors")
+
+def _check_grid(grid, n_trials, name):
+    if grid.n_trials != n_trials:
+        raise ValueError(
+            f"The window grid has {grid.n_trials} trials but the {name} modality has "
+            f"{n_trials}; build the grid from this subject's trials."
+        )
+
+
+def _check_params(params, allowed, name):
+    """``params`` as a dict, after checking every key is in ``allowed``."""
+    params = {} if params is None else dict(params)
+    for key in params:
+        if key not in allowed:
+            allowed_str = ", ".join(repr(a) for a in sorted(allowed))
+            raise ValueError(
+                f"Unknown {name} parameter {key!r}. Allowed parameters are {allowed_str}."
+                f"{_close_match_hint(key, sorted(allowed))}"
+            )
+    return params

@@ -1,8 +1,118 @@
-"""One windowing rule for every modality, so all share the window index."""
+"""One windowing rule for every modality, so all share the window index.
+
+Every window of the package is cut by :func:`strided_windows`, a read-only
+strided view over the last axis; :func:`windows_at` reaches it from start
+samples, :func:`sliding_windows` from a window length and step in seconds,
+and :meth:`WindowGrid.cut` from the grid a subject's modalities share.
+"""
+
+import numbers
 
 import numpy as np
 
 from ..utils._checks import _check_positive
+
+
+def _check_count(parameter, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(
+            f"{parameter} must be an integer >= {minimum} (a number of samples or "
+            f"windows), got {value!r}."
+        )
+    return int(value)
+
+
+def strided_windows(data, n_win, n_step, n_windows, *, first=0):
+    """Read-only view of ``data`` cut into windows along the last axis (no copy).
+
+    Window ``w`` holds samples ``first + w * n_step`` up to (excluding)
+    ``first + w * n_step + n_win``; windows overlap when ``n_step < n_win``.
+
+    Parameters
+    ----------
+    data : ndarray, shape (..., n_times)
+        Signal; any memory layout.
+    n_win : int
+        Samples per window (>= 1).
+    n_step : int
+        Samples between window starts (>= 1).
+    n_windows : int
+        Number of windows (>= 0); the last must end within ``n_times``.
+    first : int
+        Start sample of the first window (>= 0).
+
+    Returns
+    -------
+    windows : ndarray, shape (..., n_windows, n_win)
+        Read-only strided view of ``data``.
+    """
+    data = np.asarray(data)
+    n_win = _check_count("n_win", n_win, 1)
+    n_step = _check_count("n_step", n_step, 1)
+    n_windows = _check_count("n_windows", n_windows, 0)
+    first = _check_count("first", first, 0)
+    if data.ndim < 1:
+        raise ValueError(f"data must have shape (..., n_times), got shape {data.shape}.")
+    n_times = data.shape[-1]
+    if n_windows and first + (n_windows - 1) * n_step + n_win > n_times:
+        raise ValueError(
+            f"{n_windows} windows of n_win = {n_win} samples every n_step = {n_step} from "
+            f"sample first = {first} need n_times >= {first + (n_windows - 1) * n_step + n_win}, "
+            f"got data of shape {data.shape}. Give fewer windows or a longer signal."
+        )
+    base = data[..., min(first, n_times):]
+    return np.lib.stride_tricks.as_strided(
+        base,
+        shape=data.shape[:-1] + (n_windows, n_win),
+        strides=data.strides[:-1] + (n_step * data.strides[-1], data.strides[-1]),
+        writeable=False,
+    )
+
+
+def windows_at(data, starts, n_win):
+    """Windows of ``n_win`` samples starting at ``starts`` along the last axis.
+
+    Parameters
+    ----------
+    data : ndarray, shape (..., n_times)
+        Signal.
+    starts : ndarray of int, shape (n_windows,)
+        Start samples, each in ``[0, n_times - n_win]``.
+    n_win : int
+        Samples per window.
+
+    Returns
+    -------
+    windows : ndarray, shape (..., n_windows, n_win)
+        A read-only view of ``data`` (:func:`strided_windows`) when the
+        starts are evenly spaced and increasing, as on every window grid;
+        a copy otherwise.
+    """
+    data = np.asarray(data)
+    starts = np.asarray(starts)
+    if starts.ndim != 1 or (starts.size and starts.dtype.kind not in "iu"):
+        raise ValueError(
+            f"starts must be a 1-D array of integer sample indices, got shape "
+            f"{starts.shape} and dtype {starts.dtype}."
+        )
+    n_win = _check_count("n_win", n_win, 1)
+    if data.ndim < 1:
+        raise ValueError(f"data must have shape (..., n_times), got shape {data.shape}.")
+    n_times = data.shape[-1]
+    if starts.size == 0:
+        return strided_windows(data, n_win, 1, 0)
+    lo, hi = int(starts.min()), int(starts.max())
+    if lo < 0 or hi + n_win > n_times:
+        raise ValueError(
+            f"starts must lie in [0, n_times - n_win] = [0, {n_times - n_win}] for windows "
+            f"of n_win = {n_win} samples in data of shape {data.shape}, got starts from "
+            f"{lo} to {hi}."
+        )
+    steps = np.diff(starts)
+    if starts.size == 1 or (steps[0] >= 1 and np.all(steps == steps[0])):
+        n_step = int(steps[0]) if starts.size > 1 else 1
+        return strided_windows(data, n_win, n_step, starts.size, first=int(starts[0]))
+    return strided_windows(data, n_win, 1, n_times - n_win + 1)[..., starts, :]
 
 
 def window_starts(n_times, sfreq, window, step=None):
@@ -46,6 +156,13 @@ def window_starts(n_times, sfreq, window, step=None):
     return np.arange(n_windows, dtype=np.int64) * n_step, n_win
 
 
+def _window_grid(n_times, sfreq, window, step):
+    """:func:`window_starts` plus the step in samples: ``(starts, n_win, n_step)``."""
+    starts, n_win = window_starts(n_times, sfreq, window, step)
+    n_step = int(round((window if step is None else step) * sfreq))
+    return starts, n_win, n_step
+
+
 def sliding_windows(data, sfreq, window, step=None):
     """View of ``data`` cut into windows along the last axis (no copy).
 
@@ -66,12 +183,8 @@ def sliding_windows(data, sfreq, window, step=None):
         Read-only strided view.
     """
     data = np.asarray(data)
-    starts, n_win = window_starts(data.shape[-1], sfreq, window, step)
-    if len(starts) == 0:
-        return np.zeros(data.shape[:-1] + (0, n_win), dtype=data.dtype)
-    view = np.lib.stride_tricks.sliding_window_view(data, n_win, axis=-1)
-    n_step = starts[1] - starts[0] if len(starts) > 1 else 1
-    return view[..., :: n_step, :][..., : len(starts), :]
+    starts, n_win, n_step = _window_grid(data.shape[-1], sfreq, window, step)
+    return strided_windows(data, n_win, n_step, len(starts))
 
 
 class WindowGrid:
@@ -161,5 +274,5 @@ class WindowGrid:
                 f"trial {trial}: the window grid needs {starts[-1] + n_win} samples at "
                 f"{sfreq} Hz but the trial has {data.shape[-1]}."
             )
-        idx = starts[:, None] + np.arange(n_win)[None, :]
-        return data[..., idx]
+        win = windows_at(data, starts, n_win)
+        return win.copy() if not win.flags.writeable else win

@@ -13,298 +13,31 @@ count 0, rate 0 and mean duration / amplitude 0 (never NaN): read the
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..utils._checks import _check_bands, _check_finite, _check_positive, _check_type
 from ..io._mne import _norm, eog_role
 from ._base import MODALITY_EXTRACTORS, Feature
+from ._base import _check_grid, _check_params, _trials
+from ._entropy import POWER_FLOOR, gaussian_entropy
+from ._events import EventTable, _event_table, _runs, _window_event_stats
+from ._signal import (
+    _as_signal,
+    _lowpass,
+    _robust_sd,
+    _running_median,
+    _signal_quality,
+    _smooth_and_slope,
+    _welch_band_power,
+)
 
 logger = logging.getLogger("emopipe.features.eog")
 
-#: scale from the median absolute deviation to the SD of a Gaussian
-MAD_TO_SD = 1.4826
 
 #: default EOG bands, Hz: slow eye movements, theta-range, alpha-range
 EOG_BANDS = {"delta": (0.5, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0)}
-
-#: floor on band power (V**2) before the log of the differential entropy, so a
-#: flat channel gives a finite, very low DE instead of ``-inf``
-POWER_FLOOR = 1e-24
-
-
-# --------------------------------------------------------------------------
-# Event table
-# --------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class EventTable:
-    """Detected events (blinks, saccades, skin-conductance responses).
-
-    All arrays have shape ``(n_events,)`` and are sorted by onset.
-
-    Parameters
-    ----------
-    onset : ndarray, shape (n_events,)
-        Onset in seconds from the first sample of the signal searched.
-    duration : ndarray, shape (n_events,)
-        Duration in seconds (blink: onset to return to baseline; saccade:
-        velocity above threshold; SCR: onset to peak, the rise time).
-    amplitude : ndarray, shape (n_events,)
-        Size of the event in ``unit`` (blink height, absolute saccade step,
-        SCR peak minus onset value).
-    peak_velocity : ndarray, shape (n_events,)
-        Largest absolute first derivative during the event, ``unit`` per s.
-    peak_time : ndarray, shape (n_events,)
-        Time of the event's peak (largest deflection) in seconds.
-    kind : str
-        ``"blink"``, ``"saccade"`` or ``"scr"``.
-    unit : str
-        Unit of ``amplitude`` (``"V"`` for EOG, ``"S"`` for skin conductance).
-    info : dict
-        Detection details: ``threshold`` used, ``robust_sd``, ``quality``
-        (``"ok"``, ``"flat"``, ``"saturated"``) and, for saccades,
-        ``direction`` (+1/-1 per event).
-    """
-
-    onset: np.ndarray
-    duration: np.ndarray
-    amplitude: np.ndarray
-    peak_velocity: np.ndarray
-    peak_time: np.ndarray
-    kind: str = "event"
-    unit: str = "V"
-    info: dict = field(default_factory=dict, compare=False)
-
-    _COLUMNS = ("onset", "duration", "amplitude", "peak_velocity", "peak_time")
-
-    def __post_init__(self):
-        arrays = {c: np.atleast_1d(np.asarray(getattr(self, c), dtype=float)) for c in self._COLUMNS}
-        lengths = {c: a.shape for c, a in arrays.items()}
-        if len({s for s in lengths.values()}) != 1 or any(len(s) != 1 for s in lengths.values()):
-            raise ValueError(
-                f"EventTable columns must be 1-D arrays of one length, got shapes {lengths}."
-            )
-        order = np.argsort(arrays["onset"], kind="stable")
-        for c, a in arrays.items():
-            a = a[order]
-            a.flags.writeable = False
-            object.__setattr__(self, c, a)
-
-    def __len__(self):
-        return int(self.onset.shape[0])
-
-    @property
-    def rise_time(self):
-        """Seconds from onset to peak, shape (n_events,)."""
-        return self.peak_time - self.onset
-
-    def to_dict(self):
-        """Columns as a dict of 1-D arrays (for ``pandas.DataFrame``).
-
-        Returns
-        -------
-        columns : dict of str -> ndarray, shape (n_events,)
-            Copies of ``onset``, ``duration``, ``amplitude``,
-            ``peak_velocity`` and ``peak_time``.
-        """
-        return {c: getattr(self, c).copy() for c in self._COLUMNS}
-
-    @classmethod
-    def empty(cls, kind="event", unit="V", info=None):
-        """A table without events."""
-        z = np.zeros(0)
-        return cls(z, z, z, z, z, kind=kind, unit=unit, info=dict(info or {}))
-
-
-# --------------------------------------------------------------------------
-# Small signal helpers (shared with gsr.py and peripheral.py)
-# --------------------------------------------------------------------------
-def _as_signal(x, name):
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D signal of shape (n_times,), got shape {x.shape}. "
-            f"Pick one channel (e.g. data[trial, channel])."
-        )
-    if x.size == 0:
-        raise ValueError(f"{name} is empty (shape {x.shape}); give at least one sample.")
-    _check_finite(name, x)
-    return x
-
-
-def _robust_sd(x):
-    """``1.4826 * median(|x - median(x)|)``, the Gaussian-equivalent SD."""
-    return float(MAD_TO_SD * np.median(np.abs(x - np.median(x))))
-
-
-def _lowpass(x, sfreq, h_freq, order=4):
-    """Zero-phase Butterworth low-pass (no-op if ``h_freq`` >= 0.45 sfreq)."""
-    from scipy.signal import butter, sosfiltfilt
-
-    if h_freq is None or h_freq >= 0.45 * sfreq:
-        return x.copy()
-    if x.size < 4:
-        return x.copy()
-    sos = butter(order, h_freq, btype="low", fs=sfreq, output="sos")
-    # pad by about 1 s (reflected) so the edges settle, never beyond the signal
-    padlen = min(x.size - 1, max(3 * (2 * len(sos) + 1), int(sfreq)))
-    return sosfiltfilt(sos, x, padlen=padlen)
-
-
-def _running_median(x, sfreq, window):
-    """Running median over ``window`` s, computed at ~32 Hz and interpolated back."""
-    from scipy.ndimage import median_filter
-
-    step = max(1, int(sfreq // 32))
-    xs = x[::step]
-    size = max(1, int(round(window * sfreq / step)) | 1)
-    base = median_filter(xs, size=size, mode="nearest")
-    t = np.arange(x.size)
-    return np.interp(t, t[::step], base)
-
-
-def _runs(mask):
-    """Start and stop (exclusive) indices of the runs of True in ``mask``."""
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    d = np.diff(m.astype(np.int8))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-
-
-def _smooth_and_slope(x, sfreq, smooth):
-    """``x`` smoothed by a Gaussian of SD ``smooth`` s (at least half a sample), and its slope.
-
-    A Gaussian kernel does not ring, so a step gives one slope lobe (a
-    Butterworth low-pass would add opposite-sign lobes around it). Returns
-    the smoothed signal and its derivative per second, both ``(n_times,)``.
-    """
-    from scipy.ndimage import gaussian_filter1d
-
-    sigma = max(smooth * sfreq, 0.5)
-    y = gaussian_filter1d(x, sigma, mode="nearest")
-    slope = gaussian_filter1d(x, sigma, order=1, mode="nearest") * sfreq
-    return y, slope
-
-
-def _event_table(rows, kind, unit, info):
-    """EventTable from rows ``(onset, duration, amplitude, peak_velocity, peak_time)``."""
-    if not rows:
-        return EventTable.empty(kind, unit, info)
-    return EventTable(*np.array(rows).T, kind=kind, unit=unit, info=info)
-
-
-def _signal_quality(x, *, flat_sd=1e-9, saturation_fraction=0.01):
-    """Return ``None`` if ``x`` looks usable, else ``"flat"`` or ``"saturated"``.
-
-    Flat: robust SD below ``flat_sd`` (in the signal's unit) and peak-to-peak
-    below 10 ``flat_sd``. Saturated: more than ``saturation_fraction`` of the
-    samples sit exactly at the signal's maximum or minimum (clipping).
-    """
-    x = np.asarray(x, dtype=float)
-    ptp = float(np.ptp(x)) if x.size else 0.0
-    if ptp <= 10 * flat_sd and _robust_sd(x) <= flat_sd:
-        return "flat"
-    if x.size >= 100:
-        tol = 1e-9 * ptp
-        at_max = np.count_nonzero(x >= x.max() - tol)
-        at_min = np.count_nonzero(x <= x.min() + tol)
-        if max(at_max, at_min) > saturation_fraction * x.size:
-            return "saturated"
-    return None
-
-
-def _welch_band_power(windows, sfreq, bands, *, seg_seconds=2.0):
-    """Band power of each window by Welch's method (plain bin sum).
-
-    Parameters
-    ----------
-    windows : ndarray, shape (..., n_times)
-        Windowed signal.
-    sfreq : float
-        Sampling frequency in Hz.
-    bands : dict
-        Name -> ``(l_freq, h_freq)``; power sums bins in ``[l_freq, h_freq)``.
-    seg_seconds : float
-        Welch segment length in seconds (capped at the window length).
-
-    Returns
-    -------
-    power : ndarray, shape (..., n_bands)
-        Power in squared signal units.
-    """
-    from scipy.signal import welch
-
-    n_times = windows.shape[-1]
-    nperseg = int(min(n_times, round(seg_seconds * sfreq)))
-    freqs, psd = welch(
-        windows, fs=sfreq, nperseg=nperseg, noverlap=nperseg // 2, detrend="constant", axis=-1
-    )
-    df = freqs[1] - freqs[0]
-    out = np.empty(windows.shape[:-1] + (len(bands),))
-    for i, (lo, hi) in enumerate(bands.values()):
-        mask = (freqs >= lo) & (freqs < hi)
-        if not mask.any():
-            raise ValueError(
-                f"bands[{list(bands)[i]!r}] = ({lo:g}, {hi:g}) Hz holds no frequency bin at a "
-                f"resolution of {df:g} Hz ({nperseg} samples at {sfreq:g} Hz). Use longer "
-                f"windows or a wider band."
-            )
-        out[..., i] = psd[..., mask].sum(axis=-1) * df
-    return out
-
-
-def _de_from_power(power):
-    """Gaussian differential entropy (nats) of a band power, floored at POWER_FLOOR."""
-    return 0.5 * np.log(2 * np.pi * np.e * np.maximum(power, POWER_FLOOR))
-
-
-def _trials(modality, name):
-    """Validated list of trial arrays ``(n_channels, n_times_i)`` of a Modality."""
-    data = modality.data
-    if data is None or len(data) == 0:
-        raise ValueError(
-            f"The {name} modality is empty (no trials). A recording that lacks {name} must be "
-            f"listed in SubjectRecording.missing instead of being passed to the extractor."
-        )
-    trials = [np.asarray(data[i], dtype=float) for i in range(len(data))]
-    for i, tr in enumerate(trials):
-        if tr.ndim != 2 or tr.shape[0] == 0 or tr.shape[1] == 0:
-            raise ValueError(
-                f"{name} trial {i} must have shape (n_channels, n_times) with both > 0, "
-                f"got shape {tr.shape}."
-            )
-        _check_finite(f"{name} data", tr, where=f" (trial {i})")
-    return trials
-
-
-def _check_grid(grid, n_trials, name):
-    if grid.n_trials != n_trials:
-        raise ValueError(
-            f"The window grid has {grid.n_trials} trials but the {name} modality has "
-            f"{n_trials}; build the grid from this subject's trials."
-        )
-
-
-def _window_event_stats(events, grid, sfreq, trial, n_win_trial):
-    """Count, rate (per min), mean duration and amplitude per window (0 when empty).
-
-    An event belongs to every window of ``trial`` holding its onset (one
-    window when windows do not overlap).
-    """
-    count = np.zeros(n_win_trial)
-    dur = np.zeros(n_win_trial)
-    amp = np.zeros(n_win_trial)
-    starts = grid.sample_starts(sfreq, trial) / sfreq
-    ends = starts + grid.window
-    for w in range(n_win_trial):
-        sel = (events.onset >= starts[w]) & (events.onset < ends[w])
-        n = int(np.count_nonzero(sel))
-        count[w] = n
-        if n:
-            dur[w] = events.duration[sel].mean()
-            amp[w] = events.amplitude[sel].mean()
-    rate = count / grid.window * 60.0
-    return count, rate, dur, amp
 
 
 # --------------------------------------------------------------------------
@@ -721,20 +454,6 @@ _SACCADE_KEYS = {
 _PARAM_KEYS = ("bands", "blink", "saccade", "raw", "welch_seconds")
 
 
-def _check_params(params, allowed, name):
-    from ..utils._checks import _close_match_hint
-
-    params = {} if params is None else dict(params)
-    for key in params:
-        if key not in allowed:
-            allowed_str = ", ".join(repr(a) for a in sorted(allowed))
-            raise ValueError(
-                f"Unknown {name} parameter {key!r}. Allowed parameters are {allowed_str}."
-                f"{_close_match_hint(key, sorted(allowed))}"
-            )
-    return params
-
-
 def eog_window_features(
     modality, grid, *, bands=None, blink=None, saccade=None, raw=True, welch_seconds=2.0
 ):
@@ -842,7 +561,7 @@ def eog_window_features(
         "quality": quality,
     }
     out["band_power"] = Feature(power, ("window", "channel", "band"), {"unit": "V**2", **battrs})
-    out["de"] = Feature(_de_from_power(power), ("window", "channel", "band"),
+    out["de"] = Feature(gaussian_entropy(power, floor=POWER_FLOOR), ("window", "channel", "band"),
                         {"unit": "nats", **battrs})
     if raw:
         n_t = grid.n_samples(sfreq)

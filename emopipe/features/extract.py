@@ -15,13 +15,10 @@ import numpy as np
 from .._version import __version__
 from ..utils._checks import _check_option, _check_positive, _check_type
 from ..utils.config import config_hash, config_to_dict
-from ._base import MODALITY_EXTRACTORS, Feature
+from ._base import MODALITY_EXTRACTORS
 from ._windows import WindowGrid
 
 logger = logging.getLogger("emopipe.features.extract")
-
-KNOWN_MODALITIES = ("eeg", "eog", "gsr", "resp", "ppg", "ecg", "eye", "face")
-EEG_FEATURES = ("de", "band_power", "relative_band_power")
 
 
 @dataclass(frozen=True)
@@ -119,15 +116,24 @@ class ExtractConfig:
             elif value is not None:
                 object.__setattr__(self, name, tuple(value))
         for mod in self.modalities:
-            _check_option("modalities", mod, KNOWN_MODALITIES)
+            _check_option("modalities", mod, MODALITY_EXTRACTORS.names())
         if not isinstance(self.bands, (str, dict)):
             raise TypeError(
                 f"bands must be a preset name or a dict name -> (l_freq, h_freq), got "
                 f"{type(self.bands).__name__}."
             )
         _check_type("modality_params", self.modality_params, dict)
-        for key in self.modality_params:
-            _check_option("modality_params key", key, KNOWN_MODALITIES)
+        for key, params in self.modality_params.items():
+            _check_option("modality_params key", key, MODALITY_EXTRACTORS.names())
+            _check_type(f"modality_params[{key!r}]", params, dict)
+            fields = getattr(MODALITY_EXTRACTORS.get(key), "config_fields", ())
+            for name in params:
+                if name in fields:
+                    raise ValueError(
+                        f"modality_params[{key!r}][{name!r}] is an ExtractConfig field, which "
+                        f"the {key} extractor reads from the config itself; set {name} at the "
+                        f"top level of the config instead."
+                    )
 
 
 def resolved_config(config, root):
@@ -161,149 +167,12 @@ def make_grid(rec, config):
     return WindowGrid.from_duration(stim, config.window, config.step, baseline=rec.baseline)
 
 
-def _eeg_window_values(trial, sfreq, grid, t, bands, config):
-    """EEG features of the windows of one trial.
-
-    Parameters
-    ----------
-    trial : ndarray, shape (n_channels, n_times)
-        One trial, baseline included.
-    sfreq : float
-        Sampling frequency in Hz.
-    grid : WindowGrid
-        Window grid (``t`` indexes its trials).
-    t : int
-        Trial position in ``grid``.
-    bands : dict
-        Resolved bands.
-    config : ExtractConfig
-        Feature choices.
-
-    Returns
-    -------
-    values : dict of str -> ndarray, shape (n_channels, n_win, ...)
-        Per feature; ``"univariate"`` maps to ``(values, names)``.
-    """
-    from . import spectral
-
-    out = {}
-    need = [f for f in config.eeg_features if f in EEG_FEATURES]
-    if need:
-        if config.de_method == "bandpass":
-            # filter the whole trial (no per-window edge effects), then window variance
-            from .filters import filter_bands
-
-            filtered = filter_bands(trial, sfreq, bands)  # (n_channels, n_bands, n_times)
-            win = grid.cut(filtered, sfreq, t)  # (n_channels, n_bands, n_win, n_samples)
-            power = np.moveaxis(win.var(axis=-1), 1, -1)  # (n_channels, n_win, n_bands)
-            tot = grid.cut(trial, sfreq, t).var(axis=-1) if "relative_band_power" in need else None
-        else:
-            windows = grid.cut(trial, sfreq, t)  # (n_channels, n_win, n_samples)
-            power, _, tot = spectral._band_powers(
-                windows, sfreq, bands, window=grid.window, method="spectral",
-                total="relative_band_power" in need)
-            power = power[..., 0, :]
-            tot = None if tot is None else tot[..., 0]
-        if "band_power" in need:
-            out["band_power"] = power
-        if "relative_band_power" in need:
-            out["relative_band_power"] = power / tot[..., None]
-        if "de" in need:
-            de = 0.5 * np.log(2 * np.pi * np.e * power)
-            if config.log_base is not None:
-                de = de / np.log(config.log_base)
-            out["de"] = de
-    if "raw" in config.eeg_features:
-        # the signal itself, for models that learn from it (EmotionKD's EEG stream)
-        out["raw"] = grid.cut(trial, sfreq, t)  # (n_channels, n_win, n_samples)
-    others = [f for f in config.eeg_features if f not in EEG_FEATURES and f != "raw"]
-    if others:
-        from .univariate import window_features
-
-        windows = grid.cut(trial, sfreq, t)
-        vals, names = window_features(windows, sfreq, others, window=grid.window)
-        out["univariate"] = (vals[..., 0, :], names)
-    return out
-
-
-def extract_eeg(mod, grid, config, bands):
-    """EEG features of every window of the grid.
-
-    Parameters
-    ----------
-    mod : Modality
-        EEG, (n_trials, n_channels, n_times) in V.
-    grid : WindowGrid
-        The subject's window grid.
-    config : ExtractConfig
-        Feature choices.
-    bands : dict
-        Resolved bands.
-
-    Returns
-    -------
-    features : dict of str -> Feature
-        ``de`` and ``band_power`` of shape (n_windows, n_channels, n_bands),
-        ``univariate`` of shape (n_windows, n_channels, n_features).
-    """
-    per_trial = {}
-    uni_names = None
-    for t in range(grid.n_trials):
-        trial = mod.trial(t)
-        vals = _eeg_window_values(trial, mod.sfreq, grid, t, bands, config)
-        if config.baseline == "subtract" and grid.baseline > 0:
-            base_grid = WindowGrid.from_duration([grid.baseline], config.window, config.step)
-            if base_grid.n_windows == 0:
-                raise ValueError(
-                    f"baseline='subtract' needs at least one {config.window}-s window in the "
-                    f"{grid.baseline}-s baseline. Use a shorter window or baseline='drop'."
-                )
-            bvals = _eeg_window_values(trial, mod.sfreq, base_grid, 0, bands, config)
-            for k in vals:
-                if k == "raw":
-                    continue
-                if k == "univariate":
-                    vals[k] = (vals[k][0] - bvals[k][0].mean(axis=1, keepdims=True), vals[k][1])
-                else:
-                    vals[k] = vals[k] - bvals[k].mean(axis=1, keepdims=True)
-        for k, v in vals.items():
-            if k == "univariate":
-                v, uni_names = v
-            per_trial.setdefault(k, []).append(np.moveaxis(v, 0, 1))  # (n_win, n_channels, ...)
-    feats = {}
-    edges = [list(e) for e in bands.values()]
-    for k, chunks in per_trial.items():
-        if k == "raw":
-            feats[k] = Feature(np.concatenate(chunks, axis=0), ("window", "channel", "time"),
-                               {"unit": mod.unit, "ch_names": list(mod.ch_names),
-                                "sfreq": float(mod.sfreq)})
-            continue
-        chunks = [_smooth(c, config) for c in chunks]
-        data = np.concatenate(chunks, axis=0)
-        if k == "univariate":
-            feats[k] = Feature(data, ("window", "channel", "feature"),
-                               {"unit": "mixed", "ch_names": list(mod.ch_names),
-                                "feature_names": list(uni_names)})
-        else:
-            unit = {"de": "nats" if config.log_base is None else f"log{config.log_base:g}",
-                    "band_power": f"{mod.unit}^2", "relative_band_power": "1"}[k]
-            feats[k] = Feature(data, ("window", "channel", "band"),
-                               {"unit": unit, "ch_names": list(mod.ch_names),
-                                "band_names": list(bands), "band_edges": edges,
-                                "baseline": config.baseline,
-                                "smoothing": config.smoothing or "none"})
-    return feats
-
-
-def _smooth(x, config):
-    """Smooth one trial's windows along axis 0."""
-    if config.smoothing is None or x.shape[0] == 0:
-        return x
-    from .smoothing import lds, moving_average
-
-    if config.smoothing == "moving_average":
-        return moving_average(x, config.smoothing_window, axis=0)
-    return lds(x, axis=0, mode=config.lds_mode)
+def _extractor_params(config, name, extractor):
+    """``params`` of one modality's extractor: its ``modality_params`` entry plus
+    the values of the ``ExtractConfig`` fields it lists in ``config_fields``."""
+    params = dict(config.modality_params.get(name, {}))
+    params.update({f: getattr(config, f) for f in getattr(extractor, "config_fields", ())})
+    return params
 
 
 def extract_subject(rec, config):
@@ -327,9 +196,6 @@ def extract_subject(rec, config):
     missing : dict of str -> str
         Modalities requested but absent, with the reason.
     """
-    from . import eog, eye, face, gsr, peripheral  # noqa: F401  (fill MODALITY_EXTRACTORS)
-    from .bands import resolve_bands
-
     grid = make_grid(rec, config)
     if grid.n_windows == 0:
         raise ValueError(
@@ -356,11 +222,6 @@ def extract_subject(rec, config):
             missing[mod] = rec.missing.get(mod, f"the {rec.dataset} recording has no {mod} data")
             logger.info("%s: %s missing (%s)", rec.subject, mod, missing[mod])
             continue
-        if mod == "eeg":
-            m = rec.modalities["eeg"]
-            bands = resolve_bands(config.bands, m.sfreq)
-            modalities["eeg"] = extract_eeg(m, grid, config, bands)
-        else:
-            fn = MODALITY_EXTRACTORS.get(mod)
-            modalities[mod] = fn(rec.modalities[mod], grid, dict(config.modality_params.get(mod, {})))
+        fn = MODALITY_EXTRACTORS.get(mod)
+        modalities[mod] = fn(rec.modalities[mod], grid, _extractor_params(config, mod, fn))
     return windows, labels, modalities, missing

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_shape
 from ._base import MODALITY_EXTRACTORS, Feature
+from ._entropy import gaussian_entropy
 
 logger = logging.getLogger("emopipe.features.eye")
 
@@ -438,8 +439,7 @@ def eye_window_features(gaze_x, gaze_y, pupils, sfreq, starts, n_win, *, events=
                 continue
             p, ok, bands = rows
             row += list(_mean_std(p[sl][ok[sl]]))
-            row += [0.5 * np.log(2 * np.pi * np.e * max(np.var(b[sl]), _VAR_FLOOR))
-                    for b in bands[:4]]
+            row += [float(gaussian_entropy(np.var(b[sl]), floor=_VAR_FLOOR)) for b in bands[:4]]
         t0, t1 = s0 / sfreq, (s0 + n_win) / sfreq
 
         def pick(table, t0=t0, t1=t1):

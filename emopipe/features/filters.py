@@ -14,7 +14,7 @@ import logging
 
 import numpy as np
 
-from ..utils._checks import _check_bands
+from ..utils._checks import _check_bands, _check_data, _check_option
 from ..utils.docs import fill_doc
 
 logger = logging.getLogger("emopipe.features.filters")
@@ -36,8 +36,6 @@ _ROW_CHUNK = 128  # signals per FFT block: bounds memory at ~2 x 128 x n_fft com
 
 
 def _check_filter_kwargs(filter_kwargs):
-    from ..utils._checks import _check_option
-
     for key in filter_kwargs:
         _check_option("filter_kwargs", key, _FILTER_KWARGS, extra=" (a key of)")
     kw = dict(_FIR_DEFAULTS)
@@ -162,8 +160,6 @@ def filter_bands(data, sfreq, bands, **filter_kwargs):
     equivalent noise bandwidth over ``sfreq / 2``, which for MNE's default
     transition bands is 25-40 %% wider than ``h_freq - l_freq``.
     """
-    from .spectral import _check_data
-
     data = _check_data(data, sfreq)
     bands = _check_bands(bands, sfreq)
     lead, n_times = data.shape[:-1], data.shape[-1]

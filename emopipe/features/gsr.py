@@ -17,21 +17,15 @@ from fractions import Fraction
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
-from ._base import MODALITY_EXTRACTORS, Feature
-from .eog import (
-    POWER_FLOOR,
-    EventTable,
+from ._base import MODALITY_EXTRACTORS, Feature, _check_grid, _check_params, _trials
+from ._entropy import POWER_FLOOR, gaussian_entropy
+from ._events import EventTable, _event_table, _runs, _window_event_stats
+from ._signal import (
     _as_signal,
-    _check_grid,
-    _check_params,
-    _event_table,
     _robust_sd,
     _running_median,
-    _runs,
     _signal_quality,
     _smooth_and_slope,
-    _trials,
-    _window_event_stats,
 )
 
 logger = logging.getLogger("emopipe.features.gsr")
@@ -384,7 +378,7 @@ def gsr_window_features(modality, grid, *, unit=None, method="highpass", scr=Non
             per["scr_rate"][:, c] = rate
             per["scr_amplitude"][:, c] = amp
             var = pw.var(axis=-1)
-            per["phasic_de"][:, c] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, POWER_FLOOR))
+            per["phasic_de"][:, c] = gaussian_entropy(var, floor=POWER_FLOOR)
         for k in feats:
             feats[k].append(per[k])
     quality = quality or ["ok"]

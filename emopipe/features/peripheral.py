@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
-from ._base import MODALITY_EXTRACTORS, Feature
-from .eog import _as_signal, _check_grid, _check_params, _robust_sd, _signal_quality, _trials
+from ._base import MODALITY_EXTRACTORS, Feature, _check_grid, _check_params, _trials
+from ._signal import _as_signal, _robust_sd, _signal_quality
 
 logger = logging.getLogger("emopipe.features.peripheral")
 

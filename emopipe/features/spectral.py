@@ -38,13 +38,16 @@ import numpy as np
 
 from ..utils._checks import (
     _check_bands,
-    _check_finite,
+    _check_data,
     _check_option,
     _check_positive,
     _check_type,
+    _raise_non_finite,
 )
 from ..utils.docs import fill_doc
-from ._windows import window_starts
+from ._entropy import _check_log_base, gaussian_entropy
+from ._windows import _window_grid, strided_windows
+from .filters import _iter_filtered
 
 logger = logging.getLogger("emopipe.features.spectral")
 
@@ -53,69 +56,6 @@ _TAPERS = ("boxcar", "hann")
 _MAX_BASIS = 2**21  # basis entries (16 MB); above this the rfft path is used
 _BLOCK = 512  # windows per matrix-product block (tmp stays in cache)
 _MAX_THREADS = 4  # threads sharing the blocks
-
-
-# --------------------------------------------------------------------------
-# Input checks
-
-
-def _check_data(data, sfreq, n_win=None, window=None, *, check_finite=True):
-    """Validate a (..., n_times) float array; return it as float64 ndarray.
-
-    With ``check_finite=False`` the caller checks its output instead (NaN and
-    inf propagate through every estimator here) and calls
-    :func:`_raise_non_finite` when that is not finite: one pass saved.
-    """
-    mod = getattr(type(data), "__module__", "") or ""
-    if mod.split(".")[0] == "mne" and hasattr(data, "get_data"):
-        name = type(data).__name__
-        raise TypeError(
-            f"data must be an ndarray of shape (..., n_times), got an MNE {name} "
-            f"object. This array function does not read MNE objects: pass "
-            f"inst.get_data() (values in V) and sfreq=inst.info['sfreq'] instead."
-        )
-    _check_type("data", data, (np.ndarray, list, tuple), type_name="ndarray")
-    _check_positive("sfreq", sfreq)
-    data = np.asarray(data)
-    if data.dtype.kind not in "biuf":
-        raise TypeError(
-            f"data must hold real numbers, got dtype {data.dtype}. Convert it with "
-            f"np.asarray(data, dtype=float)."
-        )
-    data = data.astype(np.float64, copy=False)
-    if check_finite:
-        _check_finite("data", data)
-    if data.ndim < 1 or (n_win is not None and data.shape[-1] < n_win):
-        if n_win is None:
-            raise ValueError(
-                f"data must have shape (..., n_times), got shape {data.shape}."
-            )
-        raise ValueError(
-            f"data must have shape (..., n_times) with n_times >= n_win = {n_win} "
-            f"({window:g} s at sfreq = {sfreq:g} Hz), got shape {data.shape}."
-        )
-    return data
-
-
-def _raise_non_finite(data, result):
-    """Raise the NaN error if ``result`` is not finite because of ``data``."""
-    if not np.isfinite(result).all():
-        _check_finite("data", data)
-
-
-def _window_grid(n_times, sfreq, window, step):
-    starts, n_win = window_starts(n_times, sfreq, window, step)
-    n_step = int(round((window if step is None else step) * sfreq))
-    return starts, n_win, n_step
-
-
-def _windows_view(data2d, n_windows, n_win, n_step):
-    """Strided view (n_signals, n_windows, n_win) of a C-contiguous 2-D array."""
-    s0, s1 = data2d.strides
-    return np.lib.stride_tricks.as_strided(
-        data2d, (data2d.shape[0], n_windows, n_win), (s0, n_step * s1, s1),
-        writeable=False,
-    )
 
 
 # --------------------------------------------------------------------------
@@ -266,7 +206,7 @@ def _run_plan(data2d, plan, n_windows, n_step, *, total=False):
     n_bands = plan.weights.shape[1]
     out = np.empty((n_signals, n_windows, n_bands))
     tot = np.empty((n_signals, n_windows)) if total else None
-    view = _windows_view(data2d, n_windows, plan.n_win, n_step)
+    view = strided_windows(data2d, plan.n_win, n_step, n_windows)
     sum_w2 = np.sum(plan.taper**2)
 
     def _total(x):
@@ -362,15 +302,13 @@ def _average_segments(seg_values, n_windows, k_step, n_per):
 def _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step, *, total=False,
                      filter_kwargs=None):
     """Per-window population variance of each band-passed signal."""
-    from .filters import _iter_filtered
-
     n_signals = data2d.shape[0]
     out = np.empty((n_signals, n_windows, len(bands)))
     for rows, b, y in _iter_filtered(data2d, sfreq, bands, **(filter_kwargs or {})):
-        out[rows, :, b] = _window_var(_windows_view(y, n_windows, n_win, n_step))
+        out[rows, :, b] = _window_var(strided_windows(y, n_win, n_step, n_windows))
     tot = None
     if total:
-        tot = _windows_view(data2d, n_windows, n_win, n_step).var(axis=-1)
+        tot = strided_windows(data2d, n_win, n_step, n_windows).var(axis=-1)
     return out, tot
 
 
@@ -500,29 +438,22 @@ def _relative(power, tot):
         return power / tot[..., None]
 
 
-def _check_log_base(log_base, method):
-    if log_base is None:
-        return None
-    _check_type("log_base", log_base, ("numeric",))
-    if not log_base > 0 or log_base == 1:
-        raise ValueError(f"log_base must be > 0 and != 1, got {log_base!r}.")
-    if method == "seed" and log_base != 2:
+def _de_from_power(power, method, log_base):
+    """DE of band powers: Gaussian (:func:`._entropy.gaussian_entropy`) or SEED's."""
+    if method == "seed":
+        with np.errstate(divide="ignore"):
+            return np.log2(100.0 * power)
+    return gaussian_entropy(power, log_base=log_base)
+
+
+def _check_de_log_base(log_base, method):
+    log_base = _check_log_base(log_base)
+    if method == "seed" and log_base not in (None, 2):
         raise ValueError(
             f"method='seed' gives log2(100 * E_b) by definition; log_base must be "
             f"None or 2, got {log_base!r}."
         )
-    return float(log_base)
-
-
-def _de_from_power(power, method, log_base):
-    with np.errstate(divide="ignore"):
-        if method == "seed":
-            return np.log2(100.0 * power)
-        de = np.log(power)
-    # 0.5 * log(2 pi e var), in place
-    de += math.log(2 * math.pi * math.e)
-    de *= 0.5 if log_base is None else 0.5 / math.log(log_base)
-    return de
+    return log_base
 
 
 # --------------------------------------------------------------------------
@@ -637,7 +568,7 @@ def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="s
     estimate has a mean below the log of its mean (about -0.08 nats for a
     6-Hz band in 1-s windows of white noise).
     """
-    log_base = _check_log_base(log_base, method)
+    log_base = _check_de_log_base(log_base, method)
     power, _, _ = _band_powers(data, sfreq, bands, window=window, step=step,
                                method=method, taper=taper, n_fft=n_fft,
                                filter_kwargs=filter_kwargs, segment=segment,
@@ -670,7 +601,7 @@ def band_power_and_de(data, sfreq, bands, *, window=1.0, step=None, method="spec
     de : ndarray, shape (..., n_windows, n_bands)
         As :func:`differential_entropy`.
     """
-    log_base = _check_log_base(log_base, method)
+    log_base = _check_de_log_base(log_base, method)
     power, _, tot = _band_powers(data, sfreq, bands, window=window, step=step,
                                  method=method, taper=taper, n_fft=n_fft,
                                  total=relative, filter_kwargs=filter_kwargs,

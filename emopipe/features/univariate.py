@@ -14,8 +14,8 @@ import logging
 
 import numpy as np
 
-from ..utils._checks import _check_type
-from ._windows import window_starts
+from ..utils._checks import _check_data, _check_type
+from ._windows import _window_grid, strided_windows
 
 logger = logging.getLogger("emopipe.features.univariate")
 
@@ -137,8 +137,6 @@ def window_features(data, sfreq, names, *, window=1.0, step=None, params=None):
         ``n_features`` names, ``name`` or ``name__sub`` (e.g.
         ``"pow_freq_bands__alpha"``).
     """
-    from .spectral import _check_data
-
     if isinstance(names, str):
         names = [names]
     _check_type("names", names, (list, tuple), type_name="str or list of str")
@@ -154,11 +152,12 @@ def window_features(data, sfreq, names, *, window=1.0, step=None, params=None):
     n_win_req = int(round(window * sfreq))
     data = _check_data(data, sfreq, n_win_req, window)
     lead, n_times = data.shape[:-1], data.shape[-1]
-    starts, n_win = window_starts(n_times, sfreq, window, step)
+    starts, n_win, n_step = _window_grid(n_times, sfreq, window, step)
     n_windows = len(starts)
     # every window of every signal as one row: (n_signals * n_windows, n_win)
-    idx = starts[:, None] + np.arange(n_win)[None, :]
-    rows = data.reshape(-1, n_times)[:, idx].reshape(-1, n_win)
+    # (a writeable C array: mne-features' typed numba functions take no read-only views)
+    view = strided_windows(data.reshape(-1, n_times), n_win, n_step, n_windows)
+    rows = np.require(view.reshape(-1, n_win), requirements=["C", "W"])
     n_rows = rows.shape[0]
     columns, feature_names = [], []
     for name, func in zip(names, funcs):

@@ -197,3 +197,72 @@ def _check_positive(parameter, value, *, strict=True):
         rule = "> 0" if strict else ">= 0"
         raise ValueError(f"{parameter} must be {rule}, got {value!r}.")
     return value
+
+
+def _check_data(data, sfreq, n_win=None, window=None, *, check_finite=True):
+    """Validate a signal array of shape (..., n_times); return it as float64.
+
+    The input check of every array function of the features layer: an MNE
+    object is refused with the method to call instead (as MNE's
+    ``_check_filterable``), ``sfreq`` must be positive, the values real.
+
+    Parameters
+    ----------
+    data : array-like, shape (..., n_times)
+        The signal.
+    sfreq : float
+        Sampling frequency in Hz.
+    n_win : int | None
+        Fewest samples ``n_times`` may hold (one window), or ``None``.
+    window : float | None
+        Window length in seconds, shown with ``n_win`` in the message.
+    check_finite : bool
+        Raise on NaN or inf here. With ``False`` the caller checks its output
+        instead (NaN and inf propagate through the estimators) and calls
+        :func:`_raise_non_finite` when that is not finite: one pass saved.
+
+    Returns
+    -------
+    data : ndarray, shape (..., n_times)
+        ``data`` as float64 (no copy when it already is).
+    """
+    mod = getattr(type(data), "__module__", "") or ""
+    if mod.split(".")[0] == "mne" and hasattr(data, "get_data"):
+        name = type(data).__name__
+        raise TypeError(
+            f"data must be an ndarray of shape (..., n_times), got an MNE {name} "
+            f"object. This array function does not read MNE objects: pass "
+            f"inst.get_data() (values in V) and sfreq=inst.info['sfreq'] instead."
+        )
+    _check_type("data", data, (np.ndarray, list, tuple), type_name="ndarray")
+    _check_positive("sfreq", sfreq)
+    data = np.asarray(data)
+    if data.dtype.kind not in "biuf":
+        raise TypeError(
+            f"data must hold real numbers, got dtype {data.dtype}. Convert it with "
+            f"np.asarray(data, dtype=float)."
+        )
+    data = data.astype(np.float64, copy=False)
+    if check_finite:
+        _check_finite("data", data)
+    if data.ndim < 1 or (n_win is not None and data.shape[-1] < n_win):
+        if n_win is None:
+            raise ValueError(
+                f"data must have shape (..., n_times), got shape {data.shape}."
+            )
+        raise ValueError(
+            f"data must have shape (..., n_times) with n_times >= n_win = {n_win} "
+            f"({window:g} s at sfreq = {sfreq:g} Hz), got shape {data.shape}."
+        )
+    return data
+
+
+def _raise_non_finite(data, result):
+    """Raise the NaN error of :func:`_check_finite` if ``result`` is not finite.
+
+    For callers of :func:`_check_data` with ``check_finite=False``: NaN or inf
+    in ``data`` reaches ``result``, so only a non-finite result needs the scan
+    of ``data`` that names the first bad sample.
+    """
+    if not np.isfinite(result).all():
+        _check_finite("data", data)
