@@ -4,18 +4,19 @@ Readers never unpickle with :func:`pickle.load`; pickled dataset files go
 through the restricted unpickler :func:`load_pickle`.
 """
 
+from ._deap_ratings import read_participant_ratings
 from ._manifest import load_manifest
 from ._mne import eog_role, infer_channel_types, typed_modalities
 from ._pickle import load_pickle
 from ._registry import DATASETS
 from ._types import Modality, SubjectRecording
+from ._video import read_video_frames
 from .deap import (
     DEAP,
     binarize_labels,
     read_deap_matlab,
     read_deap_preprocessed,
     read_deap_raw,
-    read_participant_ratings,
 )
 from .eyetracking import (
     GazeRecording,
@@ -46,5 +47,6 @@ __all__ = [
     "read_openface_csv",
     "read_participant_ratings",
     "read_tobii_tsv",
+    "read_video_frames",
     "typed_modalities",
 ]
