@@ -33,6 +33,7 @@ import numpy as np
 from ..utils._checks import _check_option, _check_positive, _check_type
 from ..utils._logging import verbose as _verbose
 from ._bdf import VOLT_UNITS, _read_bdf_header
+from ._dataset import Dataset
 from ._deap_face import FACE_FILE, FACE_FOLDER, _attach_face, _check_face
 from ._deap_ratings import (
     RATINGS_FILE,
@@ -41,6 +42,7 @@ from ._deap_ratings import (
     read_participant_ratings,
 )
 from ._manifest import load_manifest
+from ._mne import eog_role
 from ._pickle import _check_pickled_dict, load_pickle
 from ._registry import DATASETS
 from ._types import Modality, SubjectRecording
@@ -395,7 +397,7 @@ def _resample(data, sfreq, new_sfreq):
 def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     """Read one raw ``data_original/sXX.bdf`` file and cut it into trials.
 
-    Channel types are set by position (datasets.md 1.2): EXG1-4 are EOG
+    Channel types are set by position (``docs/datasets.md`` 1.2): EXG1-4 are EOG
     (``hEOG = EXG1 - EXG2``, ``vEOG = EXG3 - EXG4``), EXG5-8 EMG
     (``zEMG = EXG5 - EXG6``, ``tEMG = EXG7 - EXG8``), then GSR1, Resp, Plet,
     Temp; channel 48 is the trigger channel whatever its label, masked with
@@ -561,7 +563,7 @@ def _empty_root_message(root):
 
 
 @DATASETS.register("deap")
-class DEAP:
+class DEAP(Dataset):
     """The DEAP dataset laid out as the authors ship it.
 
     Folders under ``root``: ``data_preprocessed_python/sXX.dat``,
@@ -569,9 +571,60 @@ class DEAP:
     ``metadata_csv/participant_ratings.csv``, ``face_video/sXX/sXX_trialYY.avi``
     (s01-s22). Any subset may be present.
     Methods work on the class or on an instance.
+
+    The facts generic code reads (see :class:`emopipe.io._dataset.Dataset`):
+    ``sfreq`` 128 Hz (the preprocessed files; raw BDF is resampled to it),
+    ``sources`` ``"auto"``, ``"preprocessed_python"``,
+    ``"preprocessed_matlab"``, ``"raw"``, ``label_names`` valence, arousal,
+    dominance, liking on ``label_scale`` 1-9, binarised by default at
+    ``default_threshold`` 5 (a rating above 5 is class 1, 5 itself class 0,
+    as in the DEAP paper), and :meth:`exg_layout` from the manifest.
     """
 
     name = "deap"
+    sfreq = SFREQ
+    sources = SOURCES
+    label_names = LABEL_NAMES
+    label_scale = (1.0, 9.0)
+    default_threshold = 5.0
+
+    @classmethod
+    def label_classes(cls, ratings, threshold=None):
+        """High (1) / low (0) class of 1-9 ratings, see :func:`binarize_labels`.
+
+        Parameters
+        ----------
+        ratings : ndarray, shape (n_trials,)
+            Ratings on 1-9.
+        threshold : float | None
+            A rating above it is class 1; ``None`` means 5.0.
+
+        Returns
+        -------
+        classes : ndarray of int64, shape (n_trials,)
+            The class of each trial.
+        """
+        return binarize_labels(ratings, cls.default_threshold if threshold is None else threshold)
+
+    @classmethod
+    def exg_layout(cls):
+        """DEAP's BioSemi ``EXG1``-``EXG8`` electrodes, from the manifest (``raw.aux_channels``).
+
+        EXG1/EXG2 left/right of the eyes (``hEOG1``/``hEOG2``: roles ``"h+"``,
+        ``"h-"``), EXG3/EXG4 above/below the right eye (``vEOG1``/``vEOG2``:
+        ``"v+"``, ``"v-"``), EXG5-EXG8 the zygomaticus and trapezius EMG
+        (``docs/datasets.md`` section 1.2).
+
+        Returns
+        -------
+        layout : dict of str -> tuple of (str, str | None)
+            ``"exg1"`` ... ``"exg8"`` -> ``(channel type, EOG role)``.
+        """
+        return {
+            label.lower(): (typ, eog_role(name) if typ == "eog" else None)
+            for label, typ, name in _manifest()["raw"]["aux_channels"]
+            if label.lower().startswith("exg")
+        }
 
     @classmethod
     def subjects(cls, root):
@@ -594,7 +647,7 @@ class DEAP:
         return sorted(_found(root))
 
     @classmethod
-    def read_subject(cls, root, subject, *, source="auto", sfreq=128.0, modalities=None,
+    def read_subject(cls, root, subject, *, source="auto", sfreq=SFREQ, modalities=None,
                      verbose=None):
         """Read one subject.
 
