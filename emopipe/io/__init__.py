@@ -8,24 +8,27 @@ from ._deap_ratings import read_participant_ratings
 from ._manifest import load_manifest
 from ._mne import eog_role, infer_channel_types, typed_modalities
 from ._pickle import load_pickle
-from ._registry import DATASETS
+from ._registry import DATASETS, load_datasets
 from ._types import Modality, SubjectRecording
 from ._video import read_video_frames
-from .deap import (
+
+load_datasets()  # every dataset module registers its class; a failure names the module
+
+from .deap import (  # noqa: E402
     DEAP,
     binarize_labels,
     read_deap_matlab,
     read_deap_preprocessed,
     read_deap_raw,
 )
-from .eyetracking import (
+from .eyetracking import (  # noqa: E402
     GazeRecording,
     gaze_modality,
     read_eyelink_asc,
     read_eyelink_edf,
     read_tobii_tsv,
 )
-from .openface import read_openface_csv
+from .openface import read_openface_csv  # noqa: E402
 
 __all__ = [
     "DATASETS",
