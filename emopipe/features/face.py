@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from ..io._video import read_video_frames  # noqa: F401  (emopipe.features.read_video_frames)
-from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._checks import _check_option, _check_positive
 from ._base import MODALITY_EXTRACTORS, Feature
 
 logger = logging.getLogger("emopipe.features.face")

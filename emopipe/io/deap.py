@@ -34,8 +34,9 @@ from ..utils._checks import _check_option, _check_positive, _check_type
 from ..utils._logging import verbose as _verbose
 from ._bdf import VOLT_UNITS, _read_bdf_header
 from ._dataset import Dataset
-from ._deap_face import FACE_FILE, FACE_FOLDER, _attach_face, _check_face
-from ._deap_ratings import (
+# FACE_FILE and RATINGS_HEADER are DEAP layout facts imported from here by the synthetic writer
+from ._deap_face import FACE_FILE, FACE_FOLDER, _attach_face, _check_face  # noqa: F401
+from ._deap_ratings import (  # noqa: F401
     RATINGS_FILE,
     RATINGS_HEADER,
     _subject_ratings,
