@@ -10,8 +10,6 @@ import sys
 from ._version import __version__
 from .utils._checks import _close_match_hint
 
-DATASETS = ("deap",)
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # exit code 2 with a close-match hint
@@ -19,14 +17,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _datasets():
+    """The dataset registry, filled (dataset modules import nothing heavy)."""
+    from .io._registry import load_datasets
+
+    return load_datasets()
+
+
 def _dataset_arg(value):
-    if value not in DATASETS:
-        allowed = ", ".join(repr(d) for d in DATASETS)
+    names = _datasets().names()
+    if value not in names:
+        allowed = ", ".join(repr(d) for d in names)
         raise argparse.ArgumentTypeError(
             f"Invalid value for the 'dataset' parameter. Allowed values are {allowed}, "
-            f"but got {value!r} instead.{_close_match_hint(value, DATASETS)}"
+            f"but got {value!r} instead.{_close_match_hint(value, names)}"
         )
     return value
+
+
+def _source_choices():
+    """Every ``source`` a registered dataset accepts (the config checks it per dataset)."""
+    registry = _datasets()
+    return list(dict.fromkeys(s for name in registry.names() for s in registry.get(name).sources))
 
 
 def _add_verbose(p):
@@ -64,8 +76,7 @@ def build_parser():
                    help="cache folder (default: $EMOPIPE_CACHE_DIR or ~/.cache/emopipe, "
                         "then <dataset>-<config hash>)")
     p.add_argument("--config", default=None, help="YAML file with an 'extract:' section")
-    p.add_argument("--source", default=None,
-                   choices=["auto", "preprocessed_python", "preprocessed_matlab", "raw"])
+    p.add_argument("--source", default=None, choices=_source_choices())
     p.add_argument("--subjects", nargs="+", default=None, help="subject ids (default: all)")
     p.add_argument("--window", type=float, default=None, help="window length in s")
     p.add_argument("--step", type=float, default=None, help="hop between windows in s")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..utils._checks import _check_bands, _check_finite, _check_positive, _check_type
-from ..io._mne import _norm, eog_role
+from ..io._mne import eog_role
 from ._base import MODALITY_EXTRACTORS, Feature
 from ._base import _check_grid, _check_params, _trials
 from ._entropy import POWER_FLOOR, gaussian_entropy
@@ -43,10 +43,6 @@ EOG_BANDS = {"delta": (0.5, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0)}
 # --------------------------------------------------------------------------
 # Channel selection
 # --------------------------------------------------------------------------
-#: BioSemi EXG channels typed EOG, read in the DEAP layout (datasets.md section 1.2)
-_EXG_DEAP = {"exg1": "h+", "exg2": "h-", "exg3": "v+", "exg4": "v-"}
-
-
 @dataclass(frozen=True)
 class EOGPicks:
     """Channels that form the vertical and horizontal EOG derivations.
@@ -126,18 +122,20 @@ def _slot_pair(slots, axis):
     return None
 
 
-def pick_eog_pair(ch_names, ch_types=None):
+def pick_eog_pair(ch_names, ch_types=None, *, roles=None):
     """Find the vertical and horizontal EOG channels by name (and type).
 
     Recognised names (case, spaces, punctuation and an ``"EOG "`` prefix
     ignored): bipolar ``vEOG``/``hEOG`` (DEAP); upper/lower ``vEOG1``/
     ``vEOG2``, ``VEOG_I``/``VEOG_II``, infraorbital ``IEOG`` and BrainVision
     ``Vb`` (lower); left/right ``hEOG1``/``hEOG2``, ``LEOG``/``REOG``,
-    BrainVision ``HL``/``HR``. BioSemi ``EXG1``-``EXG4`` are used only when
-    no channel has an EOG name and ``ch_types`` types them ``"eog"``, in the
-    DEAP layout (EXG1/EXG2 left/
-    right, EXG3/EXG4 above/below the eye). If no name matches and exactly one
-    channel is typed ``"eog"``, it is used as the vertical EOG (logged).
+    BrainVision ``HL``/``HR``. Channels whose names do not say their role
+    (BioSemi ``EXG1``-``EXG4``) are used only when no channel has an EOG
+    name, ``ch_types`` types them ``"eog"`` and ``roles`` gives their role,
+    as the dataset's electrode layout declares it (``Modality.ch_roles``,
+    e.g. DEAP's EXG1/EXG2 left/right, EXG3/EXG4 above/below the eye). If no
+    name matches and exactly one channel is typed ``"eog"``, it is used as
+    the vertical EOG (logged).
 
     Parameters
     ----------
@@ -145,6 +143,9 @@ def pick_eog_pair(ch_names, ch_types=None):
         Channel names.
     ch_types : list of str | None
         MNE channel types in the same order (``"eog"``, ``"eeg"``, ...).
+    roles : dict of str -> str | None
+        Channel name -> EOG role (``"v+"``, ``"v-"``, ``"h+"``, ``"h-"``,
+        ``"v"``, ``"h"``) for channels not named for their role.
 
     Returns
     -------
@@ -163,10 +164,16 @@ def pick_eog_pair(ch_names, ch_types=None):
         if role is not None and slots[role] is None:
             slots[role] = i
     named = any(v is not None for v in slots.values())
-    for i, name in enumerate(ch_names):  # then BioSemi EXG electrodes typed EOG
-        n = _norm(name)
-        if not named and n in _EXG_DEAP and ch_types is not None and ch_types[i] == "eog":
-            slots[_EXG_DEAP[n]] = i
+    roles = roles or {}
+    for name, role in roles.items():
+        if role not in slots:
+            raise ValueError(
+                f"roles[{name!r}] = {role!r} is not an EOG role; use one of "
+                f"{', '.join(repr(r) for r in slots)}."
+            )
+    for i, name in enumerate(ch_names):  # then electrodes typed EOG with a declared role
+        if not named and name in roles and ch_types is not None and ch_types[i] == "eog":
+            slots[roles[name]] = i
     veog, heog = _slot_pair(slots, "v"), _slot_pair(slots, "h")
     if veog is None and ch_types is not None:
         used = {i for pair in (heog or (None, None),) for i in pair if i is not None}
@@ -509,7 +516,8 @@ def eog_window_features(
     saccade = _check_params(saccade, _SACCADE_KEYS, "saccade")
     _check_type("raw", raw, (bool,))
     # every channel of the EOG modality is an EOG channel
-    picks = pick_eog_pair(modality.ch_names, ["eog"] * len(modality.ch_names))
+    picks = pick_eog_pair(modality.ch_names, ["eog"] * len(modality.ch_names),
+                          roles=getattr(modality, "ch_roles", None))
     names = ["vEOG"] + ([] if picks.heog is None else ["hEOG"])
     if picks.heog is None:
         logger.warning("EOG: no horizontal EOG channel among %s; saccade features skipped.",

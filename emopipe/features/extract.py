@@ -28,15 +28,20 @@ class ExtractConfig:
     Parameters
     ----------
     dataset : str
-        Dataset registry key (``"deap"``).
+        Dataset registry key (``"deap"``); the dataset class declares the
+        facts below that ``None`` stands for (see
+        :class:`emopipe.io._dataset.Dataset`).
     source : str
-        Which files to read: ``"auto"`` (preprocessed Python pickles, then
-        MATLAB files, then raw BDF), ``"preprocessed_python"``,
-        ``"preprocessed_matlab"`` or ``"raw"``.
+        Which files to read, among the dataset's ``sources``; ``"auto"``
+        lets the reader pick (DEAP: preprocessed Python pickles, then MATLAB
+        files, then raw BDF; or ``"preprocessed_python"``,
+        ``"preprocessed_matlab"``, ``"raw"``).
     subjects : list of str | None
         Subjects to extract; ``None`` means every subject found.
-    sfreq : float
+    sfreq : float | None
         Target rate in Hz when reading raw recordings (DEAP raw: 512 -> 128).
+        ``None`` means the dataset's rate (DEAP: 128 Hz), resolved when the
+        config is built so the cache key holds the number.
     window : float
         Window length in seconds (shared by every modality).
     step : float | None
@@ -66,8 +71,12 @@ class ExtractConfig:
         ``"trial"`` (SEED reference; starts at the trial mean, non-causal) or
         ``"rts"``. The causal form needs a training-fold mean and belongs to
         the distill stage.
-    label_threshold : float
-        Ratings above it are class 1 (high), the rest class 0.
+    label_threshold : float | None
+        Ratings above it are class 1 (high), the rest class 0. ``None``
+        means the dataset's default binarisation (DEAP: 5 on its 1-9 scale),
+        resolved when the config is built; a dataset whose labels are
+        classes already (no default threshold) keeps ``None`` and its
+        classes.
     modalities : list of str
         Modalities to extract when the recording has them; missing ones are
         recorded as missing, never zero-filled.
@@ -78,7 +87,7 @@ class ExtractConfig:
     dataset: str = "deap"
     source: str = "auto"
     subjects: tuple = None
-    sfreq: float = 128.0
+    sfreq: float = None
     window: float = 1.0
     step: float = None
     bands: object = "torcheeg4"
@@ -89,15 +98,22 @@ class ExtractConfig:
     smoothing: str = None
     smoothing_window: int = 5
     lds_mode: str = "trial"
-    label_threshold: float = 5.0
+    label_threshold: float = None
     modalities: tuple = ("eeg", "eog", "gsr")
     modality_params: dict = field(default_factory=dict)
 
     def __post_init__(self):
         _check_type("dataset", self.dataset, str)
-        _check_option("source", self.source,
-                      ("auto", "preprocessed_python", "preprocessed_matlab", "raw"))
-        _check_positive("sfreq", self.sfreq)
+        ds = _dataset_class(self.dataset)
+        _check_option("source", self.source, tuple(ds.sources))
+        # None stands for the dataset's own value, stored resolved (it keys the cache)
+        if self.sfreq is None:
+            object.__setattr__(self, "sfreq", ds.sfreq)
+        if self.sfreq is not None:
+            _check_positive("sfreq", self.sfreq)
+        _check_type("label_threshold", self.label_threshold, ("numeric", None))
+        if self.label_threshold is None:
+            object.__setattr__(self, "label_threshold", ds.default_threshold)
         _check_positive("window", self.window)
         if self.step is not None:
             _check_positive("step", self.step)
@@ -134,6 +150,13 @@ class ExtractConfig:
                         f"the {key} extractor reads from the config itself; set {name} at the "
                         f"top level of the config instead."
                     )
+
+
+def _dataset_class(name):
+    """The registered dataset class ``name`` (KeyError listing the registered ones)."""
+    from ..io import DATASETS
+
+    return DATASETS.get(name)
 
 
 def resolved_config(config, root):
@@ -212,10 +235,11 @@ def extract_subject(rec, config):
                     else np.asarray(rec.sessions)[trial_idx].astype(np.int64)),
     }
     labels = {}
+    dataset = _dataset_class(config.dataset)
     for name, values in rec.labels.items():
         v = np.asarray(values, dtype=float)[trial_idx]
         labels[name] = v
-        labels[f"{name}_class"] = (v > config.label_threshold).astype(np.int64)
+        labels[f"{name}_class"] = dataset.label_classes(v, config.label_threshold)
     modalities, missing = {}, {}
     for mod in config.modalities:
         if mod not in rec.modalities:

@@ -18,66 +18,16 @@ the per-window fraction ``face_found``.
 
 import logging
 import os
-from pathlib import Path
 
 import numpy as np
 
-from ..utils._checks import _check_option, _check_positive, _check_type
+from ..io._video import read_video_frames  # noqa: F401  (emopipe.features.read_video_frames)
+from ..utils._checks import _check_option, _check_positive
 from ._base import MODALITY_EXTRACTORS, Feature
 
 logger = logging.getLogger("emopipe.features.face")
 
 HAAR_CASCADE = "haarcascade_frontalface_default.xml"
-
-
-def read_video_frames(fname, *, max_frames=None):
-    """Grey frames of a video file, read with OpenCV.
-
-    Parameters
-    ----------
-    fname : path-like
-        Video file (AVI, MP4, ... whatever the OpenCV build decodes).
-    max_frames : int | None
-        Stop after this many frames.
-
-    Returns
-    -------
-    frames : ndarray of uint8, shape (n_frames, height, width)
-        Grey-level frames.
-    fps : float
-        Frame rate from the container.
-    """
-    import cv2
-
-    _check_type("fname", fname, ("path-like",))
-    fname = Path(fname)
-    if not fname.is_file():
-        raise FileNotFoundError(f"Video file not found: {fname}")
-    cap = cv2.VideoCapture(os.fspath(fname))
-    try:
-        if not cap.isOpened():
-            raise ValueError(
-                f"{fname}: OpenCV cannot open this video (unknown container or codec). "
-                f"Convert it, e.g. to MJPG AVI or H.264 MP4, with ffmpeg."
-            )
-        fps = float(cap.get(cv2.CAP_PROP_FPS))
-        frames = []
-        while max_frames is None or len(frames) < max_frames:
-            ok, img = cap.read()
-            if not ok:
-                break
-            if img.ndim == 3:
-                img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-            frames.append(img)
-    finally:
-        cap.release()
-    if not frames:
-        raise ValueError(f"{fname}: OpenCV opened the video but decoded no frame.")
-    if not fps > 0:
-        raise ValueError(f"{fname}: the container states no frame rate (got {fps!r}).")
-    logger.info("%s: %d frames %dx%d at %.2f fps", fname.name, len(frames),
-                frames[0].shape[1], frames[0].shape[0], fps)
-    return np.stack(frames), fps
 
 
 def _cascade():
@@ -256,7 +206,7 @@ def extract_face(modality, grid, params):
     out_frames, out_found = [], []
     for t in range(grid.n_trials):
         video = modality.data[t]
-        if not hasattr(video, "ndim"):  # keep lazy videos (emopipe.io.deap._LazyVideo) lazy
+        if not hasattr(video, "ndim"):  # keep lazy videos (emopipe.io._video._LazyVideo) lazy
             video = np.asarray(video)
         where = f" ({video.fname})" if hasattr(video, "fname") else ""
         if video.ndim != 3:

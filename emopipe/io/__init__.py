@@ -4,27 +4,31 @@ Readers never unpickle with :func:`pickle.load`; pickled dataset files go
 through the restricted unpickler :func:`load_pickle`.
 """
 
+from ._deap_ratings import read_participant_ratings
 from ._manifest import load_manifest
 from ._mne import eog_role, infer_channel_types, typed_modalities
 from ._pickle import load_pickle
-from ._registry import DATASETS
+from ._registry import DATASETS, load_datasets
 from ._types import Modality, SubjectRecording
-from .deap import (
+from ._video import read_video_frames
+
+load_datasets()  # every dataset module registers its class; a failure names the module
+
+from .deap import (  # noqa: E402
     DEAP,
     binarize_labels,
     read_deap_matlab,
     read_deap_preprocessed,
     read_deap_raw,
-    read_participant_ratings,
 )
-from .eyetracking import (
+from .eyetracking import (  # noqa: E402
     GazeRecording,
     gaze_modality,
     read_eyelink_asc,
     read_eyelink_edf,
     read_tobii_tsv,
 )
-from .openface import read_openface_csv
+from .openface import read_openface_csv  # noqa: E402
 
 __all__ = [
     "DATASETS",
@@ -46,5 +50,6 @@ __all__ = [
     "read_openface_csv",
     "read_participant_ratings",
     "read_tobii_tsv",
+    "read_video_frames",
     "typed_modalities",
 ]

@@ -1,11 +1,14 @@
-"""Dataset manifests: ``data_manifests/<name>.yaml`` (file lists, channels, rates, units).
+"""Dataset manifests: ``emopipe/io/manifests/<name>.yaml`` (file lists, channels, rates, units).
 
-Manifests describe a dataset as the authors ship it; they hold no data.
+Manifests describe a dataset as the authors ship it; they hold no data. They
+are package data, read through :mod:`importlib.resources`, so an installed
+wheel reads them as a source checkout does.
 """
 
-from pathlib import Path
+from importlib import resources
 
-MANIFEST_DIR = Path(__file__).resolve().parents[2] / "data_manifests"
+#: the folder holding the manifests inside the installed package (a Traversable)
+MANIFEST_DIR = resources.files("emopipe.io").joinpath("manifests")
 
 
 def load_manifest(name):
@@ -14,8 +17,8 @@ def load_manifest(name):
     Parameters
     ----------
     name : str
-        Dataset key, e.g. ``"deap"``; reads ``data_manifests/deap.yaml`` at the
-        top of the project.
+        Dataset key, e.g. ``"deap"``; reads ``manifests/deap.yaml`` of the
+        :mod:`emopipe.io` package.
 
     Returns
     -------
@@ -26,15 +29,15 @@ def load_manifest(name):
 
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}.")
-    path = MANIFEST_DIR / f"{name}.yaml"
+    path = MANIFEST_DIR.joinpath(f"{name}.yaml")
     if not path.is_file():
-        available = sorted(p.stem for p in MANIFEST_DIR.glob("*.yaml"))
+        available = sorted(p.name.removesuffix(".yaml") for p in MANIFEST_DIR.iterdir()
+                           if p.name.endswith(".yaml")) if MANIFEST_DIR.is_dir() else []
         raise FileNotFoundError(
             f"No manifest for dataset {name!r} at {path}. Available manifests: "
             f"{', '.join(repr(a) for a in available) or 'none'}."
         )
-    with open(path, encoding="utf-8") as fh:
-        manifest = yaml.safe_load(fh)
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(manifest, dict):
         raise ValueError(f"{path}: expected a YAML mapping at the top level, got "
                          f"{type(manifest).__name__}.")

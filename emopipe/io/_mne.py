@@ -5,7 +5,7 @@ Dataset readers that go through MNE (BDF, EDF, BrainVision, BIDS) call
 objects by channel type, after fixing the types MNE cannot know: BioSemi
 ``EXG`` electrodes (typed EEG by MNE), channels whose names say what they
 are (``REOG``, ``GSR1``, ``Resp``, ``Status``, ...) and BrainVision EOG
-channels with garbled header units (datasets.md section 11).
+channels with garbled header units (``docs/datasets.md`` section 11).
 """
 
 import logging
@@ -35,14 +35,6 @@ for _role, _names in {
 }.items():
     for _n in _names:
         EOG_NAME_ROLES[_n] = _role
-
-#: BioSemi EXG electrodes in the DEAP layout (datasets.md section 1.2)
-EXG_LAYOUTS = {
-    "deap": {
-        "exg1": "eog", "exg2": "eog", "exg3": "eog", "exg4": "eog",
-        "exg5": "emg", "exg6": "emg", "exg7": "emg", "exg8": "emg",
-    },
-}
 
 #: modality key of each channel type (MNE types plus ``ppg``)
 MODALITY_OF_TYPE = {
@@ -132,6 +124,28 @@ def eog_role(name):
     return EOG_NAME_ROLES.get(_norm_eog(name))
 
 
+def _exg_layout(exg):
+    """``{"exg1": (type, role), ...}`` of ``exg``: a dataset key, a mapping or ``None``.
+
+    A dataset key names a registered dataset whose class declares the layout
+    (:meth:`emopipe.io._dataset.Dataset.exg_layout`); a mapping gives it
+    directly, label -> type or label -> ``(type, EOG role)``.
+    """
+    if exg is None:
+        return {}
+    if isinstance(exg, dict):
+        out = {}
+        for label, spec in exg.items():
+            typ, role = (spec, None) if isinstance(spec, str) else tuple(spec)
+            out[_norm(label)] = (str(typ), role)
+        return out
+    from ._registry import DATASETS
+
+    with_layout = tuple(n for n in DATASETS.names() if DATASETS.get(n).exg_layout() is not None)
+    _check_option("exg", exg, with_layout)
+    return DATASETS.get(exg).exg_layout()
+
+
 def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
     """Channel types after name hints, BioSemi EXG layout and explicit overrides.
 
@@ -140,7 +154,8 @@ def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
     ``GSR*``/``EDA*``, ``Resp*``, ``Plet*``/``PPG*``, ``Temp*``,
     ``Status``/``Trigger``/``DIG DTRIG`` -> stim, ``Erg*`` -> misc);
     BioSemi default labels ``EXG1``-``EXG8`` -> the ``exg`` layout (``None``:
-    misc, as external electrodes are not scalp EEG); ``overrides``.
+    misc, as external electrodes are not scalp EEG, and their wiring is the
+    lab's choice); ``overrides``.
 
     Parameters
     ----------
@@ -148,9 +163,11 @@ def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
         Channel names.
     ch_types : list of str
         MNE channel types, same order.
-    exg : str | None
-        Layout of the BioSemi ``EXG`` electrodes: ``"deap"`` (EXG1-4 EOG,
-        EXG5-8 EMG) or ``None``.
+    exg : str | dict | None
+        Layout of the BioSemi ``EXG`` electrodes: the key of a dataset that
+        declares one (``"deap"``: EXG1-4 EOG, EXG5-8 EMG, see
+        :meth:`emopipe.io.DEAP.exg_layout`), a mapping label -> type (or
+        ``(type, EOG role)``), or ``None``.
     overrides : dict of str -> list of str | None
         Type -> channel names forced to it, e.g. ``{"eog": ["Fp1"]}``.
 
@@ -165,9 +182,7 @@ def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
             f"ch_types must have one entry per channel: got {len(ch_types)} types for "
             f"{len(ch_names)} channels."
         )
-    if exg is not None:
-        _check_option("exg", exg, tuple(EXG_LAYOUTS))
-    layout = EXG_LAYOUTS.get(exg, {})
+    layout = {n: typ for n, (typ, _) in _exg_layout(exg).items()}
     types = []
     for name, typ in zip(ch_names, ch_types):
         typ = "temp" if typ == "temperature" else str(typ)
@@ -227,8 +242,12 @@ def typed_modalities(
         The recording.
     eog, ecg, emg, gsr, resp, ppg, temp, stim, misc : list of str | None
         Channel names forced to that type (overriding MNE and the hints).
-    exg : str | None
-        BioSemi ``EXG1``-``EXG8`` layout: ``"deap"`` or ``None`` (misc).
+    exg : str | dict | None
+        BioSemi ``EXG1``-``EXG8`` layout, as in :func:`infer_channel_types`
+        (``"deap"``, a mapping, or ``None``: misc). The EOG roles it gives
+        (above/below, left/right of the eye) are recorded in the ``eog``
+        modality's ``ch_roles``, where :func:`emopipe.features.pick_eog_pair`
+        finds them.
     %(verbose)s
 
     Returns
@@ -253,6 +272,7 @@ def typed_modalities(
         "temp": temp, "stim": stim, "misc": misc,
     }
     types = infer_channel_types(ch_names, raw.get_channel_types(), exg=exg, overrides=overrides)
+    exg_roles = {n: role for n, (_, role) in _exg_layout(exg).items() if role is not None}
     orig_units = getattr(raw, "_orig_units", None) or {}
     sfreq = float(raw.info["sfreq"])
     groups = {}
@@ -289,12 +309,17 @@ def typed_modalities(
                 fname, key, dict(zip([ch_names[i] for i in idx], units)))
             unit = "a.u."
         source = sources[0] if len(set(sources)) == 1 else ", ".join(sources)
+        roles = {}
+        if key == "eog":  # roles the electrode layout gives to channels not named for theirs
+            roles = {ch_names[i]: exg_roles[_norm(ch_names[i])] for i in idx
+                     if _norm(ch_names[i]) in exg_roles and eog_role(ch_names[i]) is None}
         out[key] = Modality(
             data=data[np.newaxis],
             sfreq=sfreq,
             ch_names=[ch_names[i] for i in idx],
             unit=unit,
             source_unit=source,
+            ch_roles=roles,
         )
     logger.info("%s: modalities %s", fname,
                 {k: len(m.ch_names) for k, m in out.items()})

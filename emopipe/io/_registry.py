@@ -1,5 +1,39 @@
-"""Registry of dataset classes (``@DATASETS.register("deap")``)."""
+"""Registry of dataset classes (``@DATASETS.register("deap")``), filled explicitly.
+
+Each module of :data:`DATASET_MODULES` registers its dataset class when
+imported; :func:`load_datasets` imports them all (``emopipe.io`` does on
+import), so the registry, the CLI's ``--dataset`` choices among them, is
+complete or fails naming the module that could not be imported. Dataset
+modules import nothing heavy at module level (MNE, OpenCV, SciPy are
+imported inside the readers), so filling the registry stays cheap.
+"""
+
+import importlib
 
 from ..utils._registry import Registry
 
 DATASETS = Registry("Dataset", "datasets")
+
+#: modules of ``emopipe.io`` that register a dataset class
+DATASET_MODULES = ("deap",)
+
+
+def load_datasets():
+    """Import every dataset module, so that :data:`DATASETS` holds every dataset.
+
+    Returns
+    -------
+    datasets : Registry
+        :data:`DATASETS`, filled.
+    """
+    for module in DATASET_MODULES:
+        name = f"{__package__}.{module}"
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ImportError(
+                f"Filling the dataset registry: module {name!r} could not be imported "
+                f"({type(exc).__name__}: {exc}). Reinstall emopipe, or fix that module; "
+                f"its dataset is never skipped silently."
+            ) from exc
+    return DATASETS

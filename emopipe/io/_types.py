@@ -34,6 +34,12 @@ class Modality:
     dims : tuple of str
         Axis names of each trial array, ``("trial", "channel", "time")`` by
         default.
+    ch_roles : dict of str -> str
+        Role of channels whose names do not say it, as the dataset's
+        electrode layout declares it: channel name -> EOG role (``"v+"``,
+        ``"v-"``, ``"h+"``, ``"h-"``, ``"v"``, ``"h"``; see
+        :func:`emopipe.io.eog_role`), e.g. BioSemi ``EXG3`` above the eye in
+        DEAP's layout. Empty when names suffice.
     """
 
     data: object
@@ -42,6 +48,7 @@ class Modality:
     unit: str
     source_unit: str = ""
     dims: tuple = ("trial", "channel", "time")
+    ch_roles: dict = field(default_factory=dict)
 
     @property
     def n_trials(self):

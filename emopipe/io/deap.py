@@ -1,8 +1,12 @@
-"""DEAP readers: preprocessed Python/MATLAB files, raw BioSemi BDF, ratings CSV.
+"""DEAP readers (preprocessed Python/MATLAB files, raw BioSemi BDF) and the DEAP dataset.
 
 DEAP (Koelstra et al., 2012): 32 subjects x 40 one-minute music videos,
 rated for valence, arousal, dominance and liking on 1-9. Format facts are in
-``docs/datasets.md`` section 1 and ``data_manifests/deap.yaml``.
+``docs/datasets.md`` section 1 and the manifest ``emopipe/io/manifests/deap.yaml``;
+what generic code needs to know about DEAP (rates, sources, label scale and
+binarisation, the BioSemi EXG electrode layout) is declared on :class:`DEAP`.
+The ratings CSV is read by :mod:`emopipe.io._deap_ratings`, the face videos
+are attached by :mod:`emopipe.io._deap_face`.
 
 Every reader returns a :class:`emopipe.io._types.SubjectRecording` with the
 modalities ``eeg`` (32 channels, Geneva order, V), ``eog`` (hEOG, vEOG; V),
@@ -13,23 +17,33 @@ a 3-s pre-stimulus baseline at the start of every trial.
 
 When ``root/face_video/<subject>/`` exists (DEAP ships frontal face video
 for s01-s22), :meth:`DEAP.read_subject` adds a ``face`` modality read
-lazily, one :class:`_LazyVideo` per trial (see :func:`_attach_face`).
+lazily, one :class:`emopipe.io._video._LazyVideo` per trial (see
+:func:`emopipe.io._deap_face._attach_face`).
 
 The ``.dat`` files are pickles and are read only through the restricted
 unpickler of :mod:`emopipe.io._pickle`.
 """
 
-import csv
 import functools
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
 from ..utils._logging import verbose as _verbose
+from ._bdf import VOLT_UNITS, _read_bdf_header
+from ._dataset import Dataset
+# FACE_FILE and RATINGS_HEADER are DEAP layout facts imported from here by the synthetic writer
+from ._deap_face import FACE_FILE, FACE_FOLDER, _attach_face, _check_face  # noqa: F401
+from ._deap_ratings import (  # noqa: F401
+    RATINGS_FILE,
+    RATINGS_HEADER,
+    _subject_ratings,
+    read_participant_ratings,
+)
 from ._manifest import load_manifest
+from ._mne import eog_role
 from ._pickle import _check_pickled_dict, load_pickle
 from ._registry import DATASETS
 from ._types import Modality, SubjectRecording
@@ -63,19 +77,12 @@ RAW_AUX_LABELS = [
     "EXG1", "EXG2", "EXG3", "EXG4", "EXG5", "EXG6", "EXG7", "EXG8", "GSR1", "GSR2", "Erg1",
     "Erg2", "Resp", "Plet", "Temp", "Status",
 ]
-RATINGS_HEADER = [
-    "Participant_id", "Trial", "Experiment_id", "Start_time", "Valence", "Arousal",
-    "Dominance", "Liking", "Familiarity",
-]
 SOURCES = ("auto", "preprocessed_python", "preprocessed_matlab", "raw")
 _SOURCE_PATTERNS = {
     "preprocessed_python": ("data_preprocessed_python", ".dat"),
     "preprocessed_matlab": ("data_preprocessed_matlab", ".mat"),
     "raw": ("data_original", ".bdf"),
 }
-RATINGS_FILE = "metadata_csv/participant_ratings.csv"
-FACE_FOLDER = "face_video"
-FACE_FILE = "{subject}_trial{trial:02d}.avi"  # trial = presentation position (Trial)
 
 # modality, channel slice in the 40-channel layout, SI unit, unit in the
 # preprocessed files, factor file unit -> SI
@@ -89,7 +96,6 @@ _LAYOUT = [
     ("temp", slice(39, 40), "degC", "degC", 1.0),
 ]
 _PREPROC_HINT = "Is this a DEAP preprocessed file?"
-_VOLT_DIMS = {"uv": 1e-6, "µv": 1e-6, "mv": 1e-3, "v": 1.0, "nv": 1e-9}
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,23 +172,6 @@ def _build_recording(subject, data, labels, trial_ids, sfreq, *, units, sources,
         info=info,
         missing={},
     )
-
-
-def _subject_ratings(ratings, subject):
-    """Per-subject entry of ``ratings`` (a path, the full mapping or one entry)."""
-    if ratings is None:
-        return None
-    if isinstance(ratings, (str, os.PathLike)):
-        ratings = read_participant_ratings(ratings)
-    if isinstance(ratings, dict) and "experiment_id" in ratings:
-        return ratings
-    _check_type("ratings", ratings, (dict,))
-    if subject not in ratings:
-        raise KeyError(
-            f"participant_ratings has no rows for subject {subject!r}; it holds "
-            f"{', '.join(repr(s) for s in sorted(ratings))}."
-        )
-    return ratings[subject]
 
 
 def _from_preprocessed_arrays(fname, data, labels, *, ratings):
@@ -336,75 +325,10 @@ def read_deap_matlab(fname, *, ratings=None, verbose=None):
                                      np.asarray(mat["labels"]), ratings=ratings)
 
 
+
 # --------------------------------------------------------------------------
-# ratings
+# labels
 # --------------------------------------------------------------------------
-def read_participant_ratings(fname):
-    """Read ``metadata_csv/participant_ratings.csv``.
-
-    Parameters
-    ----------
-    fname : path-like
-        The CSV file, header ``Participant_id, Trial, Experiment_id,
-        Start_time, Valence, Arousal, Dominance, Liking, Familiarity``.
-
-    Returns
-    -------
-    ratings : dict of str -> dict
-        Subject id (``"s01"``) -> dict of arrays of shape (n_trials,), rows
-        sorted by ``Experiment_id`` (video order): ``experiment_id``,
-        ``trial`` (presentation position, 1-based), ``start_time``,
-        ``valence``, ``arousal``, ``dominance``, ``liking``, ``familiarity``
-        (NaN where the CSV leaves it empty, as for participants 2, 15, 23).
-    """
-    _check_type("fname", fname, ("path-like",))
-    name = Path(fname).name
-    with open(fname, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise ValueError(f"{name}: the file is empty; expected header "
-                             f"{', '.join(RATINGS_HEADER)}.") from None
-        missing = [h for h in RATINGS_HEADER if h not in header]
-        if missing:
-            raise ValueError(
-                f"{name}: header lacks column(s) {missing}; found {header}, expected "
-                f"{RATINGS_HEADER}. Is this DEAP's participant_ratings.csv?"
-            )
-        col = {h: header.index(h) for h in RATINGS_HEADER}
-        rows = {}
-        for line_no, row in enumerate(reader, start=2):
-            if not row or all(not c.strip() for c in row):
-                continue
-            try:
-                pid = int(float(row[col["Participant_id"]]))
-                vals = {
-                    "trial": int(float(row[col["Trial"]])),
-                    "experiment_id": int(float(row[col["Experiment_id"]])),
-                    "start_time": float(row[col["Start_time"]] or "nan"),
-                    "valence": float(row[col["Valence"]]),
-                    "arousal": float(row[col["Arousal"]]),
-                    "dominance": float(row[col["Dominance"]]),
-                    "liking": float(row[col["Liking"]]),
-                    "familiarity": float(row[col["Familiarity"]].strip() or "nan"),
-                }
-            except (ValueError, IndexError) as exc:
-                raise ValueError(f"{name}: line {line_no} is malformed ({exc}): {row!r}") \
-                    from None
-            rows.setdefault(f"s{pid:02d}", []).append(vals)
-    out = {}
-    for subject in sorted(rows):
-        entries = sorted(rows[subject], key=lambda r: r["experiment_id"])
-        sub = {k: np.array([r[k] for r in entries]) for k in entries[0]}
-        for k in ("trial", "experiment_id"):
-            sub[k] = sub[k].astype(np.int64)
-        if len(set(sub["trial"].tolist())) != len(entries):
-            raise ValueError(f"{name}: subject {subject} has repeated Trial numbers.")
-        out[subject] = sub
-    return out
-
-
 def binarize_labels(ratings, threshold=5.0):
     """Binarise 1-9 ratings: ``rating > threshold`` is class 1, else 0.
 
@@ -430,67 +354,10 @@ def binarize_labels(ratings, threshold=5.0):
     return (arr > threshold).astype(np.int64)
 
 
+
 # --------------------------------------------------------------------------
 # raw BDF
 # --------------------------------------------------------------------------
-def _read_bdf_header(fname):
-    """Parse and validate a BDF header against the file size.
-
-    Returns
-    -------
-    header : dict
-        ``n_channels``, ``labels``, ``dims``, ``n_records``,
-        ``record_duration``, ``samples_per_record``, ``sfreq`` (per channel).
-    """
-    name = Path(fname).name
-    size = os.path.getsize(fname)
-    with open(fname, "rb") as fh:
-        head = fh.read(256)
-        if len(head) < 256 or head[:8] != b"\xffBIOSEMI":
-            raise ValueError(
-                f"{name}: not a BioSemi BDF file (first bytes {head[:8]!r}, expected "
-                f"b'\\xffBIOSEMI'; {size} bytes). The file is corrupt or not DEAP's raw data."
-            )
-        try:
-            header_bytes = int(head[184:192].decode("ascii").strip())
-            n_records = int(head[236:244].decode("ascii").strip())
-            record_duration = float(head[244:252].decode("ascii").strip())
-            n_channels = int(head[252:256].decode("ascii").strip())
-        except ValueError as exc:
-            raise ValueError(f"{name}: corrupt BDF header ({exc}).") from None
-        rest = fh.read(n_channels * 256)
-    if len(rest) < n_channels * 256:
-        raise ValueError(f"{name}: truncated BDF header ({size} bytes for {n_channels} "
-                         f"channels).")
-
-    def field(offset, width):
-        base = offset * n_channels
-        return [rest[base + i * width: base + (i + 1) * width].decode("latin1").strip()
-                for i in range(n_channels)]
-
-    labels = field(0, 16)
-    dims = field(16 + 80, 8)
-    spr_off = 16 + 80 + 8 + 8 + 8 + 8 + 8 + 80
-    samples = [int(s) for s in field(spr_off, 8)]
-    record_bytes = 3 * sum(samples)
-    expected = header_bytes + n_records * record_bytes
-    if n_records < 0 or size < expected:
-        raise ValueError(
-            f"{name}: BDF file is truncated: the header declares {n_records} data records "
-            f"of {record_bytes} bytes ({expected} bytes in all) but the file holds "
-            f"{size} bytes. Re-download the file."
-        )
-    return {
-        "n_channels": n_channels,
-        "labels": labels,
-        "dims": dims,
-        "n_records": n_records,
-        "record_duration": record_duration,
-        "samples_per_record": samples,
-        "sfreq": [s / record_duration for s in samples],
-    }
-
-
 def _check_raw_header(fname, hdr):
     name = Path(fname).name
     man = _manifest()["raw"]
@@ -531,7 +398,7 @@ def _resample(data, sfreq, new_sfreq):
 def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     """Read one raw ``data_original/sXX.bdf`` file and cut it into trials.
 
-    Channel types are set by position (datasets.md 1.2): EXG1-4 are EOG
+    Channel types are set by position (``docs/datasets.md`` 1.2): EXG1-4 are EOG
     (``hEOG = EXG1 - EXG2``, ``vEOG = EXG3 - EXG4``), EXG5-8 EMG
     (``zEMG = EXG5 - EXG6``, ``tEMG = EXG7 - EXG8``), then GSR1, Resp, Plet,
     Temp; channel 48 is the trigger channel whatever its label, masked with
@@ -572,7 +439,7 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     raw_sfreq = hdr["sfreq"][0]
     labels, dims = hdr["labels"], hdr["dims"]
     for idx in range(40):
-        if dims[idx].lower() not in _VOLT_DIMS:
+        if dims[idx].lower() not in VOLT_UNITS:
             raise ValueError(
                 f"{name}: channel {idx + 1} ({labels[idx]!r}) has unit {dims[idx]!r}, "
                 f"expected a voltage (uV) for EEG and EXG channels."
@@ -670,281 +537,6 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
 
 
 # --------------------------------------------------------------------------
-# face video (lazy)
-# --------------------------------------------------------------------------
-class _LazyVideo:
-    """One trial's face video: metadata read now, frames decoded on indexing.
-
-    Behaves as a read-only uint8 array of shape (n_frames, height, width)
-    for what the face extractor needs (``ndim``, ``shape``, ``dtype``,
-    ``len`` and indexing): ``video[idx]`` with an integer array decodes only
-    the frames in ``idx``, reading the file sequentially with OpenCV
-    (``grab`` every frame up to the last one asked for, ``retrieve`` only the
-    asked ones) and converting them to grey. Nothing is kept in memory
-    between calls. Frame rate, frame count and size come from the container
-    (``CAP_PROP_FPS``, ``CAP_PROP_FRAME_COUNT``, ``CAP_PROP_FRAME_WIDTH``,
-    ``CAP_PROP_FRAME_HEIGHT``).
-
-    Parameters
-    ----------
-    fname : path-like
-        The video file (any container and codec the OpenCV build decodes).
-    """
-
-    ndim = 3
-    dtype = np.dtype(np.uint8)
-
-    def __init__(self, fname):
-        import cv2
-
-        self.fname = Path(fname)
-        if not self.fname.is_file():
-            raise FileNotFoundError(f"Face video not found: {self.fname}")
-        size = self.fname.stat().st_size
-        cap = cv2.VideoCapture(os.fspath(self.fname))
-        try:
-            if not cap.isOpened():
-                raise ValueError(
-                    f"{self.fname}: OpenCV cannot open this video ({size} bytes): the file is "
-                    f"empty, truncated or in an unknown container/codec. Re-download it, or "
-                    f"convert it (e.g. to MJPG AVI) with ffmpeg."
-                )
-            fps = float(cap.get(cv2.CAP_PROP_FPS))
-            n_frames = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
-            width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-            height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        finally:
-            cap.release()
-        if not fps > 0:
-            raise ValueError(f"{self.fname}: the container states no frame rate (got {fps!r}); "
-                             f"expected > 0 fps. Re-encode the video with its frame rate.")
-        if n_frames < 1 or width < 1 or height < 1:
-            raise ValueError(
-                f"{self.fname}: the container declares {n_frames} frames of {width} x {height} "
-                f"px; expected at least one frame. The video is empty or corrupt; re-download "
-                f"it."
-            )
-        self.fps = fps
-        self.shape = (n_frames, height, width)
-        #: number of frames retrieved (decoded to an image) so far, for tests
-        self.n_retrieved = 0
-
-    def __len__(self):
-        return self.shape[0]
-
-    def __repr__(self):
-        n, h, w = self.shape
-        return f"<_LazyVideo {self.fname.name}: {n} frames {w} x {h} at {self.fps:g} fps>"
-
-    def _index(self, key):
-        n = len(self)
-        if isinstance(key, slice):
-            return np.arange(n)[key]
-        idx = np.asarray(key)
-        if idx.dtype == bool or idx.dtype.kind not in "iu":
-            raise IndexError(f"{self.fname.name}: index frames with integers or a slice, got "
-                             f"dtype {idx.dtype}.")
-        idx = np.where(idx < 0, idx + n, idx).astype(np.int64)
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            bad = int(idx.max() if idx.max() >= n else idx.min())
-            raise IndexError(f"{self.fname}: frame {bad} is out of range for a video of {n} "
-                             f"frames.")
-        return idx
-
-    def __getitem__(self, key):
-        idx = self._index(key)
-        wanted = np.unique(idx)
-        frames = self._decode(wanted)  # (len(wanted), height, width)
-        return frames[np.searchsorted(wanted, idx)]
-
-    def __array__(self, dtype=None, copy=None):
-        # the whole video: only for small files (the extractor indexes instead)
-        out = self[np.arange(len(self))]
-        return out if dtype is None else out.astype(dtype)
-
-    def _decode(self, wanted):
-        """Grey frames ``wanted`` (sorted, unique), read sequentially."""
-        import cv2
-
-        n, height, width = self.shape
-        out = np.empty((len(wanted), height, width), np.uint8)
-        if not len(wanted):
-            return out
-        cap = cv2.VideoCapture(os.fspath(self.fname))
-        try:
-            if not cap.isOpened():
-                raise ValueError(f"{self.fname}: OpenCV can no longer open this video.")
-            pos = 0  # frames grabbed so far
-            for k, frame in enumerate(wanted):
-                while pos <= frame:
-                    if not cap.grab():
-                        raise ValueError(
-                            f"{self.fname}: decoding stopped after {pos} frames but the "
-                            f"container declares {n} (frame {int(frame)} was requested): the "
-                            f"file is truncated or corrupt. Re-download it."
-                        )
-                    pos += 1
-                ok, img = cap.retrieve()
-                if not ok:
-                    raise ValueError(f"{self.fname}: frame {int(frame)} could not be decoded; "
-                                     f"the file is corrupt. Re-download it.")
-                if img.ndim == 3:
-                    img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-                if img.shape != (height, width):
-                    raise ValueError(f"{self.fname}: frame {int(frame)} is {img.shape[1]} x "
-                                     f"{img.shape[0]} px, expected {width} x {height} as the "
-                                     f"container declares.")
-                out[k] = img
-                self.n_retrieved += 1
-        finally:
-            cap.release()
-        return out
-
-    def probe(self):
-        """Decode the first and the last frame (seeking), to catch truncated files.
-
-        Returns
-        -------
-        video : _LazyVideo
-            ``self``.
-        """
-        import cv2
-
-        n = len(self)
-        cap = cv2.VideoCapture(os.fspath(self.fname))
-        try:
-            ok_first = cap.grab() and cap.retrieve()[0]
-            ok_last = True
-            if n > 1:
-                cap.set(cv2.CAP_PROP_POS_FRAMES, n - 1)
-                ok_last = cap.grab() and cap.retrieve()[0]
-        finally:
-            cap.release()
-        if not ok_first:
-            raise ValueError(f"{self.fname}: OpenCV opened the video but decoded no frame; the "
-                             f"file is corrupt. Re-download it.")
-        if not ok_last:
-            raise ValueError(
-                f"{self.fname}: the last of the {n} frames the container declares cannot be "
-                f"decoded: the file is truncated or corrupt. Re-download it."
-            )
-        return self
-
-
-def _face_files(root, subject, presentation):
-    """Video file of each trial, named by presentation position."""
-    folder = Path(root) / FACE_FOLDER / subject
-    return [folder / FACE_FILE.format(subject=subject, trial=int(p)) for p in presentation]
-
-
-def _attach_face(root, rec):
-    """Add the ``face`` modality to ``rec`` from ``root/face_video/<subject>/``.
-
-    DEAP's frontal face videos (Twente participants s01-s22) are
-    ``face_video/sXX/sXX_trialYY.avi``, ``YY`` two digits. Assumptions (not
-    stated by the DEAP documentation): ``YY`` is the presentation position
-    (``Trial`` column of ``participant_ratings.csv``), mapped to the
-    recording's trial order (video order, ``Experiment_id``) through
-    ``rec.info["presentation_trial"]`` as the readers map trials; and each
-    video starts at the trial's 3-s pre-trial baseline, as the preprocessed
-    trials do, so frame ``f`` is at ``f / fps`` s in the trial array.
-    Frame rate and size are read from the files.
-
-    Outcomes: no folder -> ``rec.missing["face"]`` (never zero-filled); a
-    folder lacking some of the subject's trial videos, or trials that
-    cannot be matched (preprocessed data without ``participant_ratings.csv``)
-    -> ``rec.missing["face"]`` with the reason and a warning, so the rest of
-    the subject is still extracted (the window grid is shared, a modality
-    covers every trial or none); an unreadable, empty or truncated video ->
-    ``ValueError`` naming the file. The videos used are appended to
-    ``rec.sources`` (checksummed by the cache).
-
-    Parameters
-    ----------
-    root : path-like
-        Folder of the DEAP download.
-    rec : SubjectRecording
-        What the subject's reader returned; modified in place.
-    """
-    subject = rec.subject
-    folder = Path(root) / FACE_FOLDER / subject
-    if not folder.is_dir():
-        why = f"no {FACE_FOLDER}/{subject}/ folder under {str(root)!r}"
-        if _site(subject) == "geneva":
-            why += " (DEAP recorded face video for the Twente participants s01-s22 only)"
-        rec.missing["face"] = why
-        logger.debug("%s: face missing (%s)", subject, why)
-        return
-    presentation = rec.info.get("presentation_trial")
-    if presentation is None:
-        why = (f"{folder}: face videos are named by presentation order (Trial) but "
-               f"{RATINGS_FILE} is absent or has no rows for {subject}, so they cannot be "
-               f"matched to the trials (video order). Add the CSV to read the face videos.")
-        rec.missing["face"] = why
-        logger.warning("%s: face skipped: %s", subject, why)
-        return
-    files = _face_files(root, subject, presentation)
-    absent = [f.name for f in files if not f.is_file()]
-    if absent:
-        why = (f"{folder} lacks {len(absent)} of the {len(files)} trial videos: "
-               f"{', '.join(absent)}. The face modality needs a video for every trial; "
-               f"restore the files to extract face for {subject} (its other modalities are "
-               f"extracted without it).")
-        rec.missing["face"] = why
-        logger.warning("%s: face skipped: %s", subject, why)
-        return
-    try:
-        import cv2  # noqa: F401
-    except ImportError:
-        why = f"{folder}: reading face video needs OpenCV; pip install opencv-python-headless"
-        rec.missing["face"] = why
-        logger.warning("%s: face skipped: %s", subject, why)
-        return
-    videos = [_LazyVideo(f).probe() for f in files]
-    rates = sorted({v.fps for v in videos})
-    if len(rates) > 1:
-        per = ", ".join(f"{v.fname.name}: {v.fps:g}" for v in videos if v.fps != videos[0].fps)
-        raise ValueError(
-            f"{folder}: face videos have different frame rates {rates} fps ({videos[0].fname.name}"
-            f": {videos[0].fps:g}; {per}); one modality needs one rate. Re-encode them to a "
-            f"common rate."
-        )
-    rec.modalities["face"] = Modality(  # the probed videos hold metadata only, no frames
-        data=videos, sfreq=rates[0], ch_names=["video"], unit="a.u.",
-        source_unit="a.u.", dims=("trial", "time", "height", "width"))
-    rec.sources.extend(str(f.resolve()) for f in files)
-    rec.info["face_video"] = {"folder": str(folder), "fps": rates[0],
-                              "n_frames": [len(v) for v in videos],
-                              "frame_size": sorted({(v.shape[2], v.shape[1]) for v in videos})}
-    _, h, w = videos[0].shape
-    logger.info("%s: face video, %d trials, %d x %d px at %g fps (read lazily)", subject,
-                len(files), w, h, rates[0])
-
-
-def _check_face(root, subject, ratings):
-    """Problems with ``root/face_video/<subject>/`` (see :meth:`DEAP.check`)."""
-    folder = Path(root) / FACE_FOLDER / subject
-    sub = ratings.get(subject) if ratings else None
-    trials = (sorted(int(t) for t in sub["trial"]) if sub is not None
-              else list(range(1, int(_manifest()["n_trials"]) + 1)))
-    problems = []
-    files = _face_files(root, subject, trials)
-    absent = [f.name for f in files if not f.is_file()]
-    if absent:
-        problems.append(f"{FACE_FOLDER}/{subject}: {len(absent)} of {len(files)} trial videos "
-                        f"absent ({', '.join(absent)}); face will be missing for {subject}")
-    for f in files:
-        if not f.is_file():
-            continue
-        try:
-            _LazyVideo(f).probe()
-        except Exception as exc:  # report, do not stop
-            msg = str(exc).removeprefix(f"{f}: ")
-            problems.append(f"{FACE_FOLDER}/{subject}/{f.name}: {msg}")
-    return problems
-
-
-# --------------------------------------------------------------------------
 # dataset class
 # --------------------------------------------------------------------------
 def _file(root, source, subject):
@@ -972,7 +564,7 @@ def _empty_root_message(root):
 
 
 @DATASETS.register("deap")
-class DEAP:
+class DEAP(Dataset):
     """The DEAP dataset laid out as the authors ship it.
 
     Folders under ``root``: ``data_preprocessed_python/sXX.dat``,
@@ -980,9 +572,60 @@ class DEAP:
     ``metadata_csv/participant_ratings.csv``, ``face_video/sXX/sXX_trialYY.avi``
     (s01-s22). Any subset may be present.
     Methods work on the class or on an instance.
+
+    The facts generic code reads (see :class:`emopipe.io._dataset.Dataset`):
+    ``sfreq`` 128 Hz (the preprocessed files; raw BDF is resampled to it),
+    ``sources`` ``"auto"``, ``"preprocessed_python"``,
+    ``"preprocessed_matlab"``, ``"raw"``, ``label_names`` valence, arousal,
+    dominance, liking on ``label_scale`` 1-9, binarised by default at
+    ``default_threshold`` 5 (a rating above 5 is class 1, 5 itself class 0,
+    as in the DEAP paper), and :meth:`exg_layout` from the manifest.
     """
 
     name = "deap"
+    sfreq = SFREQ
+    sources = SOURCES
+    label_names = LABEL_NAMES
+    label_scale = (1.0, 9.0)
+    default_threshold = 5.0
+
+    @classmethod
+    def label_classes(cls, ratings, threshold=None):
+        """High (1) / low (0) class of 1-9 ratings, see :func:`binarize_labels`.
+
+        Parameters
+        ----------
+        ratings : ndarray, shape (n_trials,)
+            Ratings on 1-9.
+        threshold : float | None
+            A rating above it is class 1; ``None`` means 5.0.
+
+        Returns
+        -------
+        classes : ndarray of int64, shape (n_trials,)
+            The class of each trial.
+        """
+        return binarize_labels(ratings, cls.default_threshold if threshold is None else threshold)
+
+    @classmethod
+    def exg_layout(cls):
+        """DEAP's BioSemi ``EXG1``-``EXG8`` electrodes, from the manifest (``raw.aux_channels``).
+
+        EXG1/EXG2 left/right of the eyes (``hEOG1``/``hEOG2``: roles ``"h+"``,
+        ``"h-"``), EXG3/EXG4 above/below the right eye (``vEOG1``/``vEOG2``:
+        ``"v+"``, ``"v-"``), EXG5-EXG8 the zygomaticus and trapezius EMG
+        (``docs/datasets.md`` section 1.2).
+
+        Returns
+        -------
+        layout : dict of str -> tuple of (str, str | None)
+            ``"exg1"`` ... ``"exg8"`` -> ``(channel type, EOG role)``.
+        """
+        return {
+            label.lower(): (typ, eog_role(name) if typ == "eog" else None)
+            for label, typ, name in _manifest()["raw"]["aux_channels"]
+            if label.lower().startswith("exg")
+        }
 
     @classmethod
     def subjects(cls, root):
@@ -1005,7 +648,7 @@ class DEAP:
         return sorted(_found(root))
 
     @classmethod
-    def read_subject(cls, root, subject, *, source="auto", sfreq=128.0, modalities=None,
+    def read_subject(cls, root, subject, *, source="auto", sfreq=SFREQ, modalities=None,
                      verbose=None):
         """Read one subject.
 
@@ -1038,7 +681,7 @@ class DEAP:
             width), ``sfreq`` the frame rate from the files, ``dims``
             ``("trial", "time", "height", "width")``, the videos listed in
             ``sources``. Otherwise ``missing["face"]`` says why (see
-            :func:`emopipe.io.deap._attach_face` for the assumed file naming
+            :func:`emopipe.io._deap_face._attach_face` for the assumed file naming
             and timing).
         """
         _check_type("root", root, ("path-like",))
@@ -1159,5 +802,6 @@ class DEAP:
         face_root = root / FACE_FOLDER
         if face_root.is_dir():
             for folder in sorted(p for p in face_root.iterdir() if p.is_dir()):
-                problems.extend(_check_face(root, folder.name, ratings))
+                problems.extend(_check_face(root, folder.name, ratings,
+                                               n_trials=int(man["n_trials"])))
         return problems

@@ -155,19 +155,24 @@ def test_bad_arguments():
 
 
 # ---------------------------------------------------------------- channel picks
+# roles of EXG electrodes as DEAP's layout declares them (Modality.ch_roles)
+_DEAP_EXG_ROLES = {"EXG1": "h+", "EXG2": "h-", "EXG3": "v+", "EXG4": "v-"}
+
+
 @pytest.mark.parametrize(
-    "names, types, veog, heog",
+    "names, types, roles, veog, heog",
     [
-        (["Fp1", "hEOG", "vEOG", "GSR"], None, "vEOG", "hEOG"),  # DEAP bipolar
-        (["EOG VEOG_I", "EOG VEOG_II", "ECG1"], None, "EOG VEOG_I - EOG VEOG_II", None),
-        (["Fz", "REOG", "LEOG", "IEOG"], None, "-IEOG", "LEOG - REOG"),  # BioSemi test.bdf
-        (["HL", "HR", "Vb"], None, "-Vb", "HL - HR"),  # BrainVision test file
-        (["EXG1", "EXG2", "EXG3", "EXG4"], ["eog"] * 4, "EXG3 - EXG4", "EXG1 - EXG2"),
-        (["Fz", "E1"], ["eeg", "eog"], "E1", None),
+        (["Fp1", "hEOG", "vEOG", "GSR"], None, None, "vEOG", "hEOG"),  # DEAP bipolar
+        (["EOG VEOG_I", "EOG VEOG_II", "ECG1"], None, None, "EOG VEOG_I - EOG VEOG_II", None),
+        (["Fz", "REOG", "LEOG", "IEOG"], None, None, "-IEOG", "LEOG - REOG"),  # BioSemi test.bdf
+        (["HL", "HR", "Vb"], None, None, "-Vb", "HL - HR"),  # BrainVision test file
+        (["EXG1", "EXG2", "EXG3", "EXG4"], ["eog"] * 4, _DEAP_EXG_ROLES, "EXG3 - EXG4",
+         "EXG1 - EXG2"),
+        (["Fz", "E1"], ["eeg", "eog"], None, "E1", None),
     ],
 )
-def test_pick_eog_pair(names, types, veog, heog):
-    picks = pick_eog_pair(names, types)
+def test_pick_eog_pair(names, types, roles, veog, heog):
+    picks = pick_eog_pair(names, types, roles=roles)
     assert picks.describe() == {"veog": veog, "heog": heog}
 
 

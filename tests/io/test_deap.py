@@ -19,7 +19,8 @@ from emopipe.io import (
     read_deap_raw,
     read_participant_ratings,
 )
-from emopipe.io.deap import GENEVA_ORDER, PREPROCESSED_CHANNELS, _read_bdf_header
+from emopipe.io._bdf import _read_bdf_header
+from emopipe.io.deap import GENEVA_ORDER, PREPROCESSED_CHANNELS
 from emopipe.io.synth._pickle2 import write_py2_pickle
 
 LABELS = ("valence", "arousal", "dominance", "liking")

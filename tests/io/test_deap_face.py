@@ -19,10 +19,9 @@ from numpy.testing import assert_array_equal
 from emopipe.cache import read_features, run_extract
 from emopipe.features._base import MODALITY_EXTRACTORS
 from emopipe.features.extract import ExtractConfig, make_grid
-from emopipe.features.face import read_video_frames
-from emopipe.io import DEAP, load_manifest
+from emopipe.io import DEAP, load_manifest, read_video_frames
 from emopipe.io import deap as deap_mod
-from emopipe.io.deap import _LazyVideo
+from emopipe.io._video import _LazyVideo
 from emopipe.io.synth.deap import write_deap_synth
 from emopipe.io.synth.face import write_face_video
 

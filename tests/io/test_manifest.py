@@ -1,5 +1,7 @@
 """The DEAP manifest agrees with the reader's constants and holds no data."""
 
+from pathlib import Path
+
 import pytest
 
 from emopipe.io import load_manifest
@@ -48,3 +50,22 @@ def test_manifest_is_small_text_and_missing_one_lists_available():
     with pytest.raises(FileNotFoundError, match=r"^No manifest for dataset 'deep' at .*deep\.yaml\. "
                                                 r"Available manifests: .*'deap'"):
         load_manifest("deep")
+
+
+def test_manifest_is_package_data_found_through_importlib_resources():
+    from importlib import resources
+
+    res = resources.files("emopipe.io").joinpath("manifests", "deap.yaml")
+    assert res.is_file()
+    import yaml
+
+    assert yaml.safe_load(res.read_text(encoding="utf-8")) == load_manifest("deap")
+    # the manifest sits inside the package, so a wheel install carries it
+    import emopipe
+
+    pkg = Path(emopipe.__file__).resolve().parent
+    assert Path(str(MANIFEST_DIR)).resolve().is_relative_to(pkg)
+    import tomllib
+
+    pyproject = tomllib.loads((pkg.parent / "pyproject.toml").read_text())
+    assert "manifests/*.yaml" in pyproject["tool"]["setuptools"]["package-data"]["emopipe.io"]

@@ -133,3 +133,32 @@ def test_deap_layout_bdf_gsr_in_ohm(tmp_path):
     assert 0.1e-6 < np.median(g) < 20e-6  # the writer plants 0.5-5 uS
     assert mods["resp"].unit == "a.u." and mods["ppg"].ch_names == ["Plet"]
     assert mods["misc"].ch_names == ["Erg1", "Erg2"] and mods["stim"].ch_names == ["Status"]
+
+
+def test_exg_roles_come_from_the_dataset_layout(bdf_raw):
+    from emopipe.io import DEAP
+
+    layout = DEAP.exg_layout()
+    assert layout == {"exg1": ("eog", "h+"), "exg2": ("eog", "h-"), "exg3": ("eog", "v+"),
+                      "exg4": ("eog", "v-"), "exg5": ("emg", None), "exg6": ("emg", None),
+                      "exg7": ("emg", None), "exg8": ("emg", None)}
+    # named EOG channels keep their names' roles; only EXG1 takes one from the layout
+    eog = typed_modalities(bdf_raw, exg="deap")["eog"]
+    assert eog.ch_roles == {"EXG1": "h+"}
+    assert typed_modalities(bdf_raw)["eog"].ch_roles == {}
+    # a lab's own wiring, given as a mapping
+    mods = typed_modalities(bdf_raw, exg={"EXG1": ("eog", "v+"), "EXG5": "emg"})
+    assert mods["eog"].ch_names == ["EXG1", "REOG", "LEOG", "IEOG"]
+    assert mods["eog"].ch_roles == {"EXG1": "v+"} and mods["emg"].ch_names == ["EXG5"]
+
+
+def test_pick_eog_pair_reads_roles_recorded_on_the_modality():
+    from emopipe.io import Modality
+
+    names = ["EXG1", "EXG2", "EXG3", "EXG4"]
+    roles = {"EXG1": "h+", "EXG2": "h-", "EXG3": "v+", "EXG4": "v-"}
+    mod = Modality(np.zeros((1, 4, 10)), 128.0, names, "V", ch_roles=roles)
+    picks = pick_eog_pair(mod.ch_names, ["eog"] * 4, roles=mod.ch_roles)
+    assert picks.describe() == {"veog": "EXG3 - EXG4", "heog": "EXG1 - EXG2"}
+    with pytest.raises(ValueError, match=r"roles\['EXG1'\] = 'up' is not an EOG role"):
+        pick_eog_pair(names, ["eog"] * 4, roles={"EXG1": "up"})

@@ -1,0 +1,87 @@
+"""The contract of a dataset class: the facts generic code asks a dataset for.
+
+A dataset class (``@DATASETS.register("deap") class DEAP(Dataset)``) reads
+subjects and declares, as class attributes, what the extract stage and the
+channel pickers need to know about it: the default sampling rate, the file
+sources a user may pick, the label names, their scale and default
+binarisation, and how external electrodes are wired. Generic code reads these
+facts from the class named by ``ExtractConfig.dataset`` and states none of
+them itself, so a dataset whose labels are already classes (SEED: -1/0/1) or
+on another scale (DREAMER: 1-5) needs no change outside its own module.
+"""
+
+import numpy as np
+
+from ..utils._checks import _check_type
+
+
+class Dataset:
+    """Base class of the registered datasets.
+
+    Class attributes (override them in the dataset class):
+
+    - ``name`` : str, the registry key.
+    - ``sfreq`` : float | None, the rate in Hz the dataset's signals are
+      read at by default (``ExtractConfig(sfreq=None)`` means this rate).
+    - ``sources`` : tuple of str, values of ``source`` the reader accepts
+      (``"auto"`` first when it picks one itself).
+    - ``label_names`` : tuple of str, the ratings or classes of each trial.
+    - ``label_scale`` : tuple of (float, float) | None, lowest and highest
+      rating; ``None`` when the labels are classes already.
+    - ``default_threshold`` : float | None, the default binarisation: a
+      rating above it is class 1, the rest class 0; ``None`` when the labels
+      are classes already (never thresholded).
+    """
+
+    name = None
+    sfreq = None
+    sources = ("auto",)
+    label_names = ()
+    label_scale = None
+    default_threshold = None
+
+    @classmethod
+    def label_classes(cls, ratings, threshold=None):
+        """Classes of the ratings of one label.
+
+        Parameters
+        ----------
+        ratings : ndarray, shape (n_trials,)
+            Ratings (or classes) as the reader returns them.
+        threshold : float | None
+            A rating above it is class 1, the rest class 0. ``None`` means
+            :attr:`default_threshold`; when that is ``None`` too, the labels
+            are classes already and are returned as integers.
+
+        Returns
+        -------
+        classes : ndarray of int64, shape (n_trials,)
+            The class of each trial.
+        """
+        _check_type("threshold", threshold, ("numeric", None))
+        if threshold is None:
+            threshold = cls.default_threshold
+        arr = np.asarray(ratings, dtype=np.float64)
+        if threshold is None:
+            if not np.array_equal(arr, np.round(arr)):
+                raise ValueError(
+                    f"{cls.name} labels are classes (no default threshold), but got "
+                    f"non-integer values such as {float(arr[arr != np.round(arr)][0])!r}. "
+                    f"Pass label_threshold to binarise ratings."
+                )
+            return arr.astype(np.int64)
+        return (arr > threshold).astype(np.int64)
+
+    @classmethod
+    def exg_layout(cls):
+        """Type and role of the external (BioSemi ``EXG``) electrodes, if the dataset fixes them.
+
+        Returns
+        -------
+        layout : dict of str -> tuple of (str, str | None) | None
+            Lower-case label (``"exg1"``) -> ``(channel type, EOG role)``,
+            the role among ``"v"``, ``"v+"``, ``"v-"``, ``"h"``, ``"h+"``,
+            ``"h-"`` (see :func:`emopipe.io.eog_role`) or ``None``. ``None``
+            when the dataset has no fixed layout.
+        """
+        return None
