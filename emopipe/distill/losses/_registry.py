@@ -4,8 +4,7 @@ Importing :mod:`emopipe.distill.losses` fills it: the package imports every
 loss module.
 """
 
-import difflib
-
+from ...utils._checks import _close_match_hint
 from ...utils._registry import Registry
 from ._base import BATCH_FIELDS, FOLD_ARGUMENTS, DistillLoss
 
@@ -60,11 +59,9 @@ def _check_declarations(name, cls):
             )
         for key in value:
             if key not in allowed:
-                close = difflib.get_close_matches(key, list(allowed), n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ValueError(
                     f"{cls.__name__}.{attr} holds {key!r}, which is none of the {what} "
-                    f"{', '.join(repr(k) for k in allowed)}.{hint}"
+                    f"{', '.join(repr(k) for k in allowed)}.{_close_match_hint(key, allowed)}"
                 )
     if not cls.inputs:
         raise ValueError(

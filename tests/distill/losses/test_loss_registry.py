@@ -59,7 +59,8 @@ def test_register_loss_checks_the_declarations():
 # --------------------------------------------------------------------- declarations
 def test_fold_arguments_are_make_objectives():
     sig = inspect.signature(make_objective).parameters
-    assert list(FOLD_ARGUMENTS) == [k for k in sig if sig[k].kind is inspect.Parameter.KEYWORD_ONLY]
+    keyword_only = [k for k, p in sig.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    assert list(FOLD_ARGUMENTS) == keyword_only
 
 
 @pytest.mark.parametrize("name", LOSSES.names())
