@@ -6,8 +6,7 @@ metrics and the training driver (:func:`run_distill`). Importing this
 package imports torch; the CLI imports it inside the ``distill`` command.
 """
 
-from ._memory import ContrastMemory
-from ._registry import LOSSES, register_loss
+from .losses import LOSSES, ContrastMemory, register_loss
 from .data import (
     DEFAULT_FEATURES,
     CohortData,

@@ -22,7 +22,7 @@ method         student objective (teacher objective)
 ``pkt``        CE + 1000 PKT  (CE)
 ``nst``        CE + 10 NST  (CE)
 ``ekd``        MLKD (e1 = 1, e2 = 0.1, e3 = 1) + feedback to the teacher
-               (EmotionKD, methods.md section 4)  (CE)
+               (EmotionKD, docs/methods.md section 4)  (CE)
 ``bs25``       CE + MLKD's KD terms scaled by a ``DynamicKDWeight``
                (updated per epoch on validation accuracy) + feedback (BS25
                default = EKD recipe with EOG for GSR, section 6)  (CE)
@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 import torch
 
 from ..utils._registry import Registry
+from .losses import LOSSES
+from .losses._base import _DeclaredFields
 
 #: method name -> :class:`Recipe`
 METHODS = Registry("Method", "methods")
@@ -57,7 +59,7 @@ class Term:
     Parameters
     ----------
     loss : str
-        Key of ``emopipe.distill._registry.LOSSES``.
+        Key of ``emopipe.distill.losses.LOSSES``.
     weight : float
         Multiplier; a term of weight 0 is optional and skipped (enable it
         with ``loss_weights``).
@@ -217,92 +219,23 @@ def resolve_terms(terms, *, weights=None, params=None):
 
 
 # --------------------------------------------------------------------------- objectives
-def _flat(x):
-    return x.reshape(x.shape[0], -1)
-
-
-def _nst_maps(f):
-    # a pooled vector is one "channel" over its entries (NST needs a position axis)
-    return f if f.ndim >= 3 else _flat(f)[:, None, :]
-
-
-#: terms that do not need the teacher (never scaled by ``kd_scale``)
-_SUPERVISED = ("ce", "mcc", "ccc")
-
-#: loss name -> how it is called on a batch dict with ``z_s``, ``f_s``, ``z_t``,
-#: ``f_t`` (teacher outputs, detached), ``y``, ``idx`` (rows of the training fold)
-_CALLS = {
-    "ce": lambda L, b: L(b["z_s"], b["y"]),
-    "hinton_kd": lambda L, b: L(b["z_s"], b["z_t"]),
-    "hint": lambda L, b: L(_flat(b["f_s"]), _flat(b["f_t"])),
-    "l1_feature": lambda L, b: L(b["f_s"], b["f_t"]),
-    "ccc": lambda L, b: L(b["z_s"].reshape(-1), b["y"].reshape(-1).to(b["z_s"].dtype)),
-    "mcc": lambda L, b: L(b["z_s"]),
-    "mlkd": lambda L, b: L(b["z_s"], b["z_t"], _flat(b["f_s"]), _flat(b["f_t"]), b["y"]),
-    "sp": lambda L, b: L(b["f_s"], b["f_t"]),
-    "rkd": lambda L, b: L(_flat(b["f_s"]), _flat(b["f_t"])),
-    "pkt": lambda L, b: L(b["f_s"], b["f_t"]),
-    "nst": lambda L, b: L(_nst_maps(b["f_s"]), _nst_maps(b["f_t"])),
-    "attention": lambda L, b: L(b["f_s"], b["f_t"]),
-    "crd": lambda L, b: L(_flat(b["f_s"]), _flat(b["f_t"]), b["idx"],
-                          contrast_idx=_negatives(L, b), generator=b.get("generator")),
-    "cmcrd": lambda L, b: L(_flat(b["f_s"]), _flat(b["f_t"]), b["idx"], b["y"], b["z_s"],
-                            b["z_t"], contrast_idx=_negatives(L, b),
-                            generator=b.get("generator")),
-}
-
-
-def _negatives(loss, batch):
-    """Vectorised negative bank indices for the contrastive losses.
-
-    Uniform negatives are left to the loss (``None``). Class-conditional
-    ("exact") negatives are drawn here in one ``randint`` per class, with
-    replacement, from the rows of the other classes; the loss's own sampler
-    draws without replacement in a Python loop over anchors, which costs
-    ~17 s per epoch on a DEAP LOSO fold (59 520 windows). With thousands of
-    candidates per class the two distributions differ only by the rare
-    repeated index.
-    """
-    labels = getattr(loss, "bank_labels", None)
-    if (labels is None or getattr(loss, "negatives", "uniform") != "exact"
-            or getattr(loss, "share_negatives", False)):
-        return None  # the loss draws them (uniform, or shared per class)
-    cache = getattr(loss, "_emopipe_class_rows", None)
-    if cache is None:
-        cache = {int(c): torch.nonzero(labels != c).reshape(-1) for c in torch.unique(labels)}
-        loss._emopipe_class_rows = cache
-    idx = batch["idx"].reshape(-1)
-    anchor = labels[idx]
-    out = torch.empty(idx.numel(), loss.nce_k, dtype=torch.long, device=idx.device)
-    gen = batch.get("generator")
-    for c, cand in cache.items():
-        rows = torch.nonzero(anchor == c).reshape(-1)
-        if rows.numel() == 0:
-            continue
-        if cand.numel() == 0:
-            raise ValueError(
-                f"Class-conditional negatives need samples of another class, but every training "
-                f"window has class {c}. Use loss_params={{'{type(loss).__name__}': "
-                f"{{'negatives': 'uniform'}}}} or a fold holding two classes."
-            )
-        draw = torch.randint(0, cand.numel(), (rows.numel(), loss.nce_k), generator=gen)
-        out[rows] = cand.to(idx.device)[draw.to(idx.device)]
-    return out
-
-
 def _build_loss(name, params, pool):
-    from ._registry import LOSSES
-    from . import losses  # noqa: F401  (fills the registry)
+    """``LOSSES[name]`` built from its declared fold arguments and ``params``.
 
+    ``pool`` holds what the fold supplies (``s_dim``, ``t_dim``, ...); the
+    loss takes the entries its ``needs`` name, and ``params`` (the recipe's
+    and the config's ``loss_params``) override them. Keys the constructor
+    does not accept are an error listing those it does.
+    """
     cls = LOSSES.get(name)
-    sig = inspect.signature(cls.__init__).parameters
-    kwargs = {k: v for k, v in pool.items() if k in sig and k not in params}
+    kwargs = {k: pool[k] for k in cls.needs if k in pool and k not in params}
     kwargs.update(params)
-    unknown = [k for k in kwargs if k not in sig]
+    accepted = [k for k in inspect.signature(cls).parameters]
+    unknown = [k for k in kwargs if k not in accepted]
     if unknown:
         raise ValueError(
             f"loss_params[{name!r}] has unknown key(s) {', '.join(repr(k) for k in unknown)}; "
-            f"{cls.__name__} accepts {', '.join(repr(k) for k in sig if k != 'self')}."
+            f"{cls.__name__} accepts {', '.join(repr(k) for k in accepted)}."
         )
     return cls(**kwargs)
 
@@ -345,8 +278,9 @@ class Objective(torch.nn.Module):
     ----------
     terms : list of Term
         Terms with their weights.
-    modules : dict of str -> torch.nn.Module
-        The built loss of each term, by loss name.
+    modules : dict of str -> DistillLoss
+        The built loss of each term, by loss name; each is called on the
+        batch fields its ``inputs`` declare.
     generator : torch.Generator | None
         Passed to the contrastive losses for negative sampling.
     """
@@ -360,8 +294,8 @@ class Objective(torch.nn.Module):
 
     @property
     def uses_teacher(self):
-        """True when a term needs teacher outputs."""
-        return any(t.loss not in _SUPERVISED for t in self.terms)
+        """True when a term reads teacher outputs (``z_t`` or ``f_t``)."""
+        return any(self.losses[t.loss].uses_teacher for t in self.terms)
 
     def forward(self, batch):
         """Compute ``sum_j w_j L_j(batch)`` and the value of each term.
@@ -370,7 +304,10 @@ class Objective(torch.nn.Module):
         ----------
         batch : dict
             ``z_s`` (batch, n_classes), ``f_s`` (batch, s_dim), ``y`` (batch,),
-            ``idx`` (batch,) and, for KD terms, ``z_t`` and ``f_t``.
+            ``idx`` (batch,) and, for KD terms, ``z_t`` and ``f_t``
+            (:data:`~emopipe.distill.losses.BATCH_FIELDS`). A field a term
+            declares but the batch lacks (or holds as ``None``) is a
+            ValueError naming the loss and the field.
 
         Returns
         -------
@@ -384,8 +321,9 @@ class Objective(torch.nn.Module):
         total = 0.0
         parts = {}
         for t in self.terms:
-            val = _CALLS[t.loss](self.losses[t.loss], batch)
+            loss = self.losses[t.loss]
+            val = loss.forward_batch(_DeclaredFields(t.loss, loss, batch))
             parts[t.loss] = val.detach()
-            scale = 1.0 if t.loss in _SUPERVISED else self.kd_scale
+            scale = self.kd_scale if loss.uses_teacher else 1.0
             total = total + t.weight * scale * val
         return total, parts

@@ -62,7 +62,7 @@ def test_class_conditional_negatives_come_from_other_classes(rng):
     terms = [Term("cmcrd", 1.0, {"nce_k": 12})]
     obj = make_objective(terms, s_dim=4, t_dim=5, n_data=40, n_classes=2, bank_labels=labels,
                          generator=torch.Generator().manual_seed(0))
-    from emopipe.distill.methods import _negatives
+    from emopipe.distill.losses._contrastive import _negatives
 
     idx = torch.arange(40)
     neg = _negatives(obj.losses["cmcrd"], {"idx": idx, "generator": obj.generator})

@@ -5,7 +5,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 
-from emopipe.distill._memory import ContrastMemory
+from emopipe.distill.losses._memory import ContrastMemory
 
 
 def test_bank_sized_from_input_and_uniform_init():
@@ -119,7 +119,7 @@ def test_scores_normalised_by_z_fixed_once():
 
 
 def test_score_paths_agree(rng):
-    from emopipe.distill._memory import _dots
+    from emopipe.distill.losses._memory import _dots
 
     bank = torch.as_tensor(rng.standard_normal((50, 8)))
     v = torch.as_tensor(rng.standard_normal((3, 8)))
@@ -130,7 +130,7 @@ def test_score_paths_agree(rng):
 
 
 def test_shared_negatives_score_as_their_per_anchor_expansion():
-    from emopipe.distill._memory import SharedNegatives
+    from emopipe.distill.losses._memory import SharedNegatives
 
     g = torch.Generator().manual_seed(0)
     mem = ContrastMemory(40, 8, generator=g)

@@ -3,7 +3,7 @@
 Two banks, ``memory_s`` (student embeddings) and ``memory_t`` (teacher
 embeddings), each ``(n_data, embed_dim)`` with ``n_data`` the number of
 training samples of the fold (never a hard-coded size: CMCRD's 1200 breaks on
-indices >= 1200, methods.md section 7, CMCRD 5).
+indices >= 1200, docs/methods.md section 7, CMCRD 5).
 """
 
 import logging
@@ -13,10 +13,10 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ..utils._checks import _check_type
+from ...utils._checks import _check_type
 from ._checks import _check_int_tensor, _check_pos, _check_unit_interval
 
-logger = logging.getLogger("emopipe.distill._memory")
+logger = logging.getLogger("emopipe.distill.losses._memory")
 
 
 def _check_index(parameter, idx, n_data):
