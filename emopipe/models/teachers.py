@@ -345,7 +345,7 @@ class ConcatTeacher(EmoModule):
     """Late-fusion baseline: one encoder per modality, embeddings concatenated, MLP classifier.
 
     ``encoder="mlp"``: each modality is a feature vector encoded by a
-    :class:`~emopipe.models._blocks.DNNBlock`; ``encoder="cnn1d"``: each is a
+    :class:`~emopipe.models._dense.DNNBlock`; ``encoder="cnn1d"``: each is a
     raw window encoded by a small 1-D CNN. Classifier: ``Linear(e_a + e_b,
     hidden) -> BN -> ReLU -> Dropout -> Linear(hidden, n_outputs)``.
 
