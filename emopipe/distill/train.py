@@ -123,7 +123,7 @@ class _Run:
 
 
 def _run_fold(run, k, fold, out):
-    cfg, c = run.config, run.cohort
+    cfg = run.config
     dev = run.device
     seed = _fold_seed(cfg.seed, k)
     name = _safe_name(fold.name)
