@@ -31,7 +31,8 @@ import torch
 
 from emopipe.distill.data import CohortData
 from emopipe.distill.methods import get_recipe, make_objective, resolve_terms
-from emopipe.distill.train import DistillConfig, _build, _ensure_models_loaded, run_distill
+from emopipe.distill._build import InputMeta, plan_model
+from emopipe.distill.train import DistillConfig, run_distill
 
 
 def deap_sized(seed=0, n_sub=32, n_trials=40, n_win=60):
@@ -82,18 +83,18 @@ def bare_loop(cohort, config, n_train, epochs_teacher, epochs_student, baseline)
                 opt.step()
             samples += n_train
 
-    teacher = _build("mlp", [xt.shape[1:]], [None], 2, {})
+    teacher = plan_model("mlp", [InputMeta("eye", tuple(xt.shape[1:]))], 2).build()
     loop(teacher, make_objective(resolve_terms(recipe.teacher), n_classes=2), xt, epochs_teacher)
     teacher.eval()
     with torch.no_grad():
         t_out = teacher(xt)
-    student = _build("mlp", [xs.shape[1:]], [None], 2, {})
+    student = plan_model("mlp", [InputMeta("eeg", tuple(xs.shape[1:]))], 2).build()
     terms = resolve_terms(recipe.student, params=config.loss_params)
     obj = make_objective(terms, s_dim=student.feat_dim, t_dim=teacher.feat_dim, n_data=n_train,
                          n_classes=2, bank_labels=y, generator=torch.Generator().manual_seed(0))
     loop(student, obj, xs, epochs_student, t_out)
     if baseline:
-        base = _build("mlp", [xs.shape[1:]], [None], 2, {})
+        base = plan_model("mlp", [InputMeta("eeg", tuple(xs.shape[1:]))], 2).build()
         loop(base, make_objective(resolve_terms((recipe.student[0],)), n_classes=2), xs,
              epochs_student)
     return samples, time.perf_counter() - t0
@@ -114,7 +115,6 @@ def main(argv=None):
                    help="run without torch.use_deterministic_algorithms (driver and bare loop)")
     args = p.parse_args(argv)
     logging.getLogger("emopipe").setLevel(logging.ERROR)
-    _ensure_models_loaded()
     torch.set_num_threads(args.threads)
     cohort = deap_sized()
     config = DistillConfig(

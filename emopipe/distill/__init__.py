@@ -46,14 +46,10 @@ from .metrics import (
     rmse,
 )
 from .protocols import PROTOCOLS, Fold, carve_validation, make_folds, read_folds, write_folds
-from .train import (
-    DistillConfig,
-    RunResult,
-    config_from_cli,
-    load_distill_config,
-    run_distill,
-    versions,
-)
+from .config import DistillConfig, config_from_cli, load_distill_config
+from .report import RunResult
+from .run_folder import versions
+from .train import run_distill
 
 __all__ = [
     "AttentionLoss",

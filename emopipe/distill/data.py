@@ -112,6 +112,9 @@ class CohortData:
         Axis names of each feature.
     sources : list of str
         Cache files read (empty for in-memory data).
+    sfreq : dict of str -> float
+        Sampling frequency in Hz of each feature whose cache attributes give
+        one (raw windows, face frames).
     """
 
     features: dict
@@ -124,6 +127,7 @@ class CohortData:
     duration: np.ndarray
     dims: dict = field(default_factory=dict)
     sources: list = field(default_factory=list)
+    sfreq: dict = field(default_factory=dict)
 
     @property
     def n_windows(self):
@@ -131,7 +135,7 @@ class CohortData:
 
     @classmethod
     def from_arrays(cls, features, *, subject, trial, labels, session=None, window=None,
-                    onset=None, duration=None, dims=None):
+                    onset=None, duration=None, dims=None, sfreq=None):
         """Build a cohort from in-memory arrays (tests, benchmarks, notebooks).
 
         Parameters
@@ -153,6 +157,8 @@ class CohortData:
             Defaults: running window number within the trial; 1 s.
         dims : dict of str -> tuple | None
             Axis names; default ``("window", "feature", ...)``.
+        sfreq : dict of str -> float | None
+            Sampling frequency in Hz of the features that have one.
 
         Returns
         -------
@@ -162,7 +168,7 @@ class CohortData:
         subject = np.asarray(subject).astype(str)
         n = subject.shape[0]
         trial = np.asarray(trial).astype(np.int64)
-        feats, fdims = {}, {}
+        feats, fdims, fsfreq = {}, {}, {}
         for key, arr in features.items():
             arr = np.asarray(arr)
             spec = parse_spec(key)
@@ -178,6 +184,8 @@ class CohortData:
             feats[full] = arr.astype(np.float32, copy=False)  # as load_cohort: one dtype
             given = (dims or {}).get(key)
             fdims[full] = tuple(given) if given else ("window",) + ("feature",) * (arr.ndim - 1)
+            if (sfreq or {}).get(key) is not None:
+                fsfreq[full] = float(sfreq[key])
         if session is None:
             session = np.zeros(n, np.int64)
         if window is None:
@@ -196,7 +204,7 @@ class CohortData:
                 )
         return cls(feats, subject, trial, labels, np.asarray(session).astype(np.int64),
                    np.asarray(window).astype(np.int64), np.asarray(onset, float),
-                   np.asarray(duration, float), fdims, [])
+                   np.asarray(duration, float), fdims, [], fsfreq)
 
     def resolve(self, spec):
         """Feature keys of a modality spec.
@@ -346,6 +354,7 @@ def cohort_from_subjects(subjects, specs):
     parts = [(spec, p) for spec in specs for p in parse_spec(spec)]
     per_key = {}
     dims = {}
+    sfreq = {}
     cols = {k: [] for k in ("subject", "trial", "session", "window", "onset", "duration")}
     label_names = None
     labels = {}
@@ -364,6 +373,8 @@ def cohort_from_subjects(subjects, specs):
                     f"{cs.path}: {key} has dims {tuple(feat.dims)}, other subjects have {dims[key]}."
                 )
             dims[key] = tuple(feat.dims)
+            if feat.attrs.get("sfreq") is not None:
+                sfreq[key] = float(feat.attrs["sfreq"])
             if key not in per_key or per_key[key][-1][0] != cs.subject:
                 per_key.setdefault(key, []).append((cs.subject, feat.data))
         cols["subject"].append(np.full(n, cs.subject))
@@ -395,7 +406,7 @@ def cohort_from_subjects(subjects, specs):
     cohort = CohortData(feats, *(np.concatenate(cols[k]) for k in ("subject", "trial")),
                         labels, *(np.concatenate(cols[k]) for k in
                                   ("session", "window", "onset", "duration")),
-                        dims=dims, sources=[str(cs.path) for cs in subjects])
+                        dims=dims, sources=[str(cs.path) for cs in subjects], sfreq=sfreq)
     cohort.subject = cohort.subject.astype(str)
     return cohort
 

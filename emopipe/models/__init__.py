@@ -2,11 +2,14 @@
 
 Every model is built from keyword sizes, registered in ``MODELS`` under a
 snake_case name, and returns ``(out, feat)`` from ``forward``; see
-:class:`EmoModule`.
+:class:`EmoModule`. Importing this package fills ``MODELS``: the two model
+modules below are imported here, explicitly, and an import failure is an
+error.
 """
 
-from ._blocks import EmoModule, feature_shape, n_conv_tokens, output_shape
+from ._base import SIGNAL_ARGS, EmoModule, feature_shape, output_shape
 from ._registry import MODELS, build_model, register_model
+from ._transformer import n_conv_tokens
 from .students import (
     CNN1d,
     DGCNN,
@@ -16,7 +19,7 @@ from .students import (
     BiLSTMRegressor,
     TCNRegressor,
 )
-from .teachers import ConcatTeacher, EKDTeacher, FaceTCN, FusionMLP
+from .teachers import ConcatTeacher, EKDTeacher, FaceTCN, FaceWindowTCN, FusionMLP
 
 __all__ = [
     "BiLSTMRegressor",
@@ -28,9 +31,11 @@ __all__ = [
     "EKDTeacher",
     "EmoModule",
     "FaceTCN",
+    "FaceWindowTCN",
     "FusionMLP",
     "MLP",
     "MODELS",
+    "SIGNAL_ARGS",
     "TCNRegressor",
     "build_model",
     "feature_shape",

@@ -25,15 +25,16 @@ def register_model(name):
 
 
 def build_model(name, **kwargs):
-    """Build a registered model from keyword sizes.
+    """Build a registered model from its signal arguments and keyword sizes.
 
     Parameters
     ----------
     name : str
         Registry key, e.g. ``"mlp"``, ``"ekd_teacher"``.
     **kwargs
-        Keyword arguments of the model class (``n_features``,
-        ``n_channels``, ``n_times``, ``n_classes``, ...).
+        The signal arguments the model declares (``n_channels``,
+        ``n_times`` or ``n_features``, ``sfreq``, ``n_outputs``; see
+        :meth:`EmoModule.signal_args`) and its tuning arguments.
 
     Returns
     -------
@@ -41,18 +42,21 @@ def build_model(name, **kwargs):
         The model, in training mode.
     """
     cls = MODELS.get(name)
+    signal = cls.signal_args(cls.input_dims_for(kwargs))
+    # the tuning arguments are read from the constructor; the signal ones are declared
     params = inspect.signature(cls.__init__).parameters
     accepted = [p for p in params if p != "self" and params[p].kind == inspect.Parameter.KEYWORD_ONLY]
     unknown = [k for k in kwargs if k not in accepted]
     if unknown:
         hints = ""
         for k in unknown:
-            close = difflib.get_close_matches(k, accepted, n=1)
+            close = difflib.get_close_matches(k, list(signal) + accepted, n=1)
             if close:
                 hints += f" Did you mean {close[0]!r} for {k!r}?"
         raise TypeError(
             f"Model {name!r} ({cls.__name__}) got unknown argument(s) "
-            f"{', '.join(repr(k) for k in unknown)}. Accepted: "
+            f"{', '.join(repr(k) for k in unknown)}. Signal arguments: "
+            f"{', '.join(repr(a) for a in signal)}; accepted: "
             f"{', '.join(repr(a) for a in accepted)}.{hints}"
         )
     missing = [
@@ -61,6 +65,8 @@ def build_model(name, **kwargs):
     if missing:
         raise TypeError(
             f"Model {name!r} ({cls.__name__}) needs the argument(s) "
-            f"{', '.join(repr(k) for k in missing)}; got {sorted(kwargs)}."
+            f"{', '.join(repr(k) for k in missing)}; got {sorted(kwargs)}. Its signal "
+            f"arguments are {', '.join(repr(a) for a in signal)}: give the sizes of your "
+            f"data (emopipe distill reads them from the dims of the cached features)."
         )
     return cls(**kwargs)

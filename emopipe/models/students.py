@@ -1,7 +1,7 @@
 """Single-modality models: CMCRD backbones, V2E students, EmotionKD/BS25 student, 1-D CNN.
 
 The CMCRD backbones (:class:`MLP`, :class:`EEGNetMini`, :class:`DGCNN`)
-serve as both the unimodal teacher and the student of CMCRD (methods.md §5.2).
+serve as both the unimodal teacher and the student of CMCRD (docs/methods.md §5.2).
 """
 
 import torch
@@ -9,19 +9,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..utils._checks import _check_type
-from ._blocks import (
-    CNN1dEncoder,
-    ConvTokenHead,
-    DNNBlock,
-    EmoModule,
-    MultiDepthFusion,
-    TemporalConvNet,
-    TransformerEncoder,
-    _check_dropout,
-    _check_sfreq,
-    _check_size,
-    _ekd_classifier,
-)
+from ._base import EmoModule, _check_dropout, _check_sfreq, _check_size
+from ._cnn import CNN1dEncoder
+from ._dense import DNNBlock, _ekd_classifier
+from ._fusion import MultiDepthFusion
+from ._tcn import TemporalConvNet
+from ._transformer import ConvTokenHead, TransformerEncoder
 from ._registry import register_model
 
 
@@ -30,14 +23,14 @@ class MLP(EmoModule):
     """CMCRD ``DNN_Net``: two dense blocks and a linear classifier.
 
     Each block is ``Linear -> BN -> ReLU -> Linear(hidden, hidden) -> BN ->
-    ReLU``; the classifier is ``Linear(hidden, n_classes)``.
+    ReLU``; the classifier is ``Linear(hidden, n_outputs)``.
 
     Parameters
     ----------
     n_features : int
         Input features (310 for SEED DE, 33 for SEED eye features).
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     hidden : int
         Block width (128 in CMCRD).
     dropout : float
@@ -50,20 +43,21 @@ class MLP(EmoModule):
     """
 
     input_names = ("x",)
+    input_dims = (("feature",),)
 
-    def __init__(self, *, n_features, n_classes, hidden=128, dropout=0.0):
+    def __init__(self, *, n_features, n_outputs, hidden=128, dropout=0.0):
         super().__init__()
         n_features = _check_size("n_features", n_features)
-        n_classes = _check_size("n_classes", n_classes)
+        n_outputs = _check_size("n_outputs", n_outputs)
         hidden = _check_size("hidden", hidden)
         self.input_axes = [("n_features",)]
         self._input_sizes = [(n_features,)]
         self.block1 = DNNBlock(n_features, hidden)
         self.block2 = DNNBlock(hidden, hidden)
         self.dropout = nn.Dropout(_check_dropout("dropout", dropout))
-        self.classifier = nn.Linear(hidden, n_classes)
+        self.classifier = nn.Linear(hidden, n_outputs)
         self.feat_dim = hidden
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
 
     def _run(self, x):
         h1 = self.block1(x)
@@ -71,26 +65,26 @@ class MLP(EmoModule):
         return self.classifier(self.dropout(h2)), [h1, h2]
 
 
-def _window_input(model, n_channels, n_times, n_classes, sfreq):
+def _window_input(model, n_channels, n_times, n_outputs, sfreq):
     """Check the sizes of a one-window ``(n_channels, n_times)`` classifier.
 
     Records ``sfreq``, ``input_axes`` and ``_input_sizes`` on ``model`` and
-    returns the checked ``n_channels, n_times, n_classes``.
+    returns the checked ``n_channels, n_times, n_outputs``.
     """
     model.sfreq = _check_sfreq(sfreq)
     n_channels = _check_size("n_channels", n_channels)
     n_times = _check_size("n_times", n_times)
-    n_classes = _check_size("n_classes", n_classes)
+    n_outputs = _check_size("n_outputs", n_outputs)
     model.input_axes = [("n_channels", "n_times")]
     model._input_sizes = [(n_channels, n_times)]
-    return n_channels, n_times, n_classes
+    return n_channels, n_times, n_outputs
 
 
 def _same_pad(kernel_size):
     """(left, right) zero padding keeping the length, centred for odd kernels.
 
     The CMCRD ``EEGNet_mini`` pads a kernel of 1 by (-1, +1), shifting every
-    band by one position (methods.md §7, CMCRD defect 7); here a kernel of 1
+    band by one position (docs/methods.md §7, CMCRD defect 7); here a kernel of 1
     gets no padding and an odd kernel ``k`` gets ``k // 2`` on each side.
     """
     return ((kernel_size - 1) // 2, kernel_size // 2)
@@ -100,22 +94,22 @@ def _same_pad(kernel_size):
 class EEGNetMini(EmoModule):
     """EEGNet over band features (CMCRD ``EEGNet_mini``): kernels of 1, no pooling.
 
-    The input ``(batch, n_channels, n_bands)`` is treated as a one-plane
-    image ``(batch, 1, n_channels, n_bands)``; bands play the role of time.
+    The input ``(batch, n_channels, n_features)`` is treated as a one-plane
+    image ``(batch, 1, n_channels, n_features)``; bands play the role of time.
     Block 1: ``Conv2d(1, f1, (1, kernel_size)) -> BN -> depthwise
     Conv2d(f1, f1 * d, (n_channels, 1)) -> BN -> ELU -> Dropout``.
     Block 2: separable conv (depthwise ``(1, sep_kernel_size)`` then pointwise
-    to ``f2``) ``-> BN -> ELU -> Dropout``. Classifier: ``Linear(f2 * n_bands,
-    n_classes)``.
+    to ``f2``) ``-> BN -> ELU -> Dropout``. Classifier: ``Linear(f2 * n_features,
+    n_outputs)``.
 
     Parameters
     ----------
     n_channels : int
         Electrodes (62 for SEED EEG; 1 for eye features).
-    n_bands : int
+    n_features : int
         Bands, or features per channel (5 for SEED DE; 33 for eye features).
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     f1 : int
         Temporal filters.
     d : int
@@ -132,20 +126,21 @@ class EEGNetMini(EmoModule):
     Notes
     -----
     With kernels of 1 nothing mixes band positions before the classifier:
-    ``feat.view(batch, f2, n_bands)[..., b]`` depends on input band ``b``
-    only. ``feat_dim = f2 * n_bands`` (80 for 62 x 5, 528 for 1 x 33, as in
+    ``feat.view(batch, f2, n_features)[..., b]`` depends on input band ``b``
+    only. ``feat_dim = f2 * n_features`` (80 for 62 x 5, 528 for 1 x 33, as in
     CMCRD). ``features`` returns the block-1 map ``(batch, f1 * d, 1,
-    n_bands)`` and ``feat``.
+    n_features)`` and ``feat``.
     """
 
     input_names = ("x",)
+    input_dims = (("channel", "feature"),)
 
     def __init__(
         self,
         *,
         n_channels,
-        n_bands,
-        n_classes,
+        n_features,
+        n_outputs,
         f1=8,
         d=2,
         f2=16,
@@ -155,14 +150,14 @@ class EEGNetMini(EmoModule):
     ):
         super().__init__()
         n_channels = _check_size("n_channels", n_channels)
-        n_bands = _check_size("n_bands", n_bands)
-        n_classes = _check_size("n_classes", n_classes)
+        n_features = _check_size("n_features", n_features)
+        n_outputs = _check_size("n_outputs", n_outputs)
         f1, d, f2 = _check_size("f1", f1), _check_size("d", d), _check_size("f2", f2)
         kernel_size = _check_size("kernel_size", kernel_size)
         sep_kernel_size = _check_size("sep_kernel_size", sep_kernel_size)
         dropout = _check_dropout("dropout", dropout)
-        self.input_axes = [("n_channels", "n_bands")]
-        self._input_sizes = [(n_channels, n_bands)]
+        self.input_axes = [("n_channels", "n_features")]
+        self._input_sizes = [(n_channels, n_features)]
         self.block1 = nn.Sequential(
             nn.ZeroPad2d(_same_pad(kernel_size) + (0, 0)),
             nn.Conv2d(1, f1, (1, kernel_size), bias=False),
@@ -180,13 +175,13 @@ class EEGNetMini(EmoModule):
             nn.ELU(),
             nn.Dropout(dropout),
         )
-        self.feat_dim = f2 * n_bands
-        self.classifier = nn.Linear(self.feat_dim, n_classes)
-        self.n_classes = n_classes
+        self.feat_dim = f2 * n_features
+        self.classifier = nn.Linear(self.feat_dim, n_outputs)
+        self.n_outputs = n_outputs
 
     def _run(self, x):
-        h1 = self.block1(x.unsqueeze(1))  # (batch, f1 * d, 1, n_bands)
-        feat = self.block2(h1).flatten(1)  # (batch, f2 * n_bands)
+        h1 = self.block1(x.unsqueeze(1))  # (batch, f1 * d, 1, n_features)
+        feat = self.block2(h1).flatten(1)  # (batch, f2 * n_features)
         return self.classifier(feat), [h1, feat]
 
 
@@ -197,16 +192,16 @@ class DGCNN(EmoModule):
     ``BN over bands -> sum_k T_k(L) x W_k -> ReLU -> flatten`` where ``L =
     D^-1/2 ReLU(A) D^-1/2`` and ``T_0 = I, T_1 = L, T_k = 2 L T_{k-1} -
     T_{k-2}`` (Chebyshev, ``k_adj`` terms); classifier ``Linear(n_channels *
-    n_filters, hidden) -> ReLU -> Dropout -> Linear(hidden, n_classes)``.
+    n_filters, hidden) -> ReLU -> Dropout -> Linear(hidden, n_outputs)``.
 
     Parameters
     ----------
     n_channels : int
         Graph nodes (electrodes; 33 eye features as 33 nodes x 1).
-    n_bands : int
+    n_features : int
         Features per node.
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     k_adj : int
         Number of Chebyshev terms (2).
     n_filters : int
@@ -218,42 +213,43 @@ class DGCNN(EmoModule):
 
     Notes
     -----
-    Input ``(batch, n_channels, n_bands)``. ``feat`` is the flattened graph
+    Input ``(batch, n_channels, n_features)``. ``feat`` is the flattened graph
     embedding ``(batch, n_channels * n_filters)`` (992 for 62 nodes, 528 for
     33, the CRD sizes of CMCRD); with ``hidden`` set it is not the
     penultimate layer.
     """
 
     input_names = ("x",)
+    input_dims = (("channel", "feature"),)
 
     def __init__(
-        self, *, n_channels, n_bands, n_classes, k_adj=2, n_filters=16, hidden=64, dropout=0.0
+        self, *, n_channels, n_features, n_outputs, k_adj=2, n_filters=16, hidden=64, dropout=0.0
     ):
         super().__init__()
         n_channels = _check_size("n_channels", n_channels)
-        n_bands = _check_size("n_bands", n_bands)
-        n_classes = _check_size("n_classes", n_classes)
+        n_features = _check_size("n_features", n_features)
+        n_outputs = _check_size("n_outputs", n_outputs)
         self.k_adj = _check_size("k_adj", k_adj)
         n_filters = _check_size("n_filters", n_filters)
         _check_type("hidden", hidden, ("int", None))
-        self.input_axes = [("n_channels", "n_bands")]
-        self._input_sizes = [(n_channels, n_bands)]
-        self.bn = nn.BatchNorm1d(n_bands)
+        self.input_axes = [("n_channels", "n_features")]
+        self._input_sizes = [(n_channels, n_features)]
+        self.bn = nn.BatchNorm1d(n_features)
         self.adjacency = nn.Parameter(torch.empty(n_channels, n_channels))
         nn.init.xavier_normal_(self.adjacency)
-        self.weights = nn.Parameter(torch.empty(self.k_adj, n_bands, n_filters))
+        self.weights = nn.Parameter(torch.empty(self.k_adj, n_features, n_filters))
         nn.init.xavier_normal_(self.weights)
         self.feat_dim = n_channels * n_filters
         if hidden is None:
-            self.classifier = nn.Linear(self.feat_dim, n_classes)
+            self.classifier = nn.Linear(self.feat_dim, n_outputs)
         else:
             self.classifier = nn.Sequential(
                 nn.Linear(self.feat_dim, hidden),
                 nn.ReLU(),
                 nn.Dropout(_check_dropout("dropout", dropout)),
-                nn.Linear(hidden, n_classes),
+                nn.Linear(hidden, n_outputs),
             )
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
 
     def laplacian(self):
         """Normalised adjacency ``D^-1/2 ReLU(A) D^-1/2``.
@@ -268,7 +264,7 @@ class DGCNN(EmoModule):
         return d[:, None] * a * d[None, :]
 
     def _run(self, x):
-        x = self.bn(x.transpose(1, 2)).transpose(1, 2)  # (batch, n_channels, n_bands)
+        x = self.bn(x.transpose(1, 2)).transpose(1, 2)  # (batch, n_channels, n_features)
         lap = self.laplacian()
         t_prev, t_cur = None, torch.eye(lap.shape[0], dtype=x.dtype, device=x.device)
         out = 0
@@ -311,6 +307,7 @@ class TCNRegressor(EmoModule):
     """
 
     input_names = ("x",)
+    input_dims = (("step", "feature"),)
     _variable_axes = frozenset({"n_steps"})
 
     def __init__(
@@ -360,6 +357,7 @@ class BiLSTMRegressor(EmoModule):
     """
 
     input_names = ("x",)
+    input_dims = (("step", "feature"),)
     _variable_axes = frozenset({"n_steps"})
 
     def __init__(self, *, n_features, n_outputs=1, hidden=64, n_layers=2, dropout=0.4, n_steps=96):
@@ -401,8 +399,8 @@ class EKDStudent(EmoModule):
         Channels of the modality.
     n_times : int
         Samples per window (512 = 4 s at 128 Hz).
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     dim : int
         Token dimension (64).
     n_blocks : int
@@ -446,13 +444,14 @@ class EKDStudent(EmoModule):
     """
 
     input_names = ("x",)
+    input_dims = (("channel", "time"),)
 
     def __init__(
         self,
         *,
         n_channels,
         n_times,
-        n_classes=2,
+        n_outputs=2,
         dim=64,
         n_blocks=3,
         n_heads=8,
@@ -469,7 +468,7 @@ class EKDStudent(EmoModule):
         sfreq=None,
     ):
         super().__init__()
-        n_channels, n_times, n_classes = _window_input(self, n_channels, n_times, n_classes, sfreq)
+        n_channels, n_times, n_outputs = _window_input(self, n_channels, n_times, n_outputs, sfreq)
         n_blocks = _check_size("n_blocks", n_blocks)
         self.head = ConvTokenHead(
             n_channels,
@@ -492,9 +491,9 @@ class EKDStudent(EmoModule):
         self.fusion = MultiDepthFusion(n_blocks, dim, score_hidden)
         self.feat_dim = self.n_tokens * dim
         self.classifier = _ekd_classifier(
-            self.feat_dim, n_classes, classifier_hidden, classifier_dropout, classifier_activation
+            self.feat_dim, n_outputs, classifier_hidden, classifier_dropout, classifier_activation
         )
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
 
     def _run(self, x):
         xs = self.encoder(self.head(x))  # n_blocks x (batch, n_tokens, dim)
@@ -507,7 +506,7 @@ class CNN1d(EmoModule):
     """Small 1-D CNN for raw EOG/GSR windows.
 
     ``[Conv1d -> BN -> ReLU -> MaxPool 2] x 2 -> Conv1d -> BN -> ReLU ->
-    global mean -> Dropout -> Linear(widths[-1], n_classes)``.
+    global mean -> Dropout -> Linear(widths[-1], n_outputs)``.
 
     Parameters
     ----------
@@ -515,8 +514,8 @@ class CNN1d(EmoModule):
         Signal channels.
     n_times : int
         Samples per window.
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     widths : sequence of int
         Filters per stage.
     kernel_sizes : sequence of int
@@ -535,25 +534,26 @@ class CNN1d(EmoModule):
     """
 
     input_names = ("x",)
+    input_dims = (("channel", "time"),)
 
     def __init__(
         self,
         *,
         n_channels,
         n_times,
-        n_classes,
+        n_outputs,
         widths=(16, 32, 64),
         kernel_sizes=(7, 5, 3),
         dropout=0.5,
         sfreq=None,
     ):
         super().__init__()
-        n_channels, n_times, n_classes = _window_input(self, n_channels, n_times, n_classes, sfreq)
+        n_channels, n_times, n_outputs = _window_input(self, n_channels, n_times, n_outputs, sfreq)
         self.encoder = CNN1dEncoder(n_channels, n_times, widths=widths, kernel_sizes=kernel_sizes)
         self.dropout = nn.Dropout(_check_dropout("dropout", dropout))
         self.feat_dim = self.encoder.out_dim
-        self.classifier = nn.Linear(self.feat_dim, n_classes)
-        self.n_classes = n_classes
+        self.classifier = nn.Linear(self.feat_dim, n_outputs)
+        self.n_outputs = n_outputs
 
     def _run(self, x):
         feats = self.encoder(x)

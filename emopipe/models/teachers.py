@@ -7,72 +7,15 @@ import torch
 from torch import nn
 
 from ..utils._checks import _check_option, _check_type
-from ._blocks import (
-    CNN1dEncoder,
-    ConvTokenHead,
-    DNNBlock,
-    EmoModule,
-    IMF,
-    TemporalConvNet,
-    TransformerEncoder,
-    _check_dropout,
-    _check_sfreq,
-    _check_size,
-    _ekd_classifier,
-)
+from ._base import EmoModule, _check_dropout, _check_sfreq, _check_size
+from ._cnn import CNN1dEncoder, FrameCNN
+from ._dense import DNNBlock, _ekd_classifier
+from ._fusion import IMF
+from ._tcn import TemporalConvNet
+from ._transformer import ConvTokenHead, TransformerEncoder
 from ._registry import register_model
 
 logger = logging.getLogger("emopipe.models")
-
-
-class FrameCNN(nn.Module):
-    """Small per-frame face CNN: 4 conv stages -> global mean -> ``Linear(256, embed_dim)`` -> BN.
-
-    Stands in for V2E's IR-ResNet-50 (which needs a face-recognition
-    checkpoint); weights of a compatible network can be loaded with
-    :meth:`FaceTCN.load_backbone`.
-
-    Parameters
-    ----------
-    embed_dim : int
-        Frame embedding size (512).
-    widths : sequence of int
-        Filters per stage; each stage is ``Conv3x3 -> BN -> ReLU`` and all
-        but the last halve the resolution.
-    dropout : float
-        Dropout before the embedding layer (0.4 as V2E's head).
-    """
-
-    def __init__(self, embed_dim=512, widths=(32, 64, 128, 256), dropout=0.4):
-        super().__init__()
-        stages, n_in = [], 1
-        for i, w in enumerate(widths):
-            layers = [nn.Conv2d(n_in, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
-            if i < len(widths) - 1:
-                layers.append(nn.MaxPool2d(2))
-            stages.append(nn.Sequential(*layers))
-            n_in = w
-        self.stages = nn.ModuleList(stages)
-        self.head = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(n_in, embed_dim), nn.BatchNorm1d(embed_dim)
-        )
-
-    def forward(self, x):
-        """Embed frames.
-
-        Parameters
-        ----------
-        x : Tensor, shape (n_frames, 1, height, width)
-            Grey frames.
-
-        Returns
-        -------
-        emb : Tensor, shape (n_frames, embed_dim)
-            Frame embeddings.
-        """
-        for stage in self.stages:
-            x = stage(x)
-        return self.head(x.mean(dim=(2, 3)))
 
 
 @register_model("face_tcn")
@@ -96,21 +39,25 @@ class FaceTCN(EmoModule):
     backbone_weights : path-like | None
         A user-supplied state dict for the frame CNN, loaded with
         :meth:`load_backbone`; nothing is downloaded.
-    n_steps : int
-        Sequence length of the dry run; ``forward`` accepts any.
+    n_times : int
+        Frames in the sequence of the dry run; ``forward`` accepts any.
+    sfreq : float | None
+        Frame rate in Hz, recorded as ``sfreq`` (the layers do not depend
+        on it).
 
     Notes
     -----
-    Input ``(batch, n_steps, 1, height, width)`` (one frame per 4-Hz step).
-    ``out`` ``(batch, n_steps, n_outputs)``; ``feat`` the 128-d TCN output
-    sequence ``(batch, n_steps, channels[-1])`` that V2E caches for the
-    student; ``features`` the frame embeddings ``(batch, n_steps,
+    Input ``(batch, n_times, 1, height, width)`` (one frame per 4-Hz step).
+    ``out`` ``(batch, n_times, n_outputs)``; ``feat`` the 128-d TCN output
+    sequence ``(batch, n_times, channels[-1])`` that V2E caches for the
+    student; ``features`` the frame embeddings ``(batch, n_times,
     embed_dim)`` then every TCN level. ``backbone.stages`` lists the CNN
     stages shallow to deep, for staged unfreezing.
     """
 
     input_names = ("frames",)
-    _variable_axes = frozenset({"n_steps"})
+    input_dims = (("time", "plane", "height", "width"),)
+    _variable_axes = frozenset({"n_times"})
 
     def __init__(
         self,
@@ -122,9 +69,11 @@ class FaceTCN(EmoModule):
         kernel_size=3,
         dropout=0.1,
         backbone_weights=None,
-        n_steps=96,
+        n_times=96,
+        sfreq=None,
     ):
         super().__init__()
+        self.sfreq = _check_sfreq(sfreq)
         if isinstance(frame_size, (tuple, list)):
             if len(frame_size) != 2:
                 raise ValueError(
@@ -135,8 +84,8 @@ class FaceTCN(EmoModule):
             height = width = _check_size("frame_size", frame_size, minimum=8)
         n_outputs = _check_size("n_outputs", n_outputs)
         embed_dim = _check_size("embed_dim", embed_dim)
-        self.input_axes = [("n_steps", "n_planes", "height", "width")]
-        self._input_sizes = [(_check_size("n_steps", n_steps), 1, height, width)]
+        self.input_axes = [("n_times", "n_planes", "height", "width")]
+        self._input_sizes = [(_check_size("n_times", n_times), 1, height, width)]
         self.backbone = FrameCNN(embed_dim)
         self.tcn = TemporalConvNet(
             embed_dim, channels, kernel_size=kernel_size, dropout=_check_dropout("dropout", dropout)
@@ -186,7 +135,7 @@ class FaceTCN(EmoModule):
 
     def _run(self, frames):
         b, n = frames.shape[:2]
-        emb = self.backbone(frames.flatten(0, 1)).view(b, n, -1)  # (batch, n_steps, embed_dim)
+        emb = self.backbone(frames.flatten(0, 1)).view(b, n, -1)  # (batch, n_times, embed_dim)
         levels = [h.transpose(1, 2) for h in self.tcn(emb.transpose(1, 2))]
         return self.regressor(levels[-1]), [emb] + levels
 
@@ -207,7 +156,7 @@ class FaceWindowTCN(FaceTCN):
     ----------
     frame_size : int | tuple of int
         Frame height and width in pixels (48 in the cache).
-    n_steps : int
+    n_times : int
         Frames per window (``frames_per_window`` of the extraction, 4).
     n_outputs : int
         Outputs per window.
@@ -221,20 +170,23 @@ class FaceWindowTCN(FaceTCN):
         TCN dropout.
     backbone_weights : path-like | None
         A user-supplied state dict for the frame CNN (nothing is downloaded).
+    sfreq : float | None
+        Frame rate in Hz, recorded as ``sfreq``.
 
     Notes
     -----
-    Input ``(batch, n_steps, 1, height, width)``; ``(batch, n_steps, height,
-    width)`` arrays are reshaped to it by the driver.
+    Input ``(batch, n_times, 1, height, width)``; the driver gives the
+    cache's ``(window, time, height, width)`` frames their one plane.
     """
 
     _variable_axes = frozenset()
 
-    def __init__(self, *, frame_size=48, n_steps=4, n_outputs=1, embed_dim=512,
-                 channels=(128, 128), kernel_size=3, dropout=0.1, backbone_weights=None):
-        super().__init__(frame_size=frame_size, n_steps=n_steps, n_outputs=n_outputs,
+    def __init__(self, *, frame_size=48, n_times=4, n_outputs=1, embed_dim=512,
+                 channels=(128, 128), kernel_size=3, dropout=0.1, backbone_weights=None,
+                 sfreq=None):
+        super().__init__(frame_size=frame_size, n_times=n_times, n_outputs=n_outputs,
                          embed_dim=embed_dim, channels=channels, kernel_size=kernel_size,
-                         dropout=dropout, backbone_weights=backbone_weights)
+                         dropout=dropout, backbone_weights=backbone_weights, sfreq=sfreq)
 
     def _run(self, frames):
         out, feats = super()._run(frames)
@@ -258,8 +210,8 @@ class EKDTeacher(EmoModule):
         Channels of modality B (GSR: 1; EOG: 2).
     n_times : int
         Samples per window, both modalities (512 = 4 s at 128 Hz).
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     dim : int
         Token dimension (64).
     n_blocks : int
@@ -304,6 +256,7 @@ class EKDTeacher(EmoModule):
     """
 
     input_names = ("x_a", "x_b")
+    input_dims = (("channel", "time"), ("channel", "time"))
 
     def __init__(
         self,
@@ -311,7 +264,7 @@ class EKDTeacher(EmoModule):
         n_channels_a,
         n_channels_b,
         n_times,
-        n_classes=2,
+        n_outputs=2,
         dim=64,
         n_blocks=3,
         n_heads=8,
@@ -332,7 +285,7 @@ class EKDTeacher(EmoModule):
         n_channels_a = _check_size("n_channels_a", n_channels_a)
         n_channels_b = _check_size("n_channels_b", n_channels_b)
         n_times = _check_size("n_times", n_times)
-        n_classes = _check_size("n_classes", n_classes)
+        n_outputs = _check_size("n_outputs", n_outputs)
         n_blocks = _check_size("n_blocks", n_blocks, minimum=2)
         head_dropout = _check_dropout("head_dropout", head_dropout)
         dropout = _check_dropout("dropout", dropout)
@@ -349,9 +302,9 @@ class EKDTeacher(EmoModule):
         self.dim = dim
         self.feat_dim = 2 * self.n_tokens * dim
         self.classifier = _ekd_classifier(
-            self.feat_dim, n_classes, classifier_hidden, classifier_dropout, classifier_activation
+            self.feat_dim, n_outputs, classifier_hidden, classifier_dropout, classifier_activation
         )
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
 
     def split_modalities(self, feat):
         """Cut the fused feature into its modality-A and modality-B halves.
@@ -392,14 +345,14 @@ class ConcatTeacher(EmoModule):
     """Late-fusion baseline: one encoder per modality, embeddings concatenated, MLP classifier.
 
     ``encoder="mlp"``: each modality is a feature vector encoded by a
-    :class:`~emopipe.models._blocks.DNNBlock`; ``encoder="cnn1d"``: each is a
+    :class:`~emopipe.models._dense.DNNBlock`; ``encoder="cnn1d"``: each is a
     raw window encoded by a small 1-D CNN. Classifier: ``Linear(e_a + e_b,
-    hidden) -> BN -> ReLU -> Dropout -> Linear(hidden, n_classes)``.
+    hidden) -> BN -> ReLU -> Dropout -> Linear(hidden, n_outputs)``.
 
     Parameters
     ----------
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     encoder : str
         ``"mlp"`` (needs ``n_features_a``, ``n_features_b``) or ``"cnn1d"``
         (needs ``n_channels_a``, ``n_channels_b``, ``n_times``).
@@ -427,11 +380,14 @@ class ConcatTeacher(EmoModule):
     """
 
     input_names = ("x_a", "x_b")
+    input_dims = (("feature",), ("feature",))
+    input_dims_options = ("encoder", {"cnn1d": (("channel", "time"), ("channel", "time")),
+                                      "mlp": (("feature",), ("feature",))})
 
     def __init__(
         self,
         *,
-        n_classes,
+        n_outputs,
         encoder="mlp",
         n_features_a=None,
         n_features_b=None,
@@ -444,7 +400,7 @@ class ConcatTeacher(EmoModule):
     ):
         super().__init__()
         self.sfreq = _check_sfreq(sfreq)
-        n_classes = _check_size("n_classes", n_classes)
+        n_outputs = _check_size("n_outputs", n_outputs)
         hidden = _check_size("hidden", hidden)
         _check_option("encoder", encoder, ("mlp", "cnn1d"))
         needed = (
@@ -476,9 +432,9 @@ class ConcatTeacher(EmoModule):
         self.encoder = encoder
         self.fuse = nn.Sequential(nn.Linear(emb_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU())
         self.dropout = nn.Dropout(_check_dropout("dropout", dropout))
-        self.classifier = nn.Linear(hidden, n_classes)
+        self.classifier = nn.Linear(hidden, n_outputs)
         self.feat_dim = hidden
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
 
     def _encode(self, enc, x):
         return enc(x) if self.encoder == "mlp" else enc(x)[-1]
@@ -499,8 +455,8 @@ class FusionMLP(EmoModule):
         Features of modality A.
     n_features_b : int
         Features of modality B.
-    n_classes : int
-        Number of classes.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
     hidden : int
         Block width.
     dropout : float
@@ -514,21 +470,22 @@ class FusionMLP(EmoModule):
     """
 
     input_names = ("x_a", "x_b")
+    input_dims = (("feature",), ("feature",))
 
-    def __init__(self, *, n_features_a, n_features_b, n_classes, hidden=128, dropout=0.0):
+    def __init__(self, *, n_features_a, n_features_b, n_outputs, hidden=128, dropout=0.0):
         super().__init__()
         n_features_a = _check_size("n_features_a", n_features_a)
         n_features_b = _check_size("n_features_b", n_features_b)
-        n_classes = _check_size("n_classes", n_classes)
+        n_outputs = _check_size("n_outputs", n_outputs)
         hidden = _check_size("hidden", hidden)
         self.input_axes = [("n_features_a",), ("n_features_b",)]
         self._input_sizes = [(n_features_a,), (n_features_b,)]
         self.block1 = DNNBlock(n_features_a + n_features_b, hidden)
         self.block2 = DNNBlock(hidden, hidden)
         self.dropout = nn.Dropout(_check_dropout("dropout", dropout))
-        self.classifier = nn.Linear(hidden, n_classes)
+        self.classifier = nn.Linear(hidden, n_outputs)
         self.feat_dim = hidden
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
 
     def _run(self, x_a, x_b):
         h1 = self.block1(torch.cat([x_a, x_b], dim=1))

@@ -141,3 +141,10 @@ def test_fold_scaler_per_subject_falls_back_to_pooled_for_unseen_subjects(rng):
     with pytest.raises(ValueError, match=r"Invalid value for the 'scope' parameter.*"
                                          r"Did you mean 'pooled'"):
         FoldScaler("pooed")
+
+
+def test_load_cohort_keeps_the_sampling_frequency_of_raw_windows(tmp_path):
+    _write_subject(tmp_path, "s01", seed=1)
+    c = load_cohort(tmp_path, ["eeg", "eog:raw"])
+    assert c.sfreq == {"eog:raw": 16.0}  # band features have no sfreq attribute
+    assert c.dims["eog:raw"] == ("window", "channel", "time")

@@ -23,17 +23,17 @@ from emopipe.models import (
 BATCH = 3
 # name -> (kwargs, expected out shape without batch, expected features shapes without batch)
 CASES = {
-    "mlp": (dict(n_features=31, n_classes=3, hidden=16), (3,), [(16,), (16,)]),
+    "mlp": (dict(n_features=31, n_outputs=3, hidden=16), (3,), [(16,), (16,)]),
     "fusion_mlp": (
-        dict(n_features_a=31, n_features_b=7, n_classes=3, hidden=16),
+        dict(n_features_a=31, n_features_b=7, n_outputs=3, hidden=16),
         (3,),
         [(16,), (16,)],
     ),
-    "eegnet_mini": (dict(n_channels=6, n_bands=5, n_classes=4), (4,), [(16, 1, 5), (80,)]),
-    "dgcnn": (dict(n_channels=6, n_bands=5, n_classes=4), (4,), [(96,)]),
-    "cnn1d": (dict(n_channels=2, n_times=64, n_classes=2, sfreq=128.0), (2,), [(16, 32), (32, 16), (64,)]),
+    "eegnet_mini": (dict(n_channels=6, n_features=5, n_outputs=4), (4,), [(16, 1, 5), (80,)]),
+    "dgcnn": (dict(n_channels=6, n_features=5, n_outputs=4), (4,), [(96,)]),
+    "cnn1d": (dict(n_channels=2, n_times=64, n_outputs=2, sfreq=128.0), (2,), [(16, 32), (32, 16), (64,)]),
     "concat_teacher": (
-        dict(n_classes=2, n_features_a=31, n_features_b=7, hidden=16),
+        dict(n_outputs=2, n_features_a=31, n_features_b=7, hidden=16),
         (2,),
         [(32,), (16,)],
     ),
@@ -44,12 +44,12 @@ CASES = {
     ),
     "bilstm_regressor": (dict(n_features=12, hidden=8, n_steps=10), (10, 1), [(10, 16)]),
     "face_tcn": (
-        dict(frame_size=16, embed_dim=32, channels=(16, 16), n_steps=4),
+        dict(frame_size=16, embed_dim=32, channels=(16, 16), n_times=4),
         (4, 1),
         [(4, 32), (4, 16), (4, 16)],
     ),
     "face_window_tcn": (
-        dict(frame_size=16, embed_dim=32, channels=(16, 16), n_steps=4),
+        dict(frame_size=16, embed_dim=32, channels=(16, 16), n_times=4),
         (1,),
         [(32,), (16,), (16,)],
     ),
@@ -111,7 +111,7 @@ def test_output_shape_dry_run_leaves_the_model_untouched(name):
 
 
 def test_mlp_matches_cmcrd_sizes():
-    model = build_model("mlp", n_features=310, n_classes=5)
+    model = build_model("mlp", n_features=310, n_outputs=5)
     assert output_shape(model) == (2, 5) and model.feat_dim == 128
     assert [m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)] == [
         128, 128, 128, 128, 5,
@@ -133,7 +133,7 @@ def test_eegnet_mini_has_no_band_shift(b):
     # CMCRD pads kernel 1 by (-1, +1): band b would appear at position b - 1.
     # Here a delta at band b reaches feature position b only, for every filter.
     torch.manual_seed(0)
-    model = EEGNetMini(n_channels=3, n_bands=5, n_classes=2).double().eval()
+    model = EEGNetMini(n_channels=3, n_features=5, n_outputs=2).double().eval()
     resp = _delta_response(model, 3, 5, c=1, b=b)
     assert resp.shape == (16, 5)
     assert torch.nonzero(resp.amax(dim=0) > 0).flatten().tolist() == [b]
@@ -147,23 +147,23 @@ def test_eegnet_mini_has_no_band_shift(b):
 
 def test_eegnet_mini_odd_kernels_are_centred():
     torch.manual_seed(0)
-    model = EEGNetMini(n_channels=2, n_bands=9, n_classes=2, kernel_size=3).double().eval()
+    model = EEGNetMini(n_channels=2, n_features=9, n_outputs=2, kernel_size=3).double().eval()
     resp = _delta_response(model, 2, 9, c=0, b=4)
     assert torch.nonzero(resp.amax(dim=0) > 0).flatten().tolist() == [3, 4, 5]
     assert model.feat_dim == 16 * 9
 
 
 def test_eegnet_mini_cmcrd_feature_sizes():
-    assert EEGNetMini(n_channels=62, n_bands=5, n_classes=5).feat_dim == 80
-    assert EEGNetMini(n_channels=1, n_bands=33, n_classes=5).feat_dim == 528
-    assert DGCNN(n_channels=62, n_bands=5, n_classes=5).feat_dim == 992
-    assert DGCNN(n_channels=33, n_bands=1, n_classes=5).feat_dim == 528
+    assert EEGNetMini(n_channels=62, n_features=5, n_outputs=5).feat_dim == 80
+    assert EEGNetMini(n_channels=1, n_features=33, n_outputs=5).feat_dim == 528
+    assert DGCNN(n_channels=62, n_features=5, n_outputs=5).feat_dim == 992
+    assert DGCNN(n_channels=33, n_features=1, n_outputs=5).feat_dim == 528
 
 
 @pytest.mark.parametrize("k_adj", [1, 2, 3])
 def test_dgcnn_equals_chebyshev_graph_convolution(rng, k_adj):
     n_ch, n_bands, n_filt = 4, 3, 2
-    model = DGCNN(n_channels=n_ch, n_bands=n_bands, n_classes=2, k_adj=k_adj, n_filters=n_filt)
+    model = DGCNN(n_channels=n_ch, n_features=n_bands, n_outputs=2, k_adj=k_adj, n_filters=n_filt)
     model = model.double().eval()
     a = rng.standard_normal((n_ch, n_ch))
     w = rng.standard_normal((k_adj, n_bands, n_filt))
@@ -202,7 +202,7 @@ def test_tcn_regressor_is_causal_with_receptive_field_13():
 
 def test_face_tcn_is_causal_over_frames():
     torch.manual_seed(0)
-    model = FaceTCN(frame_size=(16, 12), embed_dim=16, channels=(8, 8), n_steps=20)
+    model = FaceTCN(frame_size=(16, 12), embed_dim=16, channels=(8, 8), n_times=20)
     model = model.double().eval()
     x = torch.randn(1, 20, 1, 16, 12, dtype=torch.float64)
     assert _steps_changed(model, x, 3) == list(range(3, 16))
@@ -210,11 +210,11 @@ def test_face_tcn_is_causal_over_frames():
 
 def test_face_tcn_loads_a_local_backbone_state_dict(tmp_path):
     torch.manual_seed(0)
-    src = FaceTCN(frame_size=16, embed_dim=32, n_steps=2)
+    src = FaceTCN(frame_size=16, embed_dim=32, n_times=2)
     path = tmp_path / "frame_cnn.pt"
     torch.save(src.backbone.state_dict(), path)
     torch.manual_seed(1)
-    dst = FaceTCN(frame_size=16, embed_dim=32, n_steps=2, backbone_weights=path)
+    dst = FaceTCN(frame_size=16, embed_dim=32, n_times=2, backbone_weights=path)
     for k, v in src.backbone.state_dict().items():
         assert torch.equal(v, dst.backbone.state_dict()[k])
     torch.save({"state_dict": src.backbone.state_dict()}, tmp_path / "wrapped.pt")
@@ -301,26 +301,26 @@ def test_registry_miss_lists_models():
         r"Did you mean 'mlp'\?"
     )
     with pytest.raises(KeyError, match=msg):
-        build_model("mpl", n_features=3, n_classes=2)
+        build_model("mpl", n_features=3, n_outputs=2)
 
 
 def test_build_model_argument_errors():
     with pytest.raises(TypeError, match=r"unknown argument\(s\) 'n_feature'.*Did you mean 'n_features'"):
-        build_model("mlp", n_feature=3, n_classes=2)
-    with pytest.raises(TypeError, match=r"needs the argument\(s\) 'n_classes'"):
+        build_model("mlp", n_feature=3, n_outputs=2)
+    with pytest.raises(TypeError, match=r"needs the argument\(s\) 'n_outputs'"):
         build_model("mlp", n_features=3)
     with pytest.raises(ValueError, match=r"n_features must be an int >= 1, got 0"):
-        build_model("mlp", n_features=0, n_classes=2)
+        build_model("mlp", n_features=0, n_outputs=2)
     with pytest.raises(ValueError, match=r"encoder='cnn1d' needs n_channels_a, n_channels_b, n_times"):
-        build_model("concat_teacher", n_classes=2, encoder="cnn1d", n_channels_a=2)
+        build_model("concat_teacher", n_outputs=2, encoder="cnn1d", n_channels_a=2)
     with pytest.raises(ValueError, match=r"sfreq must be > 0, got -128"):
-        build_model("cnn1d", n_channels=1, n_times=64, n_classes=2, sfreq=-128)
+        build_model("cnn1d", n_channels=1, n_times=64, n_outputs=2, sfreq=-128)
     with pytest.raises(ValueError, match=r"n_times = 16 samples is shorter than the convolution kernel"):
         build_model("ekd_student", n_channels=1, n_times=16)
 
 
 def test_forward_names_expected_and_received_shapes():
-    model = build_model("mlp", n_features=310, n_classes=3)
+    model = build_model("mlp", n_features=310, n_outputs=3)
     with pytest.raises(
         ValueError,
         match=r"MLP input 'x' must have shape \(batch, 310\), got shape \(4, 62, 5\)\. "
