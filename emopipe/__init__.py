@@ -31,8 +31,8 @@ _LAZY = {
     "ExtractConfig": ("emopipe.features.extract", "ExtractConfig"),
     "run_extract": ("emopipe.cache.pipeline", "run_extract"),
     "read_cohort": ("emopipe.cache.hdf5", "read_cohort"),
-    "DistillConfig": ("emopipe.distill.train", "DistillConfig"),
-    "load_distill_config": ("emopipe.distill.train", "load_distill_config"),
+    "DistillConfig": ("emopipe.distill.config", "DistillConfig"),
+    "load_distill_config": ("emopipe.distill.config", "load_distill_config"),
     "run_distill": ("emopipe.distill.train", "run_distill"),
     "load_config": ("emopipe.utils.config", "load_config"),
 }

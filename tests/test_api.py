@@ -12,8 +12,8 @@ WORKFLOW = {
     "ExtractConfig": "emopipe.features.extract",
     "run_extract": "emopipe.cache.pipeline",
     "read_cohort": "emopipe.cache.hdf5",
-    "DistillConfig": "emopipe.distill.train",
-    "load_distill_config": "emopipe.distill.train",
+    "DistillConfig": "emopipe.distill.config",
+    "load_distill_config": "emopipe.distill.config",
     "run_distill": "emopipe.distill.train",
     "load_config": "emopipe.utils.config",
 }
