@@ -1,5 +1,6 @@
 """Layer 3: the HDF5 feature cache (one file per subject, atomic writes)."""
 
+from ..features._base import default_feature
 from .hdf5 import (
     SCHEMA_VERSION,
     CachedSubject,
@@ -17,6 +18,7 @@ __all__ = [
     "CachedSubject",
     "cache_files",
     "cached_hash",
+    "default_feature",
     "file_checksum",
     "read_cohort",
     "read_features",

@@ -8,7 +8,6 @@ package imports torch; the CLI imports it inside the ``distill`` command.
 
 from .losses import LOSSES, ContrastMemory, register_loss
 from .data import (
-    DEFAULT_FEATURES,
     CohortData,
     FoldScaler,
     cohort_from_subjects,
@@ -59,7 +58,6 @@ __all__ = [
     "CRDLoss",
     "CohortData",
     "ContrastMemory",
-    "DEFAULT_FEATURES",
     "DistillConfig",
     "DynamicKDWeight",
     "Fold",

@@ -3,8 +3,10 @@
 A *modality spec* names what a teacher or student sees:
 
 - ``"eeg:de"``: feature ``de`` of modality ``eeg``;
-- ``"eeg"``: the modality's default feature (:data:`DEFAULT_FEATURES`; when the
-  modality has no default in the cache but a single feature, that one);
+- ``"eeg"``: the modality's default feature, as its extractor declares it
+  (:func:`emopipe.cache.default_feature`: EEG ``de``, face ``frames``, every
+  other modality all its features); when the modality has no default in the
+  cache but a single feature, that one;
 - ``"eog:features"``: every non-raw feature of the modality, flattened and
   concatenated in name order (:data:`ALL_FEATURES`);
 - ``"eeg+eog"`` or ``"eeg:de+eog:raw"``: several inputs (a multimodal teacher),
@@ -20,22 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..cache import default_feature
 from ..utils._checks import _check_option
 
 logger = logging.getLogger("emopipe.distill.data")
-
-#: modality -> feature picked when a spec names the modality alone
-DEFAULT_FEATURES = {
-    "eeg": "de",
-    "eog": "features",
-    "gsr": "features",
-    "eye": "features",
-    "emg": "features",
-    "ppg": "features",
-    "resp": "features",
-    "temp": "features",
-    "face": "frames",
-}
 
 NORMALISE = ("pooled", "per_subject", "none")
 
@@ -43,6 +33,11 @@ NORMALISE = ("pooled", "per_subject", "none")
 #: concatenated in name order (e.g. ``"eog:features"`` = blink and saccade
 #: statistics, band power and DE), unless the cache holds a feature of that name
 ALL_FEATURES = "features"
+
+
+def _default_name(modality):
+    """Feature name a spec naming ``modality`` alone means (``ALL_FEATURES`` if none)."""
+    return default_feature(modality) or ALL_FEATURES
 
 
 @dataclass(frozen=True)
@@ -175,7 +170,7 @@ class CohortData:
             if len(spec) != 1:
                 raise ValueError(f"features keys name one input each, got {key!r}.")
             s = spec[0]
-            full = f"{s.modality}:{s.feature or DEFAULT_FEATURES.get(s.modality, 'features')}"
+            full = f"{s.modality}:{s.feature or _default_name(s.modality)}"
             if arr.shape[0] != n:
                 raise ValueError(
                     f"features[{key!r}] has {arr.shape[0]} windows but subject has {n}: every "
@@ -225,7 +220,7 @@ class CohortData:
                 key = f"{s.modality}:{s.feature}"
             else:
                 cands = [k for k in self.features if k.split(":")[0] == s.modality]
-                default = f"{s.modality}:{DEFAULT_FEATURES.get(s.modality, 'features')}"
+                default = f"{s.modality}:{_default_name(s.modality)}"
                 key = default if default in cands else (cands[0] if len(cands) == 1 else default)
             if key not in self.features:
                 raise KeyError(
@@ -293,7 +288,7 @@ def _resolve_in_subject(cs, part, spec):
     if part.feature is not None:
         name = part.feature
     else:
-        name = DEFAULT_FEATURES.get(part.modality)
+        name = _default_name(part.modality)
         vectors = [k for k, f in feats.items() if "time" not in f.dims]
         if name == ALL_FEATURES and not vectors and len(feats) == 1:
             name = next(iter(feats))  # raw windows only: the modality alone means them

@@ -19,6 +19,29 @@ from ..utils._registry import Registry
 MODALITY_EXTRACTORS = Registry("Modality extractor", "modality extractors")
 
 
+def default_feature(modality):
+    """The feature a modality spec means when it names the modality alone.
+
+    An extractor declares it in its ``default_feature`` attribute (EEG:
+    ``"de"``, face: ``"frames"``); ``None`` (the default, and the answer
+    for a modality without an extractor) means every non-raw feature of
+    the modality, flattened and concatenated.
+
+    Parameters
+    ----------
+    modality : str
+        Modality name, e.g. ``"eeg"``.
+
+    Returns
+    -------
+    feature : str | None
+        The declared feature name, or ``None`` for all features.
+    """
+    if modality not in MODALITY_EXTRACTORS:
+        return None
+    return getattr(MODALITY_EXTRACTORS.get(modality), "default_feature", None)
+
+
 @dataclass
 class Feature:
     """A feature array with named axes and attributes, ready for the cache.

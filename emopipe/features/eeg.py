@@ -229,3 +229,4 @@ def extract_eeg(modality, grid, params):
 
 
 extract_eeg.config_fields = _CONFIG_FIELDS
+extract_eeg.default_feature = "de"  # what the spec "eeg" means

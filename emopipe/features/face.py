@@ -246,6 +246,9 @@ def extract_face(modality, grid, params):
     }
 
 
+extract_face.default_feature = "frames"  # what the spec "face" means
+
+
 #: column prefixes averaged by default by :func:`openface_window_features`
 OPENFACE_PREFIXES = ("gaze_", "pose_", "AU")
 

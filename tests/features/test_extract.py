@@ -128,3 +128,14 @@ def test_raw_eeg_windows_are_the_stimulus_samples_untouched_by_baseline_mode():
         assert_array_equal(raw.data[w], rec.modalities["eeg"].data[t][:, start:start + 256])
     # DE was baseline-subtracted (tone twice as loud after the baseline), the raw windows not
     assert_allclose(mods["eeg"]["de"].data[:, :, 1], np.log(2.0), atol=1e-6)
+
+
+def test_default_feature_is_declared_by_the_extractor():
+    from emopipe.cache import default_feature
+    from emopipe.features import MODALITY_EXTRACTORS
+
+    assert default_feature("eeg") == "de"
+    assert default_feature("face") == "frames"
+    # the rest mean all their features; a modality without an extractor too
+    assert [m for m in MODALITY_EXTRACTORS.names() if default_feature(m)] == ["eeg", "face"]
+    assert default_feature("temp") is None
