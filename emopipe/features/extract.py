@@ -7,6 +7,7 @@ features, and a rerun skips subjects whose file already matches.
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -306,7 +307,7 @@ def _smooth(x, config):
     return lds(x, axis=0, mode=config.lds_mode)
 
 
-def extract_subject(rec, config):
+def extract_subject(rec, config, *, timings=None):
     """All requested modalities of one subject on one window grid.
 
     Parameters
@@ -315,6 +316,8 @@ def extract_subject(rec, config):
         What the dataset reader returned.
     config : ExtractConfig
         The extraction config.
+    timings : dict | None
+        If given, filled with the seconds each modality took (key = modality).
 
     Returns
     -------
@@ -356,6 +359,7 @@ def extract_subject(rec, config):
             missing[mod] = rec.missing.get(mod, f"the {rec.dataset} recording has no {mod} data")
             logger.info("%s: %s missing (%s)", rec.subject, mod, missing[mod])
             continue
+        t0 = time.perf_counter()
         if mod == "eeg":
             m = rec.modalities["eeg"]
             bands = resolve_bands(config.bands, m.sfreq)
@@ -363,4 +367,6 @@ def extract_subject(rec, config):
         else:
             fn = MODALITY_EXTRACTORS.get(mod)
             modalities[mod] = fn(rec.modalities[mod], grid, dict(config.modality_params.get(mod, {})))
+        if timings is not None:
+            timings[mod] = time.perf_counter() - t0
     return windows, labels, modalities, missing
