@@ -123,7 +123,13 @@ def _run_parallel(jobs, n_workers, desc):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+    # never a plain fork of this process (it may hold BLAS threads): a fork server
+    # loads the libraries once and forks the workers from it; spawn where there is none
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__, *_WORKER_PRELOAD])
+    else:
+        ctx = multiprocessing.get_context("spawn")
     level = logging.getLogger("emopipe").getEffectiveLevel()
     results = [None] * len(jobs)
     with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker,
@@ -172,6 +178,9 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
         subject's recording (DEAP: about 0.5 GB). The files do not depend on
         it (every subject is computed by the same code, one BLAS thread), so
         it is not part of the config hash; it is returned in the summary.
+        Workers start from a fork server (spawned where there is none), so
+        a script that calls this with ``n_jobs > 1`` needs the usual
+        ``if __name__ == "__main__":`` guard.
     verbose : bool | str | int | None
         Log level for this call.
 
