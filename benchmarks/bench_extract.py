@@ -115,7 +115,8 @@ def run_cli_extract(root, cache, *, checkout=_REPO, n_jobs=None, modalities=None
     if modalities:
         cmd += ["--modalities", *modalities]
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # cwd outside any checkout: `-m` puts the cwd before PYTHONPATH on sys.path
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=Path(cache).parent)
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({res.returncode}):\n{res.stderr[-2000:]}")
