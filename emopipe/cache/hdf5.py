@@ -132,7 +132,7 @@ def _check_window_arrays(path, windows, labels, modalities):
 
 
 def write_features(path, *, dataset, subject, windows, labels, modalities, config, config_hash,
-                   sources=(), missing=None, compression="gzip"):
+                   sources=(), missing=None, compression=None):
     """Write one subject's features atomically.
 
     Parameters
@@ -159,7 +159,10 @@ def write_features(path, *, dataset, subject, windows, labels, modalities, confi
     missing : dict of str -> str | None
         Modalities absent from this recording, with the reason.
     compression : str | None
-        h5py compression filter for feature datasets.
+        h5py compression filter for feature datasets (``"gzip"``, ``"lzf"``);
+        ``None`` (default) stores them plain. Features are float64 noise to
+        a compressor: on a DEAP subject (12.8 MB of features) gzip saves 16 %
+        and costs 0.17 s, 15 times the plain write, and slows every read.
 
     Returns
     -------

@@ -6,6 +6,8 @@ is in :mod:`emopipe.features.extract`.
 
 import json
 import logging
+import os
+import time
 from pathlib import Path
 
 from ..features.extract import default_cache_dir, extract_subject, resolved_config
@@ -31,8 +33,135 @@ def _is_current(path, chash):
     return True
 
 
+def _n_workers(n_jobs, n_tasks):
+    """Worker processes for ``n_jobs`` (None: 1, -1: every usable CPU), at most ``n_tasks``."""
+    if n_jobs is None:
+        n_jobs = 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(
+            f"n_jobs must be a positive int, -1 (every CPU) or None (1), got {n_jobs!r}."
+        )
+    if n_jobs == -1:
+        try:
+            n_jobs = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            n_jobs = os.cpu_count() or 1
+    return max(1, min(n_jobs, n_tasks))
+
+
+def _limit_blas_threads():
+    """One BLAS thread: the matrix products here are small, and threads fight over cores.
+
+    Returns the ``threadpoolctl`` limiter (a context manager; it also takes
+    effect at once). The values do not depend on the thread count.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _extract_one(job):
+    """Read, extract, checksum and write one subject; return its stage timings (s).
+
+    ``job`` is ``(config, root, subject, path, resolved, chash)``. The same
+    function runs in the main process (``n_jobs=1``) and in the workers, so a
+    subject's file holds the same values either way.
+    """
+    from ..io import DATASETS
+
+    config, root, subject, path, resolved, chash = job
+    dataset = DATASETS.get(config.dataset)()
+    timings = {}
+    t0 = time.perf_counter()
+    rec = dataset.read_subject(root, subject, source=config.source, sfreq=config.sfreq,
+                               modalities=config.modalities)
+    t1 = time.perf_counter()
+    timings["read"] = t1 - t0
+    windows, labels, modalities, missing = extract_subject(rec, config, timings=timings)
+    t2 = time.perf_counter()
+    sources = [file_checksum(p) for p in rec.sources]
+    t3 = time.perf_counter()
+    timings["checksum"] = t3 - t2
+    write_features(path, dataset=config.dataset, subject=subject, windows=windows,
+                   labels=labels, modalities=modalities, config=resolved, config_hash=chash,
+                   sources=sources, missing=missing)
+    timings["write"] = time.perf_counter() - t3
+    timings["extract_other"] = (t2 - t1) - sum(timings.get(m, 0.0) for m in config.modalities)
+    logger.debug("%s: %s", subject, ", ".join(f"{k} {v:.3f} s" for k, v in timings.items()))
+    return timings
+
+
+#: imported by each worker before its first subject (timed as the "import" stage)
+_WORKER_PRELOAD = ("h5py", "scipy.fft", "scipy.ndimage", "scipy.signal")
+
+
+def _init_worker(level):
+    """Worker start: the parent's log level, one BLAS thread, the libraries loaded."""
+    import importlib
+
+    global _WORKER_IMPORT
+    t0 = time.perf_counter()
+    logging.getLogger("emopipe").setLevel(level)
+    _limit_blas_threads()
+    for name in _WORKER_PRELOAD:
+        importlib.import_module(name)
+    _WORKER_IMPORT = time.perf_counter() - t0
+
+
+_WORKER_IMPORT = 0.0
+
+
+def _extract_in_worker(job):
+    global _WORKER_IMPORT
+    timings = _extract_one(job)
+    timings["import"], _WORKER_IMPORT = _WORKER_IMPORT, 0.0  # counted once per worker
+    return timings
+
+
+def _run_parallel(jobs, n_workers, desc):
+    """Run ``jobs`` in ``n_workers`` spawned processes; timings in job order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # never a plain fork of this process (it may hold BLAS threads): a fork server
+    # loads the libraries once and forks the workers from it; spawn where there is none
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__, *_WORKER_PRELOAD])
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    level = logging.getLogger("emopipe").getEffectiveLevel()
+    results = [None] * len(jobs)
+    with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(level,)) as pool:
+        futures = {pool.submit(_extract_in_worker, job): i for i, job in enumerate(jobs)}
+        try:
+            for fut in progress(as_completed(futures), desc=desc, total=len(futures)):
+                results[futures[fut]] = fut.result()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+    return results
+
+
+def _log_timings(timings, wall, n_jobs):
+    """DEBUG line with the per-stage seconds summed over subjects (JSON, for benchmarks)."""
+    total = {}
+    for t in timings:
+        for k, v in t.items():
+            total[k] = total.get(k, 0.0) + v
+    busy = sum(total.values())
+    split = ", ".join(f"{k} {v:.2f} s ({v / busy:.0%})" for k, v in total.items()) if busy else ""
+    logger.debug("extract stages, summed over %d subjects: %s; wall %.2f s with %d job(s)",
+                 len(timings), split, wall, n_jobs)
+    logger.debug("extract timings json: %s", json.dumps(
+        {"stages": total, "wall": wall, "n_jobs": n_jobs, "n_subjects": len(timings)}))
+    return total
+
+
 @verbose
-def run_extract(config, root, cache_dir=None, *, verbose=None):
+def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
     """Extract every subject of a dataset into the cache, resuming where a run stopped.
 
     Parameters
@@ -43,16 +172,30 @@ def run_extract(config, root, cache_dir=None, *, verbose=None):
         Dataset download folder, laid out as the authors ship it.
     cache_dir : path-like | None
         Cache folder; ``None`` uses :func:`default_cache_dir`.
+    n_jobs : int | None
+        Subjects extracted at once, each in its own process (``None``: 1, in
+        this process; ``-1``: one per usable CPU). Each worker holds one
+        subject's recording (DEAP: about 0.5 GB). The files do not depend on
+        it (every subject is computed by the same code, one BLAS thread), so
+        it is not part of the config hash; it is returned in the summary.
+        Workers start from a fork server (spawned where there is none), so
+        a script that calls this with ``n_jobs > 1`` needs the usual
+        ``if __name__ == "__main__":`` guard.
     verbose : bool | str | int | None
         Log level for this call.
 
     Returns
     -------
     summary : dict
-        ``cache_dir``, ``config_hash``, ``written`` and ``skipped`` subject ids.
+        ``cache_dir``, ``config_hash``, ``written`` and ``skipped`` subject
+        ids, ``n_jobs`` (worker processes used) and ``timings`` (seconds per
+        stage summed over the written subjects: ``read``, one key per
+        modality, ``extract_other``, ``checksum``, ``write``, ``import``
+        (workers only), and ``wall``).
     """
     from ..io import DATASETS
 
+    t_start = time.perf_counter()
     root = Path(root)
     dataset = DATASETS.get(config.dataset)()
     if not root.is_dir():
@@ -66,11 +209,10 @@ def run_extract(config, root, cache_dir=None, *, verbose=None):
             f"No {config.dataset} subjects found under {str(root)!r}. Run "
             f"'emopipe check --dataset {config.dataset} --root {root}' to see what is expected."
         )
+    n_workers = _n_workers(n_jobs, len(subjects))
     cache_dir.mkdir(parents=True, exist_ok=True)
-    written, skipped = [], []
-    logger.info("Extracting %d %s subjects into %s (config %s)", len(subjects), config.dataset,
-                cache_dir, chash)
-    for subject in progress(subjects, desc=f"extract {config.dataset}"):
+    skipped, todo = [], []
+    for subject in subjects:
         path = cache_dir / f"{subject}.h5"
         if _is_current(path, chash):
             logger.info("%s: cache is current, skipped", subject)
@@ -79,13 +221,18 @@ def run_extract(config, root, cache_dir=None, *, verbose=None):
         if path.exists():
             logger.warning("%s: cache file was written with another config or source; recomputing",
                            subject)
-        rec = dataset.read_subject(root, subject, source=config.source, sfreq=config.sfreq,
-                                   modalities=config.modalities)
-        windows, labels, modalities, missing = extract_subject(rec, config)
-        sources = [file_checksum(p) for p in rec.sources]
-        write_features(path, dataset=config.dataset, subject=subject, windows=windows,
-                       labels=labels, modalities=modalities, config=resolved, config_hash=chash,
-                       sources=sources, missing=missing)
-        written.append(subject)
-    return {"cache_dir": str(cache_dir), "config_hash": chash, "written": written,
-            "skipped": skipped}
+        todo.append(subject)
+    n_workers = min(n_workers, max(1, len(todo)))
+    logger.info("Extracting %d %s subjects into %s (config %s, %d job(s))", len(todo),
+                config.dataset, cache_dir, chash, n_workers)
+    jobs = [(config, root, s, cache_dir / f"{s}.h5", resolved, chash) for s in todo]
+    desc = f"extract {config.dataset}"
+    with _limit_blas_threads():
+        if n_workers > 1:
+            timings = _run_parallel(jobs, n_workers, desc)
+        else:
+            timings = [_extract_one(job) for job in progress(jobs, desc=desc)]
+    wall = time.perf_counter() - t_start
+    total = _log_timings(timings, wall, n_workers)
+    return {"cache_dir": str(cache_dir), "config_hash": chash, "written": todo,
+            "skipped": skipped, "n_jobs": n_workers, "timings": {**total, "wall": wall}}

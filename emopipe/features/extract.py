@@ -7,6 +7,7 @@ features, and a rerun skips subjects whose file already matches.
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,7 +199,7 @@ def _extractor_params(config, name, extractor):
     return params
 
 
-def extract_subject(rec, config):
+def extract_subject(rec, config, *, timings=None):
     """All requested modalities of one subject on one window grid.
 
     Parameters
@@ -207,6 +208,8 @@ def extract_subject(rec, config):
         What the dataset reader returned.
     config : ExtractConfig
         The extraction config.
+    timings : dict | None
+        If given, filled with the seconds each modality took (key = modality).
 
     Returns
     -------
@@ -246,6 +249,9 @@ def extract_subject(rec, config):
             missing[mod] = rec.missing.get(mod, f"the {rec.dataset} recording has no {mod} data")
             logger.info("%s: %s missing (%s)", rec.subject, mod, missing[mod])
             continue
+        t0 = time.perf_counter()
         fn = MODALITY_EXTRACTORS.get(mod)
         modalities[mod] = fn(rec.modalities[mod], grid, _extractor_params(config, mod, fn))
+        if timings is not None:
+            timings[mod] = time.perf_counter() - t0
     return windows, labels, modalities, missing

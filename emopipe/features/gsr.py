@@ -2,17 +2,20 @@
 
 All signals are skin conductance in siemens (S) after :func:`to_conductance`
 (DEAP stores a resistance in ohm; conductance = 1 / R). The tonic part (skin
-conductance level, SCL) and the phasic part come from
-:func:`neurokit2.eda_phasic`; skin-conductance responses (SCRs) are found on
-the slope of the smoothed conductance (:func:`detect_scrs`).
+conductance level, SCL) and the phasic part are split as
+:func:`neurokit2.eda_phasic` splits them (its ``"highpass"`` and
+``"smoothmedian"`` methods, re-implemented here on whole arrays with the same
+SciPy calls, so the values are identical and neurokit2 is never imported);
+skin-conductance responses (SCRs) are found on the slope of the smoothed
+conductance (:func:`detect_scrs`).
 
 SCR onsets are slow (rise times of 1-3 s), so their timing is judged to
 within 0.5 s, not the 20 ms used for eye events.
 """
 
 import logging
-import warnings
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -110,13 +113,59 @@ def to_conductance(x, unit):
     return _convert(x, unit)
 
 
+#: neurokit2's ``eda_phasic`` defaults: Butterworth order 2 split at 0.05 Hz; 4-s median
+_HIGHPASS_ORDER, _HIGHPASS_CUTOFF, _MEDIAN_SECONDS = 2, 0.05, 4
+
+
+@lru_cache(maxsize=16)
+def _split_sos(sfreq):
+    """Low- and high-pass SOS of the ``"highpass"`` split (designed once per rate)."""
+    from scipy.signal import butter
+
+    low = butter(_HIGHPASS_ORDER, _HIGHPASS_CUTOFF, btype="lowpass", fs=sfreq, output="sos")
+    high = butter(_HIGHPASS_ORDER, _HIGHPASS_CUTOFF, btype="highpass", fs=sfreq, output="sos")
+    return low, high
+
+
+def _split_tonic_phasic(x, sfreq, method):
+    """Tonic and phasic parts (uS in, uS out) of every row of ``x`` (..., n_times).
+
+    The computation of :func:`neurokit2.eda_phasic` (neurokit2 0.2.10-0.3):
+    ``"highpass"`` is ``sosfiltfilt`` of an order-2 Butterworth low-pass
+    (tonic) and high-pass (phasic) at 0.05 Hz, ``"smoothmedian"`` a
+    :func:`scipy.signal.medfilt` of ``int(4 * sfreq)`` samples (made odd)
+    as tonic and the rest as phasic. ``sosfiltfilt`` along the last axis and
+    ``medfilt`` with a kernel of 1 on the other axes treat each row exactly as
+    a 1-D call does, so the values are bitwise those of one neurokit2 call
+    per row (``tests/features/test_gsr.py`` checks it).
+    """
+    if method == "highpass":
+        from scipy.signal import sosfiltfilt
+
+        low, high = (sos.copy() for sos in _split_sos(float(sfreq)))  # SciPy needs writeable
+        return sosfiltfilt(low, x, axis=-1), sosfiltfilt(high, x, axis=-1)
+    from scipy.signal import medfilt
+
+    size = int(_MEDIAN_SECONDS * sfreq)
+    size += 1 - size % 2
+    if size > x.shape[-1]:
+        raise ValueError(
+            f"method='smoothmedian' needs at least {_MEDIAN_SECONDS} s of conductance "
+            f"({size} samples at sfreq = {sfreq:g} Hz), got {x.shape[-1]} samples. Use "
+            f"method='highpass' or longer signals."
+        )
+    tonic = medfilt(x, [1] * (x.ndim - 1) + [size])
+    return tonic, x - tonic
+
+
 def decompose_eda(conductance, sfreq, *, method="highpass"):
     """Tonic (skin conductance level) and phasic parts of skin conductance.
 
-    Calls :func:`neurokit2.eda_phasic` (``"highpass"``: Butterworth split at
-    0.05 Hz as in Biopac AcqKnowledge; ``"smoothmedian"``: 4-s running
-    median as tonic). Both work without optional packages (cvxEDA would need
-    cvxopt). The signal is passed to neurokit2 in uS and converted back.
+    Splits as :func:`neurokit2.eda_phasic` does (``"highpass"``: Butterworth
+    split at 0.05 Hz as in Biopac AcqKnowledge; ``"smoothmedian"``: 4-s
+    running median as tonic), with the same SciPy calls on the signal in uS,
+    converted back; the values are those of neurokit2 (tested bitwise), but
+    neurokit2 (and the matplotlib and pandas it imports) is not loaded.
 
     Parameters
     ----------
@@ -134,24 +183,21 @@ def decompose_eda(conductance, sfreq, *, method="highpass"):
     phasic : ndarray, shape (n_times,)
         Phasic part in S (``conductance - tonic`` up to filtering).
     """
-    import neurokit2 as nk
-
     x = _as_signal(conductance, "conductance")
+    return _decompose(x, sfreq, method)
+
+
+def _decompose(x, sfreq, method):
+    """:func:`decompose_eda` of every row of a finite ``x`` (..., n_times) in S."""
     _check_positive("sfreq", sfreq)
     _check_option("method", method, ("highpass", "smoothmedian"))
-    if x.size < 64:
+    if x.shape[-1] < 64:
         raise ValueError(
             f"conductance must have at least 64 samples for the tonic/phasic split, "
-            f"got {x.size}."
+            f"got {x.shape[-1]}."
         )
-    with warnings.catch_warnings():
-        # neurokit2 / pandas chatter that does not affect the values
-        warnings.simplefilter("ignore", category=FutureWarning)
-        warnings.simplefilter("ignore", category=DeprecationWarning)
-        df = nk.eda_phasic(x * 1e6, sampling_rate=sfreq, method=method)
-    tonic = np.asarray(df["EDA_Tonic"], dtype=float) * 1e-6
-    phasic = np.asarray(df["EDA_Phasic"], dtype=float) * 1e-6
-    return tonic, phasic
+    tonic, phasic = _split_tonic_phasic(x * 1e6, sfreq, method)
+    return tonic * 1e-6, phasic * 1e-6
 
 
 def detect_scrs(
@@ -352,10 +398,16 @@ def gsr_window_features(modality, grid, *, unit=None, method="highpass", scr=Non
     names = list(modality.ch_names)
     feats = {k: [] for k in ("scl_mean", "scl_slope", "scr_count", "scr_rate", "scr_amplitude",
                              "phasic_de")}
-    quality, conductances = [], []
-    for t, tr in enumerate(trials):
-        g = to_conductance(tr, unit)
-        conductances.append(g)
+    quality = []
+    conductances = [to_conductance(tr, unit) for tr in trials]
+    # one tonic/phasic split for the whole subject (row-wise, so each row's
+    # values equal a call per trial and channel) when the trials are equally long
+    if len({g.shape for g in conductances}) == 1:
+        splits = _decompose(np.stack(conductances), sfreq, method)
+        splits = list(zip(*splits))
+    else:
+        splits = [_decompose(g, sfreq, method) for g in conductances]
+    for t, g in enumerate(conductances):
         n_w = len(grid.onsets[t])
         per = {k: np.zeros((n_w, len(names))) for k in feats}
         for c, name in enumerate(names):
@@ -364,7 +416,7 @@ def gsr_window_features(modality, grid, *, unit=None, method="highpass", scr=Non
                 msg = f"trial {t} {name}: {q}"
                 logger.warning("GSR quality: %s", msg)
                 quality.append(msg)
-            tonic, phasic = decompose_eda(g[c], sfreq, method=method)
+            tonic, phasic = splits[t][0][c], splits[t][1][c]
             if q is None:
                 events = detect_scrs(g[c], sfreq, **scr)
             else:

@@ -120,35 +120,43 @@ def load_pickle(fname_or_bytes, *, name=None, encoding="latin1"):
         object-dtype array, or is truncated or corrupt.
     """
     if isinstance(fname_or_bytes, (bytes, bytearray, memoryview)):
-        data = bytes(fname_or_bytes)
         name = name or "<bytes>"
+        with io.BytesIO(bytes(fname_or_bytes)) as fid:
+            obj = _load(fid, name, encoding, len(fname_or_bytes))
     elif isinstance(fname_or_bytes, (str, os.PathLike)):
         path = Path(fname_or_bytes)
         name = name or path.name
-        data = path.read_bytes()
+        # streamed from the file: the unpickler reads each array's bytes in one
+        # call, without a second in-memory copy of the whole file
+        with open(path, "rb") as fid:
+            obj = _load(fid, name, encoding, os.fstat(fid.fileno()).st_size)
     else:
         raise TypeError(
             f"fname_or_bytes must be a path-like or bytes, got "
             f"{type(fname_or_bytes).__name__} instead."
         )
-    unpickler = _RestrictedUnpickler(io.BytesIO(data), name=name, encoding=encoding)
+    _check_no_object_arrays(obj, name)
+    return obj
+
+
+def _load(fid, name, encoding, n_bytes):
+    """Run the restricted unpickler on ``fid``; every failure names the file."""
+    unpickler = _RestrictedUnpickler(fid, name=name, encoding=encoding)
     try:
-        obj = unpickler.load()
+        return unpickler.load()
     except pickle.UnpicklingError as exc:
         if str(exc).startswith(f"{name}: "):
             raise  # our own refusal
         raise pickle.UnpicklingError(
-            f"{name}: the pickle is truncated or corrupt ({exc}; {len(data)} bytes "
+            f"{name}: the pickle is truncated or corrupt ({exc}; {n_bytes} bytes "
             f"read). Re-download the file."
         ) from exc
     except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError,
             UnicodeDecodeError, OverflowError, MemoryError) as exc:
         raise pickle.UnpicklingError(
             f"{name}: the pickle is truncated or corrupt ({type(exc).__name__}: "
-            f"{str(exc)[:120]}; {len(data)} bytes read). Re-download the file."
+            f"{str(exc)[:120]}; {n_bytes} bytes read). Re-download the file."
         ) from exc
-    _check_no_object_arrays(obj, name)
-    return obj
 
 
 def _check_pickled_dict(obj, name, keys, *, hint=""):

@@ -102,3 +102,55 @@ def test_missing_subject_and_empty_root(deap_root, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"No deap subjects found under"):
         run_extract(_cfg(), empty, tmp_path / "cache2")
     assert not (tmp_path / "cache2").exists() or not any((tmp_path / "cache2").iterdir())
+
+
+def _file_contents(path):
+    """Every dataset's bytes and every attribute of a cache file, but the creation time."""
+    import h5py
+
+    out = {}
+    with h5py.File(path, "r") as f:
+        out["/"] = {k: v for k, v in f.attrs.items() if k != "created"}
+
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                out[name] = (obj.dtype.str, obj.shape, obj[()].tobytes(), dict(obj.attrs))
+
+        f.visititems(visit)
+    return out
+
+
+def test_parallel_extraction_is_identical_to_serial(deap_root, tmp_path):
+    cfg = _cfg(modalities=("eeg", "eog", "gsr"))
+    serial = run_extract(cfg, deap_root, tmp_path / "serial", n_jobs=1)
+    parallel = run_extract(cfg, deap_root, tmp_path / "parallel", n_jobs=2)
+    assert serial["n_jobs"] == 1 and parallel["n_jobs"] == 2
+    # n_jobs is not part of the config: same hash, same files
+    assert parallel["config_hash"] == serial["config_hash"]
+    assert parallel["written"] == serial["written"] == ["s01", "s02", "s23"]
+    for subject in serial["written"]:
+        a = _file_contents(tmp_path / "serial" / f"{subject}.h5")
+        b = _file_contents(tmp_path / "parallel" / f"{subject}.h5")
+        assert a.keys() == b.keys()
+        for key in a:
+            assert repr(a[key]) == repr(b[key]), key
+    # the parallel cache is current for a serial rerun
+    again = run_extract(cfg, deap_root, tmp_path / "parallel")
+    assert again["skipped"] == ["s01", "s02", "s23"] and again["written"] == []
+
+
+def test_timings_cover_every_stage(deap_root, tmp_path, caplog):
+    cfg = _cfg(subjects=("s01",), modalities=("eeg", "gsr"))
+    with caplog.at_level("DEBUG", logger="emopipe"):
+        summary = run_extract(cfg, deap_root, tmp_path / "cache")
+    t = summary["timings"]
+    assert {"read", "eeg", "gsr", "extract_other", "checksum", "write", "wall"} <= set(t)
+    assert all(v >= 0 for v in t.values())
+    assert t["wall"] >= t["read"] + t["eeg"] + t["gsr"]
+    assert "extract timings json: " in caplog.text
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True])
+def test_bad_n_jobs(deap_root, tmp_path, bad):
+    with pytest.raises(ValueError, match=rf"n_jobs must be a positive int, -1 .* got {bad!r}"):
+        run_extract(_cfg(), deap_root, tmp_path / "cache", n_jobs=bad)

@@ -200,3 +200,58 @@ def test_flat_gsr_channel_documented_outcome(caplog):
     assert_allclose(feats["scl_mean"].data, 5e-6, rtol=1e-9)
     assert_array_equal(feats["scr_count"].data, 0)
     assert_allclose(feats["phasic_de"].data, 0.5 * np.log(2 * np.pi * np.e * 1e-24))
+
+
+# ---------------------------------------------------------------- neurokit2 equivalence
+def _neurokit_split(x_us, sfreq, method):
+    """Tonic and phasic parts from neurokit2 itself (uS in, uS out)."""
+    import warnings
+
+    nk_phasic = pytest.importorskip("neurokit2.eda.eda_phasic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas / matplotlib chatter of neurokit2
+        df = nk_phasic.eda_phasic(x_us, sampling_rate=sfreq, method=method)
+    return df["EDA_Tonic"].to_numpy(), df["EDA_Phasic"].to_numpy()
+
+
+@pytest.mark.parametrize("method", ["highpass", "smoothmedian"])
+@pytest.mark.parametrize("sfreq", [32.0, 128.0])
+def test_decompose_eda_equals_neurokit2(rng, method, sfreq):
+    # emopipe's split re-implements neurokit2.eda_phasic: same SciPy calls, same values
+    g, _ = make_gsr(rng, sfreq=sfreq, duration=63.0, n=4)
+    tonic, phasic = decompose_eda(g, sfreq, method=method)
+    nk_tonic, nk_phasic = _neurokit_split(g * 1e6, sfreq, method)
+    assert_array_equal(tonic, nk_tonic * 1e-6)
+    assert_array_equal(phasic, nk_phasic * 1e-6)
+
+
+def test_window_features_split_all_trials_at_once_equals_per_channel(rng):
+    # the extractor splits every trial and channel in one array call; each row
+    # must equal decompose_eda of that row alone (bitwise)
+    from emopipe.features.gsr import _decompose
+
+    g = np.stack([np.stack([make_gsr(rng, duration=20.0, n=2)[0] for _ in range(2)])
+                  for _ in range(3)])  # (n_trials, n_channels, n_times)
+    tonic, phasic = _decompose(g, SFREQ, "highpass")
+    for t in range(3):
+        for c in range(2):
+            one = decompose_eda(g[t, c], SFREQ)
+            assert_array_equal(tonic[t, c], one[0])
+            assert_array_equal(phasic[t, c], one[1])
+
+
+def test_decompose_eda_does_not_import_neurokit2():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from emopipe.features.gsr import decompose_eda\n"
+            "decompose_eda(5e-6 + 1e-8 * np.arange(1024.0), 128.0)\n"
+            "heavy = [m for m in ('neurokit2', 'matplotlib', 'pandas') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_decompose_eda_smoothmedian_too_short():
+    with pytest.raises(ValueError, match=r"method='smoothmedian' needs at least 4 s"):
+        decompose_eda(5e-6 + 1e-8 * np.arange(300.0), SFREQ, method="smoothmedian")
