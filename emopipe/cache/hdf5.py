@@ -254,10 +254,24 @@ class CachedSubject:
 
     @property
     def n_windows(self):
+        """Number of windows of the subject."""
         return len(self.windows["trial"])
 
     def get(self, modality, feature):
-        """Return ``Feature`` ``modality/feature`` or raise a KeyError listing what exists."""
+        """One cached feature, or a KeyError listing what exists.
+
+        Parameters
+        ----------
+        modality : str
+            Modality group, e.g. ``"eeg"``.
+        feature : str
+            Feature name in that group, e.g. ``"de"``.
+
+        Returns
+        -------
+        feature : Feature
+            The array with its ``dims`` and attributes.
+        """
         if modality not in self.modalities:
             why = f" ({self.missing[modality]})" if modality in self.missing else ""
             raise KeyError(

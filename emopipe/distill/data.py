@@ -126,6 +126,7 @@ class CohortData:
 
     @property
     def n_windows(self):
+        """Number of windows of the cohort (all subjects)."""
         return int(self.subject.shape[0])
 
     @classmethod
@@ -231,7 +232,18 @@ class CohortData:
         return keys
 
     def is_raw(self, key):
-        """True when feature ``key`` has a ``"time"`` axis (raw signal windows)."""
+        """Whether a feature holds raw signal windows.
+
+        Parameters
+        ----------
+        key : str
+            ``"modality:feature"`` key of :attr:`features`.
+
+        Returns
+        -------
+        raw : bool
+            True when the feature has a ``"time"`` axis.
+        """
         return "time" in self.dims.get(key, ())
 
     def target(self, name, *, kind="class"):

@@ -106,6 +106,7 @@ class Recipe:
 
     @property
     def needs_teacher(self):
+        """Whether the recipe trains a teacher (it has teacher terms)."""
         return len(self.teacher) > 0
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from .._version import __version__
-from ..utils.config import config_hash, config_to_dict
+from ..utils.config import config_hash, config_to_dict, read_yaml
 from .config import _RUNTIME_FIELDS
 
 
@@ -85,14 +85,13 @@ def _result_hash(config):
 
 
 def _prepare_out(config):
-    import yaml
+    import yaml  # writing only; reading goes through read_yaml
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "config.yaml"
     if cfg_path.is_file():
-        with open(cfg_path, encoding="utf-8") as fid:
-            old = yaml.safe_load(fid) or {}
+        old = read_yaml(cfg_path) or {}
         old_hash = old.pop("result_hash", None)
         if old_hash != _result_hash(config) and config.resume:
             raise ValueError(

@@ -80,7 +80,22 @@ class EventTable:
 
     @classmethod
     def empty(cls, kind="event", unit="V", info=None):
-        """A table without events."""
+        """A table without events.
+
+        Parameters
+        ----------
+        kind : str
+            Event kind (``"blink"``, ``"saccade"``, ``"scr"``, ...).
+        unit : str
+            Unit of the amplitude column.
+        info : dict | None
+            Detector settings kept with the table.
+
+        Returns
+        -------
+        table : EventTable
+            A table whose columns all have length 0.
+        """
         z = np.zeros(0)
         return cls(z, z, z, z, z, kind=kind, unit=unit, info=dict(info or {}))
 

@@ -212,7 +212,24 @@ class WindowGrid:
 
     @classmethod
     def from_duration(cls, durations, window, step=None, baseline=0.0):
-        """Grid of complete windows over stimulus durations (s) per trial."""
+        """Grid of complete windows over stimulus durations (s) per trial.
+
+        Parameters
+        ----------
+        durations : sequence of float
+            Stimulus duration of each trial in seconds.
+        window : float
+            Window length in seconds.
+        step : float | None
+            Hop between window starts in seconds; ``None`` means ``window``.
+        baseline : float
+            Seconds of pre-stimulus data at the start of each trial array.
+
+        Returns
+        -------
+        grid : WindowGrid
+            Window onsets (s after stimulus onset) of every trial.
+        """
         onsets = []
         for dur in durations:
             # work in milliseconds to keep the grid exact for decimal steps
@@ -222,6 +239,7 @@ class WindowGrid:
 
     @property
     def n_trials(self):
+        """Number of trials."""
         return len(self.onsets)
 
     @property
@@ -230,23 +248,66 @@ class WindowGrid:
         return int(sum(len(o) for o in self.onsets))
 
     def n_windows_per_trial(self):
-        """ndarray of int, shape (n_trials,)."""
+        """Number of windows of each trial.
+
+        Returns
+        -------
+        counts : ndarray of int, shape (n_trials,)
+            Windows per trial.
+        """
         return np.array([len(o) for o in self.onsets], dtype=np.int64)
 
     def trial_index(self):
-        """0-based trial position of every window, shape (n_windows,)."""
+        """0-based trial position of every window.
+
+        Returns
+        -------
+        trial_index : ndarray of int, shape (n_windows,)
+            Trial position of each window, in window order.
+        """
         return np.repeat(np.arange(self.n_trials), self.n_windows_per_trial())
 
     def flat_onsets(self):
-        """Onsets of every window in seconds, shape (n_windows,)."""
+        """Onsets of every window.
+
+        Returns
+        -------
+        onsets : ndarray, shape (n_windows,)
+            Seconds after stimulus onset, trials concatenated in order.
+        """
         return np.concatenate(self.onsets) if self.onsets else np.zeros(0)
 
     def sample_starts(self, sfreq, trial):
-        """Start samples of the windows of ``trial`` at ``sfreq`` (ndarray of int)."""
+        """Start samples of the windows of one trial.
+
+        Parameters
+        ----------
+        sfreq : float
+            Sampling frequency in Hz of the trial array.
+        trial : int
+            Trial position.
+
+        Returns
+        -------
+        starts : ndarray of int, shape (n_windows_trial,)
+            Sample index of each window start in the trial array (baseline
+            included).
+        """
         return np.round((self.baseline + self.onsets[trial]) * sfreq).astype(np.int64)
 
     def n_samples(self, sfreq):
-        """Samples per window at ``sfreq``."""
+        """Samples per window.
+
+        Parameters
+        ----------
+        sfreq : float
+            Sampling frequency in Hz.
+
+        Returns
+        -------
+        n_samples : int
+            ``round(window * sfreq)``.
+        """
         return int(round(self.window * sfreq))
 
     def cut(self, data, sfreq, trial):

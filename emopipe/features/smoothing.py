@@ -205,6 +205,7 @@ class CausalLDS:
         Returns
         -------
         self : CausalLDS
+            The fitted smoother (``mu0_`` and the noise variances set).
         """
         x, axis = _as_float_axis(x_train, self.axis, "x_train")
         if x.shape[axis] == 0:
@@ -223,6 +224,7 @@ class CausalLDS:
         Returns
         -------
         smoothed : ndarray, same shape as ``x``
+            Filtered values, causal along the window axis.
         """
         if not hasattr(self, "mu0_"):
             raise RuntimeError("This CausalLDS is not fitted yet; call fit(x_train) first.")

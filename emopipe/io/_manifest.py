@@ -7,6 +7,8 @@ wheel reads them as a source checkout does.
 
 from importlib import resources
 
+from ..utils.config import read_yaml
+
 #: the folder holding the manifests inside the installed package (a Traversable)
 MANIFEST_DIR = resources.files("emopipe.io").joinpath("manifests")
 
@@ -23,10 +25,8 @@ def load_manifest(name):
     Returns
     -------
     manifest : dict
-        The parsed YAML (``yaml.safe_load``: no tag runs code).
+        The parsed YAML (:func:`emopipe.utils.config.read_yaml`: no tag runs code).
     """
-    import yaml
-
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}.")
     path = MANIFEST_DIR.joinpath(f"{name}.yaml")
@@ -37,7 +37,7 @@ def load_manifest(name):
             f"No manifest for dataset {name!r} at {path}. Available manifests: "
             f"{', '.join(repr(a) for a in available) or 'none'}."
         )
-    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    manifest = read_yaml(path)
     if not isinstance(manifest, dict):
         raise ValueError(f"{path}: expected a YAML mapping at the top level, got "
                          f"{type(manifest).__name__}.")

@@ -52,10 +52,22 @@ class Modality:
 
     @property
     def n_trials(self):
+        """Number of trials."""
         return len(self.data)
 
     def trial(self, i):
-        """Array of trial ``i``, shape (n_channels, n_times)."""
+        """One trial's samples.
+
+        Parameters
+        ----------
+        i : int
+            Trial position (0-based).
+
+        Returns
+        -------
+        data : ndarray, shape (n_channels, n_times)
+            The trial, in the modality's units.
+        """
         return np.asarray(self.data[i])
 
 
@@ -103,4 +115,5 @@ class SubjectRecording:
 
     @property
     def n_trials(self):
+        """Number of trials."""
         return len(self.trial_ids)

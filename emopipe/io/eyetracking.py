@@ -67,6 +67,7 @@ class GazeRecording:
 
     @property
     def n_times(self):
+        """Number of samples."""
         return len(self.gaze_x)
 
     @property
@@ -75,7 +76,13 @@ class GazeRecording:
         return ["gaze_x", "gaze_y"] + list(self.pupil_names)
 
     def get_data(self):
-        """ndarray, shape (n_channels, n_times): ``ch_names`` stacked."""
+        """The samples of every channel, in ``ch_names`` order.
+
+        Returns
+        -------
+        data : ndarray, shape (n_channels, n_times)
+            Gaze x, gaze y and the pupil channels stacked.
+        """
         return np.vstack([self.gaze_x, self.gaze_y, self.pupil])
 
 

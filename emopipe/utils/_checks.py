@@ -49,8 +49,18 @@ def _check_option(parameter, value, allowed, *, extra=""):
 def _check_type(parameter, value, types, *, type_name=None):
     """Raise TypeError unless ``value`` is an instance of ``types``.
 
-    ``types`` may hold the strings ``"numeric"``, ``"int"``, ``"path-like"``
-    and ``None`` besides classes.
+    Parameters
+    ----------
+    parameter : str
+        Name of the parameter, used in the message.
+    value : object
+        The value received.
+    types : type | str | None | tuple
+        Allowed types; besides classes, the strings ``"numeric"``, ``"int"``,
+        ``"path-like"`` and ``None``.
+    type_name : str | None
+        How to name the allowed types in the message; built from ``types``
+        by default.
 
     Returns
     -------
@@ -140,6 +150,16 @@ def _check_shape(parameter, array, shape, *, hint=""):
 
 def _check_bands(bands, sfreq=None, *, parameter="bands"):
     """Validate a ``bands`` mapping name -> (l_freq, h_freq) in Hz.
+
+    Parameters
+    ----------
+    bands : dict
+        Band name -> ``(l_freq, h_freq)`` in Hz.
+    sfreq : float | None
+        Sampling rate in Hz; when given, every ``h_freq`` must be at most
+        ``sfreq / 2``.
+    parameter : str
+        Name of the parameter, used in the message.
 
     Returns
     -------

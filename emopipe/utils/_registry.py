@@ -28,7 +28,18 @@ class Registry:
         self._items = {}
 
     def register(self, name):
-        """Decorator adding an object under ``name`` (snake_case)."""
+        """Decorator adding an object under ``name`` (snake_case).
+
+        Parameters
+        ----------
+        name : str
+            Registry key, the value used in YAML configs and on the CLI.
+
+        Returns
+        -------
+        decorator : callable
+            Adds its argument under ``name`` and returns it unchanged.
+        """
         if not isinstance(name, str) or name != name.lower() or " " in name:
             raise ValueError(f"{self.kind} names must be snake_case strings, got {name!r}.")
 
@@ -41,7 +52,18 @@ class Registry:
         return decorator
 
     def get(self, name):
-        """Return the object registered as ``name`` or raise a KeyError listing the rest."""
+        """Return the object registered as ``name`` or raise a KeyError listing the rest.
+
+        Parameters
+        ----------
+        name : str
+            Registry key.
+
+        Returns
+        -------
+        obj : object
+            The registered object.
+        """
         try:
             return self._items[name]
         except (KeyError, TypeError):
@@ -53,7 +75,13 @@ class Registry:
             ) from None
 
     def names(self):
-        """Sorted registered names."""
+        """Sorted registered names.
+
+        Returns
+        -------
+        names : list of str
+            Every key, sorted.
+        """
         return sorted(self._items)
 
     def __contains__(self, name):
