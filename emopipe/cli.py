@@ -145,11 +145,18 @@ def _extract_config(args):
 
     data = {}
     if args.config:
-        import yaml
+        from .utils.config import read_yaml
 
-        with open(args.config, encoding="utf-8") as fid:
-            doc = yaml.safe_load(fid) or {}
-        data = dict(doc.get("extract", doc))
+        doc = read_yaml(args.config)
+        if doc is None:
+            doc = {}
+        if not isinstance(doc, dict):
+            raise ValueError(
+                f"{args.config}: expected a mapping (an 'extract:' section or ExtractConfig "
+                f"keys) at the top level, got a {type(doc).__name__}."
+            )
+        data = doc.get("extract", doc)
+        data = dict(data) if isinstance(data, dict) else data
     data["dataset"] = args.dataset
     for key in ("source", "subjects", "window", "step", "modalities"):
         value = getattr(args, key)

@@ -29,8 +29,8 @@ class ExtractConfig:
     Parameters
     ----------
     dataset : str
-        Dataset registry key (``"deap"``); the dataset class declares the
-        facts below that ``None`` stands for (see
+        Dataset registry key (``"deap"``), required; the dataset class
+        declares the facts below that ``None`` stands for (see
         :class:`emopipe.io._dataset.Dataset`).
     source : str
         Which files to read, among the dataset's ``sources``; ``"auto"``
@@ -78,14 +78,15 @@ class ExtractConfig:
         resolved when the config is built; a dataset whose labels are
         classes already (no default threshold) keeps ``None`` and its
         classes.
-    modalities : list of str
+    modalities : list of str | None
         Modalities to extract when the recording has them; missing ones are
-        recorded as missing, never zero-filled.
+        recorded as missing, never zero-filled. ``None`` means the dataset's
+        ``default_modalities`` (DEAP: EEG, EOG and GSR).
     modality_params : dict
         Per-modality options passed to that modality's extractor.
     """
 
-    dataset: str = "deap"
+    dataset: str = None
     source: str = "auto"
     subjects: tuple = None
     sfreq: float = None
@@ -100,12 +101,22 @@ class ExtractConfig:
     smoothing_window: int = 5
     lds_mode: str = "trial"
     label_threshold: float = None
-    modalities: tuple = ("eeg", "eog", "gsr")
+    modalities: tuple = None
     modality_params: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.dataset is None:
+            from ..io import DATASETS
+
+            raise ValueError(
+                f"ExtractConfig needs a dataset: set 'dataset' to one of "
+                f"{', '.join(repr(n) for n in DATASETS.names())} (in YAML, 'dataset: deap' in "
+                f"the extract section; on the command line, --dataset)."
+            )
         _check_type("dataset", self.dataset, str)
         ds = _dataset_class(self.dataset)
+        if self.modalities is None:
+            object.__setattr__(self, "modalities", tuple(ds.default_modalities))
         _check_option("source", self.source, tuple(ds.sources))
         # None stands for the dataset's own value, stored resolved (it keys the cache)
         if self.sfreq is None:

@@ -31,6 +31,8 @@ class Dataset:
     - ``default_threshold`` : float | None, the default binarisation: a
       rating above it is class 1, the rest class 0; ``None`` when the labels
       are classes already (never thresholded).
+    - ``default_modalities`` : tuple of str, what ``extract`` computes when
+      the config names no modalities (``ExtractConfig(modalities=None)``).
     """
 
     name = None
@@ -39,6 +41,7 @@ class Dataset:
     label_names = ()
     label_scale = None
     default_threshold = None
+    default_modalities = ("eeg",)
 
     @classmethod
     def label_classes(cls, ratings, threshold=None):

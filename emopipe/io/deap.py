@@ -579,7 +579,8 @@ class DEAP(Dataset):
     ``"preprocessed_matlab"``, ``"raw"``, ``label_names`` valence, arousal,
     dominance, liking on ``label_scale`` 1-9, binarised by default at
     ``default_threshold`` 5 (a rating above 5 is class 1, 5 itself class 0,
-    as in the DEAP paper), and :meth:`exg_layout` from the manifest.
+    as in the DEAP paper), ``default_modalities`` EEG, EOG and GSR, and
+    :meth:`exg_layout` from the manifest.
     """
 
     name = "deap"
@@ -588,6 +589,7 @@ class DEAP(Dataset):
     label_names = LABEL_NAMES
     label_scale = (1.0, 9.0)
     default_threshold = 5.0
+    default_modalities = ("eeg", "eog", "gsr")
 
     @classmethod
     def label_classes(cls, ratings, threshold=None):

@@ -21,6 +21,7 @@ def deap_root(tmp_path_factory):
 
 
 def _cfg(**kw):
+    kw.setdefault("dataset", "deap")
     kw.setdefault("bands", BANDS)
     kw.setdefault("modalities", ("eeg",))
     return ExtractConfig(**kw)

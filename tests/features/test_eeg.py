@@ -42,7 +42,7 @@ def test_extractor_defaults_are_the_config_defaults():
 
 def test_extractor_called_like_the_others_matches_extract_subject(rng):
     rec = _recording(rng)
-    cfg = ExtractConfig(bands=BANDS, modalities=("eeg",), eeg_features=("de", "raw"))
+    cfg = ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",), eeg_features=("de", "raw"))
     grid = make_grid(rec, cfg)
     feats = MODALITY_EXTRACTORS.get("eeg")(rec.modalities["eeg"], grid,
                                            {"bands": BANDS, "eeg_features": ("de", "raw")})
@@ -57,17 +57,17 @@ def test_extractor_called_like_the_others_matches_extract_subject(rng):
 
 def test_unknown_eeg_param_and_config_field_in_modality_params_are_errors(rng):
     rec = _recording(rng)
-    grid = make_grid(rec, ExtractConfig(modalities=("eeg",)))
+    grid = make_grid(rec, ExtractConfig(dataset="deap", modalities=("eeg",)))
     with pytest.raises(ValueError, match=r"Unknown eeg parameter 'band'.*Did you mean 'bands'"):
         extract_eeg(rec.modalities["eeg"], grid, {"band": BANDS})
     with pytest.raises(ValueError, match=r"modality_params\['eeg'\]\['bands'\] is an ExtractConfig "
                                          r"field.*set bands at the top level"):
-        ExtractConfig(modality_params={"eeg": {"bands": BANDS}})
+        ExtractConfig(dataset="deap", modality_params={"eeg": {"bands": BANDS}})
 
 
 def test_grid_of_another_subject_is_an_error(rng):
     rec = _recording(rng, n_trials=2)
-    grid = make_grid(_recording(rng, n_trials=3), ExtractConfig(modalities=("eeg",)))
+    grid = make_grid(_recording(rng, n_trials=3), ExtractConfig(dataset="deap", modalities=("eeg",)))
     with pytest.raises(ValueError, match=r"window grid has 3 trials but the eeg modality has 2"):
         extract_eeg(rec.modalities["eeg"], grid, {"bands": BANDS})
 

@@ -28,7 +28,7 @@ def _recording(n_trials=3, stim=10.0, baseline=3.0, amp_stim=20e-6, amp_base=10e
 
 def test_de_of_tone_per_window_and_window_index():
     rec = _recording()
-    cfg = ExtractConfig(bands=BANDS, modalities=("eeg", "gsr"))
+    cfg = ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg", "gsr"))
     windows, labels, mods, missing = extract_subject(rec, cfg)
     assert mods["eeg"]["de"].data.shape == (30, 2, 3)  # 3 trials x 10 windows
     assert mods["eeg"]["de"].dims == ("window", "channel", "band")
@@ -50,7 +50,7 @@ def test_de_of_tone_per_window_and_window_index():
 
 def test_baseline_subtract_removes_the_baseline_level():
     rec = _recording(amp_stim=20e-6, amp_base=10e-6)
-    cfg = ExtractConfig(bands=BANDS, modalities=("eeg",), baseline="subtract")
+    cfg = ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",), baseline="subtract")
     _, _, mods, _ = extract_subject(rec, cfg)
     # DE difference of a tone of twice the amplitude is ln 2 in every window
     assert_allclose(mods["eeg"]["de"].data[:, :, 1], np.log(2.0), atol=1e-6)
@@ -58,9 +58,9 @@ def test_baseline_subtract_removes_the_baseline_level():
 
 def test_baseline_keep_gives_negative_onsets():
     rec = _recording(n_trials=1)
-    grid = make_grid(rec, ExtractConfig(baseline="keep"))
+    grid = make_grid(rec, ExtractConfig(dataset="deap", baseline="keep"))
     assert_allclose(grid.onsets[0], np.arange(13.0) - 3.0)
-    _, _, mods, _ = extract_subject(rec, ExtractConfig(bands=BANDS, baseline="keep",
+    _, _, mods, _ = extract_subject(rec, ExtractConfig(dataset="deap", bands=BANDS, baseline="keep",
                                                          modalities=("eeg",)))
     bp = mods["eeg"]["band_power"].data[:, 0, 1]
     assert_allclose(bp[:3], (10e-6) ** 2 / 2, rtol=1e-3)
@@ -69,7 +69,7 @@ def test_baseline_keep_gives_negative_onsets():
 
 def test_overlapping_windows_follow_step():
     rec = _recording(n_trials=1)
-    windows, *_ = extract_subject(rec, ExtractConfig(bands=BANDS, window=2.0, step=0.5,
+    windows, *_ = extract_subject(rec, ExtractConfig(dataset="deap", bands=BANDS, window=2.0, step=0.5,
                                                      modalities=("eeg",)))
     assert_allclose(windows["onset"], np.arange(17) * 0.5)
     assert_allclose(windows["duration"], 2.0)
@@ -77,33 +77,33 @@ def test_overlapping_windows_follow_step():
 
 def test_log_base_two_scales_de():
     rec = _recording(n_trials=1)
-    _, _, nats, _ = extract_subject(rec, ExtractConfig(bands=BANDS, modalities=("eeg",)))
-    _, _, bits, _ = extract_subject(rec, ExtractConfig(bands=BANDS, modalities=("eeg",),
+    _, _, nats, _ = extract_subject(rec, ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",)))
+    _, _, bits, _ = extract_subject(rec, ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",),
                                                         log_base=2))
     assert_allclose(bits["eeg"]["de"].data, nats["eeg"]["de"].data / np.log(2), rtol=1e-12)
 
 
 def test_config_errors_name_parameter_and_value():
     with pytest.raises(ValueError, match=r"'baseline' parameter.*got 'drops' instead. Did you mean 'drop'\?"):
-        ExtractConfig(baseline="drops")
+        ExtractConfig(dataset="deap", baseline="drops")
     with pytest.raises(ValueError, match=r"'modalities' parameter.*got 'egg'"):
-        ExtractConfig(modalities=("eeg", "egg"))
+        ExtractConfig(dataset="deap", modalities=("eeg", "egg"))
     with pytest.raises(ValueError, match=r"window must be > 0, got -1"):
-        ExtractConfig(window=-1)
+        ExtractConfig(dataset="deap", window=-1)
     with pytest.raises(ValueError, match=r"'lds_mode' parameter \(the causal LDS is fitted per fold"):
-        ExtractConfig(lds_mode="causal")
+        ExtractConfig(dataset="deap", lds_mode="causal")
 
 
 def test_window_longer_than_trial_is_an_error():
     rec = _recording(n_trials=1, stim=2.0)
     with pytest.raises(ValueError, match=r"deap s01: no complete 4.0-s window fits the trials"):
-        extract_subject(rec, ExtractConfig(window=4.0, bands=BANDS, modalities=("eeg",)))
+        extract_subject(rec, ExtractConfig(dataset="deap", window=4.0, bands=BANDS, modalities=("eeg",)))
 
 
 def test_bandpass_method_filters_whole_trial_and_matches_tone_power():
     rec = _recording(n_trials=1, stim=10.0)
-    _, _, spec, _ = extract_subject(rec, ExtractConfig(bands=BANDS, modalities=("eeg",)))
-    _, _, bpf, _ = extract_subject(rec, ExtractConfig(bands=BANDS, modalities=("eeg",),
+    _, _, spec, _ = extract_subject(rec, ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",)))
+    _, _, bpf, _ = extract_subject(rec, ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",),
                                                        de_method="bandpass"))
     # a 10-Hz tone sits in the alpha pass band: both estimators give A^2 / 2 away from edges
     assert_allclose(bpf["eeg"]["band_power"].data[1:-1, :, 1],
@@ -115,7 +115,7 @@ def test_bandpass_method_filters_whole_trial_and_matches_tone_power():
 
 def test_raw_eeg_windows_are_the_stimulus_samples_untouched_by_baseline_mode():
     rec = _recording(n_trials=2)
-    cfg = ExtractConfig(bands=BANDS, modalities=("eeg",), window=2.0, eeg_features=("de", "raw"),
+    cfg = ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",), window=2.0, eeg_features=("de", "raw"),
                         baseline="subtract")
     windows, _, mods, _ = extract_subject(rec, cfg)
     raw = mods["eeg"]["raw"]

@@ -86,7 +86,7 @@ def test_extract_config_resolves_none_to_the_dataset_before_hashing():
     with pytest.raises(KeyError, match=r"Dataset 'deep' not found\. .*Did you mean 'deap'\?"):
         ExtractConfig(dataset="deep")
     with pytest.raises(TypeError, match="label_threshold must be an instance of"):
-        ExtractConfig(label_threshold="five")
+        ExtractConfig(dataset="deap", label_threshold="five")
 
 
 def test_other_datasets_need_no_change_to_generic_code(toy_datasets):
@@ -103,3 +103,15 @@ def test_other_datasets_need_no_change_to_generic_code(toy_datasets):
     assert cfg.label_threshold == 3.0
     _, labels, _, _ = extract_subject(_recording("five_point", [1, 3, 4, 5], 128.0), cfg)
     assert_array_equal(labels["label_class"].reshape(4, -1)[:, 0], [0, 0, 1, 1])
+
+
+def test_extract_config_names_the_missing_dataset_and_fills_its_modalities():
+    from emopipe.features.extract import ExtractConfig
+    from emopipe.io import DATASETS
+
+    with pytest.raises(ValueError, match=r"ExtractConfig needs a dataset: set 'dataset' to one "
+                                         r"of 'deap'"):
+        ExtractConfig()
+    cfg = ExtractConfig(dataset="deap")
+    assert cfg.modalities == DATASETS.get("deap").default_modalities == ("eeg", "eog", "gsr")
+    assert ExtractConfig(dataset="deap", modalities="eeg").modalities == ("eeg",)

@@ -147,7 +147,7 @@ def test_lazy_video_decodes_only_requested_frames(tmp_path):
 def test_extractor_reads_the_right_frames_lazily(cohort, monkeypatch):
     root, truth = cohort
     rec = DEAP.read_subject(root, "s01")
-    grid = make_grid(rec, ExtractConfig())
+    grid = make_grid(rec, ExtractConfig(dataset="deap"))
     asked = []
     decode = _LazyVideo._decode
 
@@ -176,7 +176,7 @@ def test_extractor_reads_the_right_frames_lazily(cohort, monkeypatch):
 
 def test_run_extract_fills_the_face_group(cohort, tmp_path):
     root, truth = cohort
-    cfg = ExtractConfig(modalities=("eeg", "face"),
+    cfg = ExtractConfig(dataset="deap", modalities=("eeg", "face"),
                         modality_params={"face": {"frames_per_window": 2, "max_hold": 0}})
     summary = run_extract(cfg, root, tmp_path / "cache")
     assert summary["written"] == ["s01", "s23"]
@@ -252,8 +252,8 @@ def test_truncated_or_corrupt_video_names_the_file(cohort, tmp_path):
     with pytest.raises(ValueError, match=match):
         DEAP.read_subject(root, "s01")
     with pytest.raises(ValueError, match=match):
-        run_extract(ExtractConfig(modalities=("eeg", "face"), subjects=("s01",)), root,
-                    tmp_path / "cache")
+        run_extract(ExtractConfig(dataset="deap", modalities=("eeg", "face"), subjects=("s01",)),
+                    root, tmp_path / "cache")
     assert any(p.startswith("face_video/s01/s01_trial02.avi: ") and "truncated" in p
                for p in DEAP.check(root))
     fname.write_bytes(data)  # repaired; now a file that is no video at all
