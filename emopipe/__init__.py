@@ -24,6 +24,7 @@ Everything else lives in the subpackages (``emopipe.io``,
 import importlib
 
 from ._version import __version__
+from .utils._errors import EmopipeError
 from .utils._logging import set_log_level
 
 #: Top-level name -> (module, attribute), imported lazily (PEP 562).
@@ -37,7 +38,7 @@ _LAZY = {
     "load_config": ("emopipe.utils.config", "load_config"),
 }
 
-__all__ = ["__version__", "set_log_level", *sorted(_LAZY)]
+__all__ = ["EmopipeError", "__version__", "set_log_level", *sorted(_LAZY)]
 
 
 def __getattr__(name):

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._errors import ConfigError, ConfigTypeError
+
 
 def _close_match_hint(value, allowed):
     if not isinstance(value, str):
@@ -40,7 +42,7 @@ def _check_option(parameter, value, allowed, *, extra=""):
         return value
     allowed_str = ", ".join(repr(a) for a in allowed)
     hint = _close_match_hint(value, allowed)
-    raise ValueError(
+    raise ConfigError(
         f"Invalid value for the {parameter!r} parameter{extra}. Allowed values are "
         f"{allowed_str}, but got {value!r} instead.{hint}"
     )
@@ -98,7 +100,7 @@ def _check_type(parameter, value, types, *, type_name=None):
         ok = isinstance(value, tuple(flat))
     if not ok:
         expected = type_name or " or ".join(names)
-        raise TypeError(
+        raise ConfigTypeError(
             f"{parameter} must be an instance of {expected}, "
             f"got {type(value).__name__} ({value!r:.60}) instead."
         )
@@ -144,7 +146,7 @@ def _check_shape(parameter, array, shape, *, hint=""):
         msg = f"{parameter} must have shape ({', '.join(parts)}), got shape {got}."
         if hint:
             msg += " " + hint
-        raise ValueError(msg)
+        raise ConfigError(msg)
     return array
 
 
@@ -167,7 +169,7 @@ def _check_bands(bands, sfreq=None, *, parameter="bands"):
         An ordered ``dict`` of ``name -> (float, float)``.
     """
     if not isinstance(bands, Mapping) or len(bands) == 0:
-        raise TypeError(
+        raise ConfigTypeError(
             f"{parameter} must be a non-empty dict name -> (l_freq, h_freq) in Hz, "
             f"e.g. {{'alpha': (8, 14)}}, got {type(bands).__name__} ({bands!r:.60})."
         )
@@ -177,7 +179,7 @@ def _check_bands(bands, sfreq=None, *, parameter="bands"):
         try:
             l_freq, h_freq = (float(e) for e in edges)
         except (TypeError, ValueError):
-            raise ValueError(
+            raise ConfigError(
                 f"{parameter}[{name!r}] must be a pair (l_freq, h_freq) in Hz, "
                 f"got {edges!r}."
             ) from None
@@ -188,7 +190,7 @@ def _check_bands(bands, sfreq=None, *, parameter="bands"):
                 if nyq is not None and h_freq > nyq
                 else " Give l_freq below h_freq, both non-negative."
             )
-            raise ValueError(
+            raise ConfigError(
                 f"{parameter}[{name!r}] = ({edges[0]:g}, {edges[1]:g}) Hz must satisfy "
                 f"0 <= l_freq < h_freq{limit}.{fix}"
             )
@@ -202,7 +204,7 @@ def _check_finite(parameter, array, *, where=""):
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         n_bad = int(np.count_nonzero(~np.isfinite(arr)))
-        raise ValueError(
+        raise ConfigError(
             f"{parameter}{where} contains {n_bad} NaN or infinite values "
             f"(first at index {idx}, shape {arr.shape}). Interpolate or drop the "
             f"affected channels or trials before feature extraction."
@@ -215,7 +217,7 @@ def _check_positive(parameter, value, *, strict=True):
     _check_type(parameter, value, ("numeric",))
     if (strict and not value > 0) or (not strict and not value >= 0):
         rule = "> 0" if strict else ">= 0"
-        raise ValueError(f"{parameter} must be {rule}, got {value!r}.")
+        raise ConfigError(f"{parameter} must be {rule}, got {value!r}.")
     return value
 
 
@@ -249,7 +251,7 @@ def _check_data(data, sfreq, n_win=None, window=None, *, check_finite=True):
     mod = getattr(type(data), "__module__", "") or ""
     if mod.split(".")[0] == "mne" and hasattr(data, "get_data"):
         name = type(data).__name__
-        raise TypeError(
+        raise ConfigTypeError(
             f"data must be an ndarray of shape (..., n_times), got an MNE {name} "
             f"object. This array function does not read MNE objects: pass "
             f"inst.get_data() (values in V) and sfreq=inst.info['sfreq'] instead."
@@ -258,7 +260,7 @@ def _check_data(data, sfreq, n_win=None, window=None, *, check_finite=True):
     _check_positive("sfreq", sfreq)
     data = np.asarray(data)
     if data.dtype.kind not in "biuf":
-        raise TypeError(
+        raise ConfigTypeError(
             f"data must hold real numbers, got dtype {data.dtype}. Convert it with "
             f"np.asarray(data, dtype=float)."
         )
@@ -267,10 +269,10 @@ def _check_data(data, sfreq, n_win=None, window=None, *, check_finite=True):
         _check_finite("data", data)
     if data.ndim < 1 or (n_win is not None and data.shape[-1] < n_win):
         if n_win is None:
-            raise ValueError(
+            raise ConfigError(
                 f"data must have shape (..., n_times), got shape {data.shape}."
             )
-        raise ValueError(
+        raise ConfigError(
             f"data must have shape (..., n_times) with n_times >= n_win = {n_win} "
             f"({window:g} s at sfreq = {sfreq:g} Hz), got shape {data.shape}."
         )

@@ -2,6 +2,8 @@
 
 import difflib
 
+from ._errors import UnknownNameError
+
 
 class Registry:
     """A named mapping filled by a decorator.
@@ -70,7 +72,7 @@ class Registry:
             available = ", ".join(repr(k) for k in sorted(self._items))
             close = difflib.get_close_matches(str(name), list(self._items), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise KeyError(
+            raise UnknownNameError(
                 f"{self.kind} {name!r} not found. Available {self.plural}: {available}.{hint}"
             ) from None
 
