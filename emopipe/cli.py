@@ -145,18 +145,9 @@ def _extract_config(args):
 
     data = {}
     if args.config:
-        from .utils.config import read_yaml
+        from .utils.config import read_config_section
 
-        doc = read_yaml(args.config)
-        if doc is None:
-            doc = {}
-        if not isinstance(doc, dict):
-            raise ValueError(
-                f"{args.config}: expected a mapping (an 'extract:' section or ExtractConfig "
-                f"keys) at the top level, got a {type(doc).__name__}."
-            )
-        data = doc.get("extract", doc)
-        data = dict(data) if isinstance(data, dict) else data
+        data = read_config_section(args.config, "extract", bare_ok=True)
     data["dataset"] = args.dataset
     for key in ("source", "subjects", "window", "step", "modalities"):
         value = getattr(args, key)

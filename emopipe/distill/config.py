@@ -7,10 +7,9 @@ field with ``-`` for ``_`` (``--teacher-only`` -> ``teacher_only``);
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..utils._checks import _check_option, _check_type
-from ..utils.config import config_from_dict, config_to_dict, read_yaml
+from ..utils.config import config_from_dict, config_to_dict, load_config
 from .data import NORMALISE
 from .methods import METHODS, get_recipe
 from .protocols import PROTOCOLS
@@ -197,13 +196,7 @@ def load_distill_config(path):
     config : DistillConfig
         The validated config.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
-    data = read_yaml(path)
-    if isinstance(data, dict) and "distill" in data:
-        data = data["distill"]
-    return config_from_dict(DistillConfig, data, source=path.name)
+    return load_config(path, DistillConfig, section="distill", bare_ok=True)
 
 
 def config_from_cli(args):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._errors import ConfigError, ConfigTypeError
+
 #: Most nodes a YAML document may expand to (aliases counted at every use).
 MAX_YAML_NODES = 100_000
 #: Floats YAML 1.1 leaves as strings (no dot: ``1e-9``, ``5E3``); read as floats here.
@@ -89,7 +91,7 @@ def config_from_dict(cls, data, *, source="config"):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise TypeError(
+        raise ConfigTypeError(
             f"{source}: a {cls.__name__} must be a mapping of field -> value, "
             f"got {type(data).__name__}."
         )
@@ -99,7 +101,7 @@ def config_from_dict(cls, data, *, source="config"):
         key = unknown[0]
         close = difflib.get_close_matches(str(key), sorted(fields), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
+        raise ConfigError(
             f"{source}: unknown key {key!r} for {cls.__name__}. Allowed keys are "
             f"{', '.join(repr(f) for f in sorted(fields))}.{hint}"
         )
@@ -119,7 +121,7 @@ def _expanded_size(node, memo, limit, source):
             for child in item if isinstance(item, tuple) else (item,):
                 size += _expanded_size(child, memo, limit, source)
                 if size > limit:
-                    raise ValueError(
+                    raise ConfigError(
                         f"{source}: the YAML document expands to more than {limit} nodes "
                         f"(aliases such as '*name' are counted at every use). A config is a "
                         f"few dozen keys: write the values out instead of nesting aliases."
@@ -169,38 +171,71 @@ def read_yaml(path, *, max_nodes=MAX_YAML_NODES):
             _expanded_size(node, {}, max_nodes, path.name)
             return loader.construct_document(node)
         except yaml.YAMLError as err:
-            raise ValueError(f"{path.name}: not a valid YAML file: {err}") from None
+            raise ConfigError(f"{path.name}: not a valid YAML file: {err}") from None
         finally:
             loader.dispose()
 
 
-def load_config(path, cls, *, section=None):
-    """Load a YAML file with ``yaml.safe_load`` into the frozen dataclass ``cls``.
+def read_config_section(path, section=None, *, bare_ok=False):
+    """The field -> value mapping of one section of a YAML config file.
 
     Parameters
     ----------
     path : path-like
-        YAML file.
+        YAML file, read with :func:`read_yaml`.
+    section : str | None
+        Top-level key holding the fields (e.g. ``"extract"``); ``None`` reads
+        the whole document.
+    bare_ok : bool
+        When the document has no ``section`` key, read its top level as the
+        fields instead of refusing it.
+
+    Returns
+    -------
+    data : dict
+        The fields (empty for an empty file or an empty section).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
+    data = read_yaml(path)
+    data = {} if data is None else data
+    where = "at the top level"
+    if section is not None and isinstance(data, dict) and section in data:
+        data, where = data[section], f"in its {section!r} section"
+        data = {} if data is None else data
+    elif section is not None and not bare_ok:
+        raise ConfigError(
+            f"{path.name}: expected a top-level key {section!r}, found "
+            f"{sorted(data) if isinstance(data, dict) else type(data).__name__}."
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path.name}: expected a mapping of field -> value {where}, got a "
+            f"{type(data).__name__}. Write the fields as 'name: value' lines."
+        )
+    return dict(data)
+
+
+def load_config(path, cls, *, section=None, bare_ok=False):
+    """Load a YAML file into the frozen dataclass ``cls``.
+
+    Parameters
+    ----------
+    path : path-like
+        YAML file, read with :func:`read_yaml` (no tag runs code).
     cls : type
         Dataclass to build.
     section : str | None
         Top-level key holding the fields (e.g. ``"extract"``); ``None`` reads
         the whole document.
+    bare_ok : bool
+        Accept a document without ``section``, its top level being the fields.
 
     Returns
     -------
     config : cls
         The validated config.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
-    data = read_yaml(path)
-    if section is not None:
-        if not isinstance(data, dict) or section not in data:
-            raise ValueError(
-                f"{path.name}: expected a top-level key {section!r}, found "
-                f"{sorted(data) if isinstance(data, dict) else type(data).__name__}."
-            )
-        data = data[section]
-    return config_from_dict(cls, data, source=path.name)
+    data = read_config_section(path, section, bare_ok=bare_ok)
+    return config_from_dict(cls, data, source=Path(path).name)

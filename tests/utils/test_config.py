@@ -103,3 +103,22 @@ def test_load_config_reads_a_section(tmp_path):
 def test_config_hash_matches_json_dump_of_dataclass():
     text = json.dumps(config_to_dict(_Cfg()), sort_keys=True, separators=(",", ":"))
     assert config_hash(_Cfg(), length=64) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_read_config_section_names_bad_shapes(tmp_path):
+    from emopipe.utils.config import read_config_section
+
+    path = tmp_path / "c.yaml"
+    path.write_text("extract:\n")  # an empty section is no fields
+    assert read_config_section(path, "extract") == {}
+    path.write_text("- 1\n- 2\n")
+    with pytest.raises(ValueError, match=r"c.yaml: expected a mapping of field -> value at the "
+                                         r"top level, got a list"):
+        read_config_section(path, "extract", bare_ok=True)
+    path.write_text("extract: [1, 2]\n")
+    with pytest.raises(ValueError, match=r"in its 'extract' section, got a list"):
+        read_config_section(path, "extract")
+    path.write_text("window: 2.0\n")
+    assert read_config_section(path, "extract", bare_ok=True) == {"window": 2.0}
+    with pytest.raises(ValueError, match=r"expected a top-level key 'extract', found \['window'\]"):
+        read_config_section(path, "extract")
