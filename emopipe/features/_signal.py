@@ -5,6 +5,7 @@ The helpers the event detectors of :mod:`.eog`, :mod:`.gsr` and
 (:func:`_welch_band_power` on windows ``(..., n_times)``).
 """
 
+import functools
 import numpy as np
 
 from ..utils._checks import _check_finite
@@ -31,15 +32,25 @@ def _robust_sd(x):
     return float(MAD_TO_SD * np.median(np.abs(x - np.median(x))))
 
 
+@functools.lru_cache(maxsize=32)
+def _butter_lowpass(order, h_freq, sfreq):
+    """SOS of a Butterworth low-pass, designed once per (order, h_freq, sfreq)."""
+    from scipy.signal import butter
+
+    sos = butter(order, h_freq, btype="low", fs=sfreq, output="sos")
+    sos.flags.writeable = False  # shared by every call: callers copy
+    return sos
+
+
 def _lowpass(x, sfreq, h_freq, order=4):
     """Zero-phase Butterworth low-pass (no-op if ``h_freq`` >= 0.45 sfreq)."""
-    from scipy.signal import butter, sosfiltfilt
+    from scipy.signal import sosfiltfilt
 
     if h_freq is None or h_freq >= 0.45 * sfreq:
         return x.copy()
     if x.size < 4:
         return x.copy()
-    sos = butter(order, h_freq, btype="low", fs=sfreq, output="sos")
+    sos = _butter_lowpass(int(order), float(h_freq), float(sfreq)).copy()
     # pad by about 1 s (reflected) so the edges settle, never beyond the signal
     padlen = min(x.size - 1, max(3 * (2 * len(sos) + 1), int(sfreq)))
     return sosfiltfilt(sos, x, padlen=padlen)
