@@ -4,6 +4,7 @@ import importlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import emopipe
@@ -40,3 +41,26 @@ def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match=r"module 'emopipe' has no attribute 'run_extrac'"):
         emopipe.run_extrac  # noqa: B018
     assert not hasattr(emopipe, "definitely_not_there")
+
+
+def test_the_workflow_names_chain_end_to_end(tmp_path):
+    from emopipe.io.synth import write_deap_synth
+
+    root = tmp_path / "deap"
+    write_deap_synth(root, n_subjects=3, n_trials=4, raw=False, seed=3)
+    cfg = emopipe.ExtractConfig(dataset="deap", window=4.0, modalities=("eeg", "eog"))
+    summary = emopipe.run_extract(cfg, root, tmp_path / "cache", n_jobs=1)
+    assert summary["written"] == ["s01", "s02", "s23"]
+    subjects = emopipe.read_cohort(tmp_path / "cache")
+    # 4 trials x (60 s of stimulus / 4-s windows) each
+    assert [s.n_windows for s in subjects] == [60, 60, 60]
+    assert subjects[0].get("eeg", "de").data.shape == (60, 32, 4)  # torcheeg4 bands
+    result = emopipe.run_distill(emopipe.DistillConfig(
+        cache=str(tmp_path / "cache"), teacher="eeg:de+eog", student="eog", target="arousal",
+        method="hinton_kd", protocol="loso", epochs=1, teacher_epochs=1,
+        out=str(tmp_path / "run")))
+    # leave-one-subject-out: one fold per subject, each testing that subject's 60 windows
+    assert len(result.folds) == 3
+    assert sorted(len(p["test_idx"]) for p in result.predictions.values()) == [60, 60, 60]
+    rows = sorted(np.concatenate([p["test_idx"] for p in result.predictions.values()]))
+    assert rows == list(range(180))  # every window tested exactly once
