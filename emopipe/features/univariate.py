@@ -3,9 +3,9 @@
 mne-features' ``compute_<name>(data)`` functions take ``(n_channels, n_times)``
 and return ``(n_channels * k,)``, hiding the feature axis in the channel axis
 (emopipe keeps every axis separate and named). :func:`window_features` cuts the
-data into the shared window grid, stacks every window of every signal as a row, calls each function once
-on all rows (the functions treat rows independently) and returns
-``(..., n_windows, n_features)`` with channels left in place.
+data into the shared window grid, stacks every window of every signal as a row,
+calls each function once on all rows (the functions treat rows independently)
+and returns ``(..., n_windows, n_features)`` with channels left in place.
 """
 
 import difflib
