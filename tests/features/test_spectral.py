@@ -152,7 +152,7 @@ def test_sinusoid_band_power_is_half_amplitude_squared(taper, freq):
 
 def test_de_gain_law(rng):
     x = rng.standard_normal((3, 2000))
-    for method in ("spectral", "bandpass"):
+    for method in ("spectral", "bandpass", "butter"):
         d1 = differential_entropy(x, SFREQ, BANDS, method=method)
         d10 = differential_entropy(10 * x, SFREQ, BANDS, method=method)
         assert_allclose(d10 - d1, np.log(10), rtol=1e-12)
@@ -295,6 +295,82 @@ def test_bandpass_de_of_white_noise_uses_equivalent_noise_bandwidth(rng):
     assert np.all(np.abs(de - expected) < 5 * 0.5 * np.sqrt(2 / nu))
     # the caveat: MNE's transition bands pass 0.1-0.2 nats more than h - l
     assert np.all(expected - ideal > 0.1)
+
+
+def _butter_gain(sfreq, lo, hi, freqs, order=4):
+    """|H(f)|**4 of scipy's own Butterworth band-pass run forward and backward."""
+    from scipy.signal import butter, sosfreqz
+
+    sos = butter(order, [lo, hi], btype="bandpass", output="sos", fs=sfreq)
+    _, resp = sosfreqz(sos, worN=np.asarray(freqs, dtype=float), fs=sfreq)
+    return np.abs(resp) ** 4
+
+
+def test_butter_de_of_white_noise_uses_equivalent_noise_bandwidth(rng):
+    sigma = 1e-5
+    x = sigma * rng.standard_normal((2, int(600 * SFREQ)))
+    de = differential_entropy(x, SFREQ, BANDS, window=60.0, method="butter")
+    freqs = np.linspace(0, SFREQ / 2, 20001)
+    expected, ideal, nu = [], [], []
+    for lo, hi in BANDS.values():
+        gain = _butter_gain(SFREQ, lo, hi, freqs)  # zero phase: |H|**4
+        enbw = np.trapezoid(gain, freqs)  # Hz
+        expected.append(_gauss_de(sigma**2 * enbw / (SFREQ / 2)))
+        ideal.append(_gauss_de(sigma**2 * (hi - lo) / (SFREQ / 2)))
+        # chi-square dof of one window of noise shaped by the gain
+        nu.append(2 * 60.0 * enbw**2 / np.trapezoid(gain**2, freqs))
+    expected, ideal, nu = np.array(expected), np.array(ideal), np.array(nu)
+    assert_allclose(de.mean(axis=(0, 1)), expected, atol=0.05)
+    assert np.all(np.abs(de - expected) < 5 * 0.5 * np.sqrt(2 / nu))
+    # order 4 twice: the edges are at -6 dB, the ENBW 0.90 (h - l): -0.05 nats
+    assert np.all((expected - ideal > -0.06) & (expected - ideal < -0.04))
+
+
+@pytest.mark.parametrize("freq", [9.0, 10.0, 13.0])  # whole cycles per 1-s window
+def test_butter_tone_keeps_half_amplitude_squared_times_its_gain(freq):
+    amp = 2.0
+    t = np.arange(int(20 * SFREQ)) / SFREQ
+    x = amp * np.sin(2 * np.pi * freq * t + 0.4)
+    bp = band_power(x, SFREQ, BANDS, method="butter")
+    # away from the ends (the filter rings for ~1 s after the padding), the
+    # window variance of the filtered tone is each band's gain times A**2 / 2
+    gains = np.array([_butter_gain(SFREQ, lo, hi, [freq])[0] for lo, hi in BANDS.values()])
+    assert_allclose(bp[3:-3, 1], gains[1] * amp**2 / 2, rtol=1e-6)
+    # the other bands, 1e-5 of A**2 / 2: theta's filter still rings 3 s in
+    assert_allclose(bp[3:-3], np.broadcast_to(gains * amp**2 / 2, bp[3:-3].shape),
+                    rtol=1e-6, atol=1e-5 * amp**2 / 2)
+    if freq == 13.0:  # 1 Hz from the edge the gain matters: 0.87, and beta gets 0.04
+        assert np.all(bp[3:-3, 1] < 0.9 * amp**2 / 2)
+        assert np.all(bp[3:-3, 2] > 0.03 * amp**2 / 2)
+    else:
+        assert np.all(bp[3:-3, [0, 2, 3]] < 1e-3 * amp**2 / 2)
+
+
+def test_butter_window_variance_of_filtered_signal(rng):
+    from emopipe.features.filters import butter_bands
+
+    x = rng.standard_normal((2, 3000))
+    bp = band_power(x, SFREQ, BANDS, method="butter", window=2.0, step=1.0)
+    bp3 = band_power(x, SFREQ, BANDS, method="butter", window=2.0, step=1.0,
+                     filter_kwargs={"order": 3})
+    y = butter_bands(x, SFREQ, BANDS)  # (n_channels, n_bands, n_times)
+    y3 = butter_bands(x, SFREQ, BANDS, order=3)
+    for w in range(14):
+        seg = slice(w * 200, w * 200 + 400)
+        assert_allclose(bp[:, w, :], y[..., seg].var(axis=-1), rtol=1e-10)
+        assert_allclose(bp3[:, w, :], y3[..., seg].var(axis=-1), rtol=1e-10)
+    assert not np.allclose(bp, bp3)
+    with pytest.raises(ValueError, match=r"'filter_kwargs' parameter \(a key of, for "
+                                         r"method='butter'\).*got 'l_trans_bandwidth'"):
+        band_power(x, SFREQ, BANDS, method="butter", filter_kwargs={"l_trans_bandwidth": 1})
+    with pytest.raises(ValueError, match=r"order \(Butterworth order per band edge\) must "
+                                         r"be an integer from 1 to 10, got 0"):
+        band_power(x, SFREQ, BANDS, method="butter", filter_kwargs={"order": 0})
+    with pytest.raises(ValueError, match=r"method='butter' takes no n_fft"):
+        band_power(x, SFREQ, BANDS, method="butter", n_fft=256)
+    with pytest.raises(ValueError, match=r"taper applies to method='spectral' only "
+                                         r"\(method='butter'.*Leave taper=None"):
+        band_power(x, SFREQ, BANDS, method="butter", taper="hann")
 
 
 def test_bandpass_window_variance_of_filtered_signal(rng):
