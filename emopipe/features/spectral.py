@@ -74,6 +74,23 @@ _MAX_THREADS = 4  # threads sharing the blocks
 # Bins, tapers, basis
 
 
+def _check_taper(taper, method, *, method_param="method"):
+    """The taper ``method`` uses: ``taper``, or :data:`DEFAULT_TAPER` for None.
+
+    Only ``"spectral"`` has a taper; the other methods take ``None`` only.
+    """
+    if taper is not None:
+        _check_option("taper", taper, _TAPERS)
+        if method != "spectral":
+            raise ConfigError(
+                f"taper applies to {method_param}='spectral' only ({method_param}="
+                f"{method!r} has its own window or filter), got taper={taper!r}. Leave "
+                f"taper=None or use {method_param}='spectral'."
+            )
+        return taper
+    return DEFAULT_TAPER if method == "spectral" else None
+
+
 def _band_bins(bands, sfreq, n_fft, *, nyquist_inclusive=True, window=None):
     """FFT bin indices of each band: ``l <= f_k < h`` (``f_k = k sfreq / n_fft``)."""
     half = n_fft // 2
@@ -359,8 +376,7 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
         relative band power), else None.
     """
     _check_option("method", method, _METHODS)
-    if taper is not None:
-        _check_option("taper", taper, _TAPERS)
+    taper = _check_taper(taper, method)
     _check_positive("window", window)
     _check_positive("sfreq", sfreq)
     sfreq = float(sfreq)
@@ -377,13 +393,6 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
             "relative=True is not defined for method='seed' (band energies on the "
             "SEED scale); use method='spectral'."
         )
-    if method != "spectral" and taper is not None:
-        raise ConfigError(
-            f"taper applies to method='spectral' only (method={method!r} has its own "
-            f"window), got taper={taper!r}. Leave taper=None."
-        )
-    if method == "spectral" and taper is None:
-        taper = DEFAULT_TAPER
     if method not in ("bandpass", "butter") and filter_kwargs:
         raise ConfigError(
             f"filter_kwargs apply to method='bandpass' or 'butter' only, got "
