@@ -16,9 +16,9 @@ filter estimators' padding rings into them; printed separately as the
 by a reference: the Welch PSD of the
 samples of those interior windows (4-s periodic Hann segments, 50 %
 overlap, 0.25-Hz bins, mean removed) summed over the bins ``l <= f < h`` times 0.25 Hz. Four-second
-Hann segments leak ~16 times less across a band edge than the 1-s windows
-do, so the reference is the best available estimate of the band's true
-power in that recording. Printed: the median over channels of that ratio
+Hann segments have a main lobe of +-0.5 Hz (the 1-s Hann's: +-2 Hz) and
+side lobes falling as ``1/f**3``, so the reference is the best available
+estimate of the band's true power in that recording. Printed: the median over channels of that ratio
 for every recording and band, and the geometric mean over recordings.
 
 The bands are seed5's with two gamma variants: 31-45 Hz and 31-50 Hz (at
