@@ -14,7 +14,7 @@ Four estimators share one window grid (:func:`~emopipe.features._windows.window_
     amplitude ``A`` gives ``A**2 / 2`` when the band holds its whole main
     lobe (Hann: the tone at least 2 bins inside the band; boxcar: the tone
     on a bin). Off a bin, the boxcar leaks about 1.5 % of a tone's power
-    into each neighbouring band, the Hann 0.005 %. With ``segment=`` the
+    into each neighbouring band, the Hann at most 0.005 %. With ``segment=`` the
     periodogram becomes a Welch average of segments inside the window
     (``1 / segment`` Hz bins).
 ``"bandpass"``
