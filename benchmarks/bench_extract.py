@@ -3,7 +3,10 @@
 One subject: 40 trials x 32 channels x 60 s at 128 Hz, 1-s windows, five
 bands (seed5 with gamma capped at 45 Hz for 128-Hz data). Compares
 
-* emopipe ``band_power_and_de(method="spectral")`` (one basis product),
+* emopipe ``band_power_and_de(method="spectral")`` (one basis product; the
+  default Hann taper, and the boxcar for comparison: the same product),
+* emopipe ``band_power_and_de(method="butter")`` (MNE IIR Butterworth,
+  ``sosfiltfilt`` on all signals per band),
 * emopipe ``band_power_and_de(method="bandpass")`` (MNE FIR, one FFT pass),
 * a naive baseline: per band ``scipy.signal.sosfiltfilt`` (Butterworth
   order 4, zero phase) on the whole array, then per-window variance and DE,
@@ -227,7 +230,15 @@ def main():
     rows = []
     t, (bp, de) = best_time(
         lambda: band_power_and_de(data, args.sfreq, BANDS, window=args.window), args.repeats)
-    rows.append(("emopipe spectral DE+BP", t, peak_rss_mb()))
+    rows.append(("emopipe spectral (hann) DE+BP", t, peak_rss_mb()))
+    t, _ = best_time(
+        lambda: band_power_and_de(data, args.sfreq, BANDS, window=args.window,
+                                  taper="boxcar"), args.repeats)
+    rows.append(("emopipe spectral (boxcar) DE+BP", t, peak_rss_mb()))
+    t, _ = best_time(
+        lambda: band_power_and_de(data, args.sfreq, BANDS, window=args.window,
+                                  method="butter"), args.repeats)
+    rows.append(("emopipe butter DE+BP", t, peak_rss_mb()))
     t, _ = best_time(
         lambda: band_power_and_de(data, args.sfreq, BANDS, window=args.window,
                                   method="bandpass"), args.repeats)

@@ -3,7 +3,7 @@
 The registered ``"eeg"`` extractor reads its options from the
 :class:`~emopipe.features.extract.ExtractConfig` fields it lists in
 ``extract_eeg.config_fields`` (``bands``, ``eeg_features``, ``de_method``,
-...); the extract stage passes them in ``params`` like any modality's options.
+``taper``, ...); the extract stage passes them in ``params`` like any modality's options.
 """
 
 import logging
@@ -21,11 +21,12 @@ logger = logging.getLogger("emopipe.features.eeg")
 EEG_FEATURES = ("de", "band_power", "relative_band_power")
 
 #: the ``ExtractConfig`` fields the EEG extractor reads (its ``params`` keys)
-_CONFIG_FIELDS = ("bands", "eeg_features", "de_method", "log_base", "baseline", "step",
-                  "smoothing", "smoothing_window", "lds_mode")
+_CONFIG_FIELDS = ("bands", "eeg_features", "de_method", "taper", "log_base", "baseline",
+                  "step", "smoothing", "smoothing_window", "lds_mode")
 
 
-def _eeg_window_values(trial, sfreq, grid, t, bands, *, eeg_features, de_method, log_base):
+def _eeg_window_values(trial, sfreq, grid, t, bands, *, eeg_features, de_method, taper,
+                       log_base):
     """EEG features of the windows of one trial.
 
     Parameters
@@ -43,7 +44,9 @@ def _eeg_window_values(trial, sfreq, grid, t, bands, *, eeg_features, de_method,
     eeg_features : tuple of str
         Features to compute.
     de_method : str
-        ``"spectral"`` or ``"bandpass"``.
+        ``"spectral"``, ``"butter"`` or ``"bandpass"``.
+    taper : str | None
+        Periodogram taper of ``"spectral"`` (``None``: Hann).
     log_base : float | None
         Unit of DE.
 
@@ -57,18 +60,19 @@ def _eeg_window_values(trial, sfreq, grid, t, bands, *, eeg_features, de_method,
     out = {}
     need = [f for f in eeg_features if f in EEG_FEATURES]
     if need:
-        if de_method == "bandpass":
+        if de_method in ("bandpass", "butter"):
             # filter the whole trial (no per-window edge effects), then window variance
-            from .filters import filter_bands
+            from .filters import butter_bands, filter_bands
 
-            filtered = filter_bands(trial, sfreq, bands)  # (n_channels, n_bands, n_times)
+            band_filter = butter_bands if de_method == "butter" else filter_bands
+            filtered = band_filter(trial, sfreq, bands)  # (n_channels, n_bands, n_times)
             win = grid.cut(filtered, sfreq, t)  # (n_channels, n_bands, n_win, n_samples)
             power = np.moveaxis(win.var(axis=-1), 1, -1)  # (n_channels, n_win, n_bands)
             tot = grid.cut(trial, sfreq, t).var(axis=-1) if "relative_band_power" in need else None
         else:
             windows = grid.cut(trial, sfreq, t)  # (n_channels, n_win, n_samples)
             power, _, tot = spectral._band_powers(
-                windows, sfreq, bands, window=grid.window, method="spectral",
+                windows, sfreq, bands, window=grid.window, method="spectral", taper=taper,
                 total="relative_band_power" in need)
             power = power[..., 0, :]
             tot = None if tot is None else tot[..., 0]
@@ -103,7 +107,8 @@ def _smooth(x, smoothing, smoothing_window, lds_mode):
 
 
 def eeg_window_features(modality, grid, *, bands="torcheeg4", eeg_features=("de", "band_power"),
-                        de_method="spectral", log_base=None, baseline="drop", step=None,
+                        de_method="spectral", taper=None, log_base=None, baseline="drop",
+                        step=None,
                         smoothing=None, smoothing_window=5, lds_mode="trial"):
     """EEG features of every window of the grid.
 
@@ -123,7 +128,12 @@ def eeg_window_features(modality, grid, *, bands="torcheeg4", eeg_features=("de"
         Among ``"de"``, ``"band_power"``, ``"relative_band_power"``,
         ``"raw"`` and mne-features univariate function names.
     de_method : str
-        ``"spectral"`` or ``"bandpass"``.
+        ``"spectral"`` (periodogram band sum), ``"butter"`` (Butterworth
+        band-pass, then window variance) or ``"bandpass"`` (MNE FIR).
+    taper : str | None
+        ``"hann"`` or ``"boxcar"`` periodogram taper of ``"spectral"``;
+        ``None`` means ``"hann"`` there and is the only value the filter
+        methods take.
     log_base : float | None
         ``None`` for nats, 2 for bits.
     baseline : str
@@ -153,7 +163,11 @@ def eeg_window_features(modality, grid, *, bands="torcheeg4", eeg_features=("de"
 
     _check_grid(grid, modality.n_trials, "eeg")
     bands = resolve_bands(bands, modality.sfreq)
-    kw = dict(eeg_features=tuple(eeg_features), de_method=de_method, log_base=log_base)
+    from .spectral import _check_taper
+
+    taper = _check_taper(taper, de_method, method_param="de_method")
+    kw = dict(eeg_features=tuple(eeg_features), de_method=de_method, taper=taper,
+              log_base=log_base)
     per_trial = {}
     uni_names = None
     for t in range(grid.n_trials):
@@ -214,7 +228,7 @@ def extract_eeg(modality, grid, params):
     grid : WindowGrid
         The subject's window grid.
     params : dict
-        Keys among ``bands``, ``eeg_features``, ``de_method``, ``log_base``,
+        Keys among ``bands``, ``eeg_features``, ``de_method``, ``taper``, ``log_base``,
         ``baseline``, ``step``, ``smoothing``, ``smoothing_window``,
         ``lds_mode``: the ``ExtractConfig`` fields listed in
         ``extract_eeg.config_fields``, which the extract stage fills in.

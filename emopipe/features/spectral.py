@@ -1,20 +1,29 @@
 """Band power and differential entropy (DE) per window (methods.md §1.2-1.3).
 
-Three estimators share one window grid (:func:`~emopipe.features._windows.window_starts`):
+Four estimators share one window grid (:func:`~emopipe.features._windows.window_starts`):
 
 ``"spectral"`` (default)
-    One periodogram per window with ``1 / window`` Hz bins, density scaled,
-    after removing the window mean; the band power is the plain sum of
-    ``P(f_k) * df`` over bins ``l_freq <= f_k < h_freq`` (a band ending at
-    ``sfreq / 2`` keeps the Nyquist bin, so the band ``(0, sfreq / 2)`` sums
-    to the window's variance, Parseval). A sinusoid of amplitude ``A`` on a
-    bin inside the band gives ``A**2 / 2`` and white noise of variance
-    ``sigma**2`` gives ``sigma**2 * (h - l) / (sfreq / 2)``. With
-    ``segment=`` the periodogram becomes a Welch average of segments inside
-    the window (``1 / segment`` Hz bins).
+    One periodogram per window with ``1 / window`` Hz bins, density scaled
+    (divided by ``sum(taper**2)``), after removing the window mean; the band
+    power is the plain sum of ``P(f_k) * df`` over bins
+    ``l_freq <= f_k < h_freq`` (a band ending at ``sfreq / 2`` keeps the
+    Nyquist bin). The taper is a periodic Hann by default, or a boxcar
+    (``taper="boxcar"``, for which the band ``(0, sfreq / 2)`` sums to the
+    window's variance, Parseval). White noise of variance ``sigma**2`` gives
+    ``sigma**2 * (h - l) / (sfreq / 2)`` with either taper; a sinusoid of
+    amplitude ``A`` gives ``A**2 / 2`` when the band holds its whole main
+    lobe (Hann: the tone at least 2 bins inside the band; boxcar: the tone
+    on a bin). Off a bin, the boxcar leaks about 1.5 % of a tone's power
+    into each neighbouring band, the Hann at most 0.005 %. With ``segment=`` the
+    periodogram becomes a Welch average of segments inside the window
+    (``1 / segment`` Hz bins).
 ``"bandpass"``
     Zero-phase FIR band-pass (MNE design, :func:`.filters.filter_bands`)
     then the population variance of each window.
+``"butter"``
+    Zero-phase Butterworth band-pass (order 4 per edge, MNE's IIR design,
+    :func:`.filters.butter_bands`), as SEED-style pipelines filter, then the
+    population variance of each window.
 ``"seed"``
     The SEED-compatible spectral DE of torcheeg ``BandDifferentialEntropyV1``:
     symmetric Hann of ``L + 1`` points, zero-padded FFT, mean ``|X[k]|**2``
@@ -47,12 +56,15 @@ from ..utils._checks import (
 from ..utils.docs import fill_doc
 from ._entropy import _check_log_base, gaussian_entropy
 from ._windows import _window_grid, strided_windows
-from .filters import _iter_filtered
+from ..utils._errors import ConfigError
+from .filters import _iter_butter, _iter_filtered
 
 logger = logging.getLogger("emopipe.features.spectral")
 
-_METHODS = ("spectral", "bandpass", "seed")
+_METHODS = ("spectral", "bandpass", "butter", "seed")
 _TAPERS = ("boxcar", "hann")
+#: taper of method="spectral" when taper=None
+DEFAULT_TAPER = "hann"
 _MAX_BASIS = 2**21  # basis entries (16 MB); above this the rfft path is used
 _BLOCK = 512  # windows per matrix-product block (tmp stays in cache)
 _MAX_THREADS = 4  # threads sharing the blocks
@@ -60,6 +72,23 @@ _MAX_THREADS = 4  # threads sharing the blocks
 
 # --------------------------------------------------------------------------
 # Bins, tapers, basis
+
+
+def _check_taper(taper, method, *, method_param="method"):
+    """The taper ``method`` uses: ``taper``, or :data:`DEFAULT_TAPER` for None.
+
+    Only ``"spectral"`` has a taper; the other methods take ``None`` only.
+    """
+    if taper is not None:
+        _check_option("taper", taper, _TAPERS)
+        if method != "spectral":
+            raise ConfigError(
+                f"taper applies to {method_param}='spectral' only ({method_param}="
+                f"{method!r} has its own window or filter), got taper={taper!r}. Leave "
+                f"taper=None or use {method_param}='spectral'."
+            )
+        return taper
+    return DEFAULT_TAPER if method == "spectral" else None
 
 
 def _band_bins(bands, sfreq, n_fft, *, nyquist_inclusive=True, window=None):
@@ -74,7 +103,7 @@ def _band_bins(bands, sfreq, n_fft, *, nyquist_inclusive=True, window=None):
             hi = math.ceil(h_freq * n_fft / sfreq - 1e-9)
         hi = min(hi, half + 1)
         if hi <= lo:
-            raise ValueError(
+            raise ConfigError(
                 f"bands[{name!r}] = ({l_freq:g}, {h_freq:g}) Hz holds no bin of the "
                 f"{sfreq / n_fft:g}-Hz spectrum (window = {window:g} s at sfreq = "
                 f"{sfreq:g} Hz). Widen the band or lengthen the window."
@@ -170,7 +199,7 @@ def _seed_plan(bands, sfreq, n_win, *, n_fft, window):
         k_lo = int(math.floor(l_freq * n_fft / sfreq))
         k_hi = int(math.floor(h_freq * n_fft / sfreq))
         if k_lo < 1 or k_hi > n_fft // 2 or k_hi < k_lo:
-            raise ValueError(
+            raise ConfigError(
                 f"bands[{name!r}] = ({l_freq:g}, {h_freq:g}) Hz gives FFT bins "
                 f"k_lo = {k_lo}, k_hi = {k_hi} with n_fft = {n_fft} at sfreq = "
                 f"{sfreq:g} Hz; method='seed' needs 1 <= k_lo <= k_hi <= n_fft / 2. "
@@ -277,13 +306,13 @@ def _segment_grid(segment, segment_step, sfreq, n_win, n_step, window):
         _check_positive("segment_step", segment_step)
         seg_hop = int(round(segment_step * sfreq))
     if not 1 <= n_seg <= n_win or seg_hop < 1:
-        raise ValueError(
+        raise ConfigError(
             f"segment = {segment:g} s gives {n_seg} samples at sfreq = {sfreq:g} Hz; "
             f"it must be at least one sample and at most the window ({window:g} s, "
             f"{n_win} samples)."
         )
     if n_step % seg_hop:
-        raise ValueError(
+        raise ConfigError(
             f"The window step ({n_step} samples) must be a multiple of the segment "
             f"step ({seg_hop} samples) so that windows share one segment grid; "
             f"choose segment_step dividing step."
@@ -300,11 +329,12 @@ def _average_segments(seg_values, n_windows, k_step, n_per):
 
 
 def _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step, *, total=False,
-                     filter_kwargs=None):
-    """Per-window population variance of each band-passed signal."""
+                     filter_kwargs=None, iir=False):
+    """Per-window population variance of each band-passed signal (FIR or Butterworth)."""
     n_signals = data2d.shape[0]
     out = np.empty((n_signals, n_windows, len(bands)))
-    for rows, b, y in _iter_filtered(data2d, sfreq, bands, **(filter_kwargs or {})):
+    filtered = _iter_butter if iir else _iter_filtered
+    for rows, b, y in filtered(data2d, sfreq, bands, **(filter_kwargs or {})):
         out[rows, :, b] = _window_var(strided_windows(y, n_win, n_step, n_windows))
     tot = None
     if total:
@@ -330,15 +360,15 @@ def _window_var(view):
 
 
 def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-                 taper="boxcar", n_fft=None, total=False, filter_kwargs=None,
+                 taper=None, n_fft=None, total=False, filter_kwargs=None,
                  segment=None, segment_step=None):
     """Band powers of every window, the one computation DE and band power share.
 
     Returns
     -------
     power : ndarray, shape (..., n_windows, n_bands)
-        V**2 for ``"spectral"``/``"bandpass"``; the SEED band energy ``E_b``
-        for ``"seed"``.
+        V**2 for ``"spectral"``/``"bandpass"``/``"butter"``; the SEED band
+        energy ``E_b`` for ``"seed"``.
     bands : dict
         The validated bands.
     total : ndarray, shape (..., n_windows) | None
@@ -346,7 +376,7 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
         relative band power), else None.
     """
     _check_option("method", method, _METHODS)
-    _check_option("taper", taper, _TAPERS)
+    taper = _check_taper(taper, method)
     _check_positive("window", window)
     _check_positive("sfreq", sfreq)
     sfreq = float(sfreq)
@@ -359,22 +389,21 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
     data2d = np.ascontiguousarray(data.reshape(-1, n_times))
     relative = total
     if method == "seed" and relative:
-        raise ValueError(
+        raise ConfigError(
             "relative=True is not defined for method='seed' (band energies on the "
             "SEED scale); use method='spectral'."
         )
-    if method != "spectral" and taper != "boxcar":
-        raise ValueError(
-            f"taper applies to method='spectral' only (method={method!r} has its own "
-            f"window), got taper={taper!r}."
+    if method not in ("bandpass", "butter") and filter_kwargs:
+        raise ConfigError(
+            f"filter_kwargs apply to method='bandpass' or 'butter' only, got "
+            f"method={method!r} and filter_kwargs={filter_kwargs!r}."
         )
-    if method != "bandpass" and filter_kwargs:
-        raise ValueError(
-            f"filter_kwargs apply to method='bandpass' only, got method={method!r} and "
-            f"filter_kwargs={filter_kwargs!r}."
-        )
+    if method == "butter" and filter_kwargs:
+        for key in filter_kwargs:
+            _check_option("filter_kwargs", key, ("order",),
+                          extra=" (a key of, for method='butter')")
     if method != "spectral" and (segment is not None or segment_step is not None):
-        raise ValueError(
+        raise ConfigError(
             f"segment and segment_step (Welch) apply to method='spectral' only, got "
             f"method={method!r}."
         )
@@ -386,7 +415,7 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
         _check_type("n_fft", n_fft, ("int",))
         if n_fft < n_spec:
             what = "n_win" if seg is None else "the segment length"
-            raise ValueError(
+            raise ConfigError(
                 f"n_fft must be >= {what} = {n_spec} samples ({spec_len:g} s at sfreq = "
                 f"{sfreq:g} Hz), got {n_fft}. Give n_fft=None or a larger value."
             )
@@ -414,13 +443,15 @@ def _band_powers(data, sfreq, bands, *, window=1.0, step=None, method="spectral"
         desc = f"SEED spectral DE, {window:g}-s windows, n_fft = {n_fft}"
     else:
         if n_fft is not None:
-            raise ValueError(
-                f"n_fft applies to the spectral methods; method='bandpass' takes no "
+            raise ConfigError(
+                f"n_fft applies to the spectral methods; method={method!r} takes no "
                 f"n_fft, got n_fft={n_fft!r}."
             )
+        iir = method == "butter"
         power, tot = _bandpass_powers(data2d, sfreq, bands, n_windows, n_win, n_step,
-                                      total=relative, filter_kwargs=filter_kwargs)
-        desc = "zero-phase FIR band-pass then window variance"
+                                      total=relative, filter_kwargs=filter_kwargs, iir=iir)
+        desc = (f"zero-phase {'Butterworth' if iir else 'FIR'} band-pass then window "
+                f"variance")
     # NaN/inf in any read sample reaches that window's powers
     _raise_non_finite(data, power)
     logger.info(
@@ -449,7 +480,7 @@ def _de_from_power(power, method, log_base):
 def _check_de_log_base(log_base, method):
     log_base = _check_log_base(log_base)
     if method == "seed" and log_base not in (None, 2):
-        raise ValueError(
+        raise ConfigError(
             f"method='seed' gives log2(100 * E_b) by definition; log_base must be "
             f"None or 2, got {log_base!r}."
         )
@@ -472,7 +503,8 @@ _FFT_FILTER_DOC = """n_fft : int | None
         length for ``"seed"`` (512 for 1 s at 200 Hz).
     filter_kwargs : dict | None
         MNE filter options for ``method="bandpass"`` (see
-        :func:`emopipe.features.filters.filter_bands`)."""
+        :func:`emopipe.features.filters.filter_bands`); ``{"order": n}`` for
+        ``method="butter"`` (see :func:`emopipe.features.filters.butter_bands`)."""
 
 
 _SHARED_DOC = """%(data_times)s
@@ -484,20 +516,25 @@ _SHARED_DOC = """%(data_times)s
     step : float | None
         Hop between window starts in seconds. ``None`` means ``window``
         (no overlap). Windows start at sample 0; only complete ones are kept.
-    method : ``"spectral"`` | ``"bandpass"`` | ``"seed"``
+    method : ``"spectral"`` | ``"bandpass"`` | ``"butter"`` | ``"seed"``
         ``"spectral"``: density-scaled periodogram of each window (mean
         removed), summed over the bins ``l_freq <= f < h_freq`` (a band
         ending at ``sfreq / 2`` keeps the Nyquist bin). ``"bandpass"``: MNE
         zero-phase FIR band-pass, then each window's population variance.
+        ``"butter"``: zero-phase Butterworth band-pass (order 4 per edge),
+        then each window's population variance.
         ``"seed"``: SEED/torcheeg spectral DE (Hann of ``L + 1``, mean
         ``|X[k]|**2`` over ``k_lo - 1 .. k_hi - 1``, ``log2(100 E_b)``).
-    taper : ``"boxcar"`` | ``"hann"``
-        Periodogram taper for ``method="spectral"``. ``"boxcar"`` (default)
-        puts a tone on a bin entirely in that bin, so band edges are sharp;
-        its side lobes (-13 dB, falling as ``1/f``) leak power of off-bin
-        tones into other bands. ``"hann"`` (periodic) leaks far less but
-        spreads every tone over 3 bins, so a tone within one bin of an edge
-        is shared with the next band. Both are density scaled
+    taper : ``"hann"`` | ``"boxcar"`` | None
+        Periodogram taper for ``method="spectral"``; ``None`` means
+        ``"hann"`` there (the other methods take ``None`` only). ``"hann"``
+        (periodic) leaks little (side lobes -31 dB, falling as ``1/f**3``)
+        but spreads every tone over its 4-bin main lobe, so a tone within
+        2 bins of an edge is shared with the next band. ``"boxcar"`` puts a
+        tone on a bin entirely in that bin, but its side lobes (-13 dB,
+        falling as ``1/f``) leak about 1.5 %% of an off-bin tone's power
+        into each neighbouring band, and on real 1/f EEG read the low-power
+        bands high (methods.md §1.2). Both are density scaled
         (``sum(taper**2)``), so white noise and in-band tones give the same
         expected powers.
     segment : float | None
@@ -512,7 +549,7 @@ _SHARED_DOC = """%(data_times)s
 
 @_fill_shared
 def band_power(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-               relative=False, taper="boxcar", n_fft=None, filter_kwargs=None,
+               relative=False, taper=None, n_fft=None, filter_kwargs=None,
                segment=None, segment_step=None):
     """Power of each band in each window.
 
@@ -540,7 +577,7 @@ def band_power(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
 
 @_fill_shared
 def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-                         log_base=None, n_fft=None, taper="boxcar", filter_kwargs=None,
+                         log_base=None, n_fft=None, taper=None, filter_kwargs=None,
                          segment=None, segment_step=None):
     """Differential entropy (DE) of each band in each window, under a Gaussian model.
 
@@ -578,7 +615,7 @@ def differential_entropy(data, sfreq, bands, *, window=1.0, step=None, method="s
 
 @_fill_shared
 def band_power_and_de(data, sfreq, bands, *, window=1.0, step=None, method="spectral",
-                      relative=False, log_base=None, n_fft=None, taper="boxcar",
+                      relative=False, log_base=None, n_fft=None, taper=None,
                       filter_kwargs=None, segment=None, segment_step=None):
     """Band power and DE from one pass over the data.
 
@@ -592,7 +629,8 @@ def band_power_and_de(data, sfreq, bands, *, window=1.0, step=None, method="spec
     n_fft : int | None
         FFT length, as in :func:`band_power`.
     filter_kwargs : dict | None
-        MNE filter options for ``method="bandpass"``.
+        Filter options for ``method="bandpass"`` or ``"butter"``, as in
+        :func:`band_power`.
 
     Returns
     -------

@@ -84,3 +84,45 @@ def test_an_extractor_module_that_fails_to_import_is_named(monkeypatch):
     with pytest.raises(ImportError, match=r"Could not import emopipe\.features\.face, which "
                                           r"registers the 'face' modality extractor.*'cv2'"):
         features._fill_extractors()
+
+
+def test_taper_field_resolves_and_keys_the_cache(tmp_path):
+    from emopipe.features.extract import resolved_config
+    from emopipe.utils.config import config_hash
+
+    assert ExtractConfig(dataset="deap").taper == "hann"  # None resolved for "spectral"
+    assert ExtractConfig(dataset="deap", taper="boxcar").taper == "boxcar"
+    assert ExtractConfig(dataset="deap", de_method="butter").taper is None
+    assert ExtractConfig(dataset="deap", de_method="bandpass").taper is None
+    hashes = {config_hash(resolved_config(ExtractConfig(dataset="deap", **kw), tmp_path))
+              for kw in ({}, {"taper": "hann"}, {"taper": "boxcar"}, {"de_method": "butter"})}
+    assert len(hashes) == 3  # {} and taper="hann" are one config
+    with pytest.raises(ValueError, match=r"taper applies to de_method='spectral' only "
+                                         r"\(de_method='butter' has its own window or filter\), "
+                                         r"got taper='hann'\. Leave taper=None"):
+        ExtractConfig(dataset="deap", de_method="butter", taper="hann")
+    with pytest.raises(ValueError, match=r"Invalid value for the 'taper' parameter.*'boxcar', "
+                                         r"'hann'.*got 'hanning'.*Did you mean 'hann'"):
+        ExtractConfig(dataset="deap", taper="hanning")
+
+
+@pytest.mark.parametrize("method, taper", [("spectral", "boxcar"), ("spectral", None),
+                                           ("butter", None), ("bandpass", None)])
+def test_extractor_estimators_match_the_array_functions(rng, method, taper):
+    from emopipe.features.spectral import band_power
+
+    rec = _recording(rng)
+    cfg = ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg",), de_method=method,
+                        taper=taper, eeg_features=("de", "band_power"))
+    _, _, mods, _ = extract_subject(rec, cfg)
+    trial = rec.modalities["eeg"].trial(0)  # (n_channels, n_times), 2-s baseline first
+    if method == "spectral":
+        # windows cut from the stimulus part, one periodogram each
+        ref = band_power(trial[:, 256:], SFREQ, BANDS, taper=taper)
+    else:
+        # the whole trial filtered (no edge effects at the stimulus onset), then cut
+        ref = band_power(trial, SFREQ, BANDS, method=method)[:, 2:]
+    assert_allclose(mods["eeg"]["band_power"].data[:6], np.moveaxis(ref, 1, 0), rtol=1e-10)
+    assert_allclose(mods["eeg"]["de"].data[:6], 0.5 * np.log(2 * np.pi * np.e
+                                                             * np.moveaxis(ref, 1, 0)),
+                    rtol=1e-10)

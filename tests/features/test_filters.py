@@ -1,10 +1,10 @@
-"""filter_bands: MNE's FIR design applied to all bands at once."""
+"""filter_bands / butter_bands: MNE's FIR and IIR designs applied to all bands at once."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from emopipe.features.filters import filter_bands
+from emopipe.features.filters import butter_bands, butter_power_gain, filter_bands
 
 SFREQ = 200.0
 
@@ -53,3 +53,52 @@ def test_filter_bands_errors(rng):
     x[0, 3] = np.inf
     with pytest.raises(ValueError, match=r"data contains 1 NaN or infinite values"):
         filter_bands(x, SFREQ, {"alpha": (8, 14)})
+
+
+@pytest.mark.parametrize("order", [4, 2])
+def test_butter_bands_equals_mne_iir_filter_data(rng, order):
+    from mne.filter import filter_data
+
+    x = rng.standard_normal((2, 3, 1500))
+    bands = {"low": (0, 4), "alpha": (8, 14), "high": (30, 100), "all": (0, 100)}
+    y = butter_bands(x, SFREQ, bands, order=order)
+    assert y.shape == (2, 3, 4, 1500)  # (n_trials, n_channels, n_bands, n_times)
+    iir = dict(order=order, ftype="butter", output="sos")
+    for b, (lo, hi) in enumerate([(None, 4.0), (8.0, 14.0), (30.0, None)]):
+        ref = filter_data(x, SFREQ, lo, hi, method="iir", iir_params=iir, verbose=False)
+        assert_allclose(y[..., b, :], ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    assert_allclose(y[..., 3, :], x)
+    # shorter than the ringing length: padded by n_times - 1, as MNE
+    short = x[..., :100]
+    ref = filter_data(short, SFREQ, 8.0, 14.0, method="iir", iir_params=iir, verbose=False)
+    assert_allclose(butter_bands(short, SFREQ, {"alpha": (8, 14)}, order=order)[..., 0, :],
+                    ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+def test_butter_power_gain_is_scipy_butterworth_twice():
+    from scipy.signal import butter, sosfreqz
+
+    freqs = np.array([1.0, 8.0, 10.0, 11.0, 14.0, 20.0, 50.0])
+    sos = butter(4, [8, 14], btype="bandpass", output="sos", fs=SFREQ)
+    _, h = sosfreqz(sos, worN=freqs, fs=SFREQ)
+    gain = butter_power_gain(SFREQ, 8, 14, freqs)
+    assert_allclose(gain, np.abs(h) ** 4, rtol=1e-10)
+    assert_allclose(gain[[1, 4]], 0.25, rtol=1e-9)  # -3 dB at each edge, twice
+    assert_allclose(butter_power_gain(SFREQ, 0, 100, freqs), 1.0)
+    # a tone's variance through butter_bands follows the gain
+    t = np.arange(int(20 * SFREQ)) / SFREQ
+    for f0 in (10.0, 13.0, 16.0):
+        y = butter_bands(np.sin(2 * np.pi * f0 * t), SFREQ, {"alpha": (8, 14)})[0]
+        assert_allclose(y[600:-600].var(), 0.5 * butter_power_gain(SFREQ, 8, 14, [f0])[0],
+                        rtol=1e-4)
+
+
+def test_butter_bands_errors(rng):
+    x = rng.standard_normal((2, 1000))
+    with pytest.raises(TypeError, match=r"order must be an instance of int"):
+        butter_bands(x, SFREQ, {"alpha": (8, 14)}, order=4.0)
+    with pytest.raises(ValueError, match=r"order \(Butterworth order per band edge\) must be "
+                                         r"an integer from 1 to 10, got 11"):
+        butter_bands(x, SFREQ, {"alpha": (8, 14)}, order=11)
+    with pytest.raises(ValueError, match=r"bands\['band'\] = \(8, 120\) Hz"):
+        butter_power_gain(SFREQ, 8, 120, [10.0])
