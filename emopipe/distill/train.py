@@ -56,6 +56,7 @@ from .run_folder import (
     _safe_name,
     _save_npz,
     _save_state,
+    _verified,
     _write_json,
     _write_report,
     versions,
@@ -151,7 +152,12 @@ def _run_fold(run, k, fold, out):
         XT = run.t_plan.arrange(XT)
         ckpt = None if out is None else out / "checkpoints" / name / "teacher.pt"
         tcache = None if out is None else out / "teacher_cache" / f"{name}.npz"
-        if cfg.resume and ckpt is not None and ckpt.is_file():
+        resumable = cfg.resume and ckpt is not None and ckpt.is_file()
+        if resumable and not _verified(ckpt):
+            logger.info("%s: %s has no checksum (a run was killed while writing it); the "
+                        "teacher is retrained", fold.name, ckpt)
+            resumable = False
+        if resumable:
             _load_state(ckpt, teacher, map_location=dev)
             info["teacher"] = {"resumed": True}
         else:

@@ -1,5 +1,6 @@
 """The run folder: atomic files, resume that refuses what it cannot trust, checkpoints, locks."""
 
+import hashlib
 import json
 import os
 
@@ -287,6 +288,9 @@ def test_bad_checkpoint_on_resume_is_a_named_error(run, damage, match, capsys):
         key = next(k for k, v in state.items() if v.is_floating_point())
         state[key].view(-1)[0] = float("nan")
         torch.save(state, ckpt)
+    # crafted with a matching checksum file, so the loader itself must refuse it
+    sidecar = ckpt.with_name("teacher.pt.sha256")
+    sidecar.write_text(hashlib.sha256(ckpt.read_bytes()).hexdigest() + "  teacher.pt\n")
     with pytest.raises(DataFileError, match=match) as info:
         run_distill(DistillConfig(out=str(out), **FAST), cohort=_cohort())
     msg = str(info.value)
@@ -295,6 +299,31 @@ def test_bad_checkpoint_on_resume_is_a_named_error(run, damage, match, capsys):
     assert info.value.__cause__ is None  # PyTorch's message is not chained in either
     assert info.value.__context__ is None or info.value.__suppress_context__
     assert "payload ran" not in capsys.readouterr().out
+
+
+def test_checkpoint_checksum_catches_a_flipped_bit_and_a_missing_one_retrains(run):
+    out, first = run
+    ckpt = _teacher_path(out)
+    (out / "predictions" / "sub-s02.npz").unlink()
+    resumed = run_distill(DistillConfig(out=str(out), **FAST), cohort=_cohort())
+    assert resumed.summary["training"]["sub-s02"]["teacher"] == {"resumed": True}
+    assert resumed.metrics_fold == first.metrics_fold  # the verified checkpoint is the teacher
+    (out / "predictions" / "sub-s02.npz").unlink()
+    good = ckpt.read_bytes()
+    raw = bytearray(good)
+    raw[-200] ^= 0x10  # inside the tensor data: torch.load alone would take it
+    ckpt.write_bytes(bytes(raw))
+    with pytest.raises(DataFileError, match=r"teacher\.pt: the checkpoint changed since it was "
+                                            r"written \(its SHA-256 differs from "
+                                            r"teacher\.pt\.sha256\)\. Delete"):
+        run_distill(DistillConfig(out=str(out), **FAST), cohort=_cohort())
+    # killed between the checkpoint and its checksum: the teacher is retrained, same result
+    ckpt.write_bytes(good)
+    ckpt.with_name("teacher.pt.sha256").unlink()
+    again = run_distill(DistillConfig(out=str(out), **FAST), cohort=_cohort())
+    assert again.summary["training"]["sub-s02"]["teacher"].get("resumed") is None
+    assert again.metrics_fold == first.metrics_fold
+    assert ckpt.with_name("teacher.pt.sha256").is_file()
 
 
 def test_non_finite_weights_are_never_written(tmp_path):
