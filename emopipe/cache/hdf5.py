@@ -25,6 +25,7 @@ import numpy as np
 
 from .._version import __version__
 from ..features._base import Feature
+from ..utils._errors import DataFileError
 
 logger = logging.getLogger("emopipe.cache")
 
@@ -424,3 +425,48 @@ def cached_hash(path):
     except (OSError, KeyError):
         return None
     return value.decode() if isinstance(value, bytes) else value
+
+
+def cache_identity(paths):
+    """What the features of cache files depend on, from their attributes alone.
+
+    Each file's ``config_hash`` (the extraction config, emopipe's version and
+    the dataset root) and the SHA-256 of every source file it was computed
+    from, as recorded when it was written; nothing is re-hashed. Two caches
+    with the same identity hold the same features, so a distill run may
+    resume on either; a re-extraction from changed sources or with another
+    config changes it.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        ``<subject>.h5`` cache files.
+
+    Returns
+    -------
+    identity : dict of str -> dict
+        File name -> ``{"config_hash": str, "sources": list of str}`` (the
+        sources' SHA-256, in the order recorded).
+    """
+    import h5py
+
+    out = {}
+    for path in paths:
+        path = Path(path)
+        try:
+            with h5py.File(path, "r") as f:
+                chash = _attr_read(f.attrs.get("config_hash"))
+                sources = _attr_read(f.attrs.get("sources", "[]"))
+        except OSError:
+            raise DataFileError(
+                f"{path}: not a readable HDF5 cache file. Delete it and rerun 'emopipe "
+                f"extract' to rebuild it."
+            ) from None
+        if not isinstance(sources, list) or not all(isinstance(r, dict) for r in sources):
+            raise DataFileError(
+                f"{path.name}: the 'sources' attribute is not a list of file records. Delete "
+                f"the file and rerun 'emopipe extract' to rebuild it."
+            )
+        out[path.name] = {"config_hash": chash,
+                          "sources": [str(r.get("sha256")) for r in sources]}
+    return out

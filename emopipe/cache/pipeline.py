@@ -7,30 +7,98 @@ is in :mod:`emopipe.features.extract`.
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
 from ..features.extract import default_cache_dir, extract_subject, resolved_config
+from ..utils._lock import FolderLock
 from ..utils._logging import progress, verbose
 from ..utils.config import config_hash
-from .hdf5 import cached_hash, file_checksum, write_features
+from .hdf5 import file_checksum, write_features
 
 logger = logging.getLogger("emopipe.cache.pipeline")
 
 
-def _is_current(path, chash):
-    """True if ``path`` holds features for ``chash`` from unchanged sources."""
-    if not path.is_file() or cached_hash(path) != chash:
-        return False
+def _stale_reason(path, chash):
+    """Why ``path`` must be recomputed for ``chash``, or ``None`` when it is current.
+
+    Current means: a readable cache file of this config hash whose every
+    recorded source still exists with the recorded size and SHA-256. A size
+    that differs short-cuts to "changed"; otherwise the checksum decides, so a
+    same-size corrupted or edited source is recomputed. The modification time
+    decides nothing: a copy with ``cp -p`` or ``touch -r`` keeps it, and a
+    ``touch`` changes it without changing a byte.
+    """
     import h5py
 
-    with h5py.File(path, "r") as f:
-        sources = json.loads(f.attrs.get("sources", "[]"))
+    if not path.is_file():
+        return "no cache file"
+    try:
+        with h5py.File(path, "r") as f:
+            stored = f.attrs.get("config_hash")
+            sources = f.attrs.get("sources", "[]")
+        stored = stored.decode() if isinstance(stored, bytes) else stored
+        sources = json.loads(sources.decode() if isinstance(sources, bytes) else sources)
+        if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+            raise ValueError("sources is not a list of records")
+    except (OSError, KeyError, ValueError, TypeError) as err:
+        return f"the cache file is unreadable ({type(err).__name__})"
+    if stored != chash:
+        return f"the cache file was written with another config ({stored} vs {chash})"
     for src in sources:
-        p = Path(src["path"])
-        if not p.is_file() or p.stat().st_size != src["size"]:
-            return False
+        p = Path(str(src.get("path")))
+        if not p.is_file():
+            return f"source {p} is missing"
+        if p.stat().st_size != src.get("size"):
+            return (f"source {p.name} changed size ({src.get('size')} -> {p.stat().st_size} "
+                    f"bytes)")
+        if not src.get("sha256"):
+            return f"the cache file records no SHA-256 of source {p.name}"
+        if file_checksum(p)["sha256"] != src["sha256"]:
+            return f"source {p.name} changed (same size, another SHA-256)"
+    return None
+
+
+def _is_current(path, chash):
+    """True if ``path`` holds features for ``chash`` from unchanged sources (by SHA-256)."""
+    return _stale_reason(path, chash) is None
+
+
+#: temporary files of :func:`~emopipe.cache.hdf5.write_features`: ``<subject>.h5.tmp-<pid>``
+_TMP = re.compile(r"^.+\.h5\.tmp-(\d+)$")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # alive under another user, or cannot tell
+        return True
     return True
+
+
+def _clean_tmp(cache_dir, started):
+    """Remove temporary files of killed runs; return their names.
+
+    A ``<subject>.h5.tmp-<pid>`` is stale when process ``pid`` is gone or the
+    file is older than this run's start ``started`` (wall-clock seconds):
+    the folder lock is held, so no other emopipe run is writing it now.
+    """
+    removed = []
+    for p in sorted(cache_dir.iterdir()):
+        m = _TMP.match(p.name)
+        if m is None or not p.is_file() or p.is_symlink():
+            continue
+        pid = int(m.group(1))
+        if pid == os.getpid() or (_pid_alive(pid) and p.stat().st_mtime >= started):
+            continue
+        p.unlink()
+        removed.append(p.name)
+        logger.warning("%s: removed %s, a temporary file left by a killed run (PID %d)",
+                       cache_dir, p.name, pid)
+    return removed
 
 
 def _n_workers(n_jobs, n_tasks):
@@ -210,29 +278,32 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
             f"'emopipe check --dataset {config.dataset} --root {root}' to see what is expected."
         )
     n_workers = _n_workers(n_jobs, len(subjects))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    skipped, todo = [], []
-    for subject in subjects:
-        path = cache_dir / f"{subject}.h5"
-        if _is_current(path, chash):
-            logger.info("%s: cache is current, skipped", subject)
-            skipped.append(subject)
-            continue
-        if path.exists():
-            logger.warning("%s: cache file was written with another config or source; recomputing",
-                           subject)
-        todo.append(subject)
-    n_workers = min(n_workers, max(1, len(todo)))
-    logger.info("Extracting %d %s subjects into %s (config %s, %d job(s))", len(todo),
-                config.dataset, cache_dir, chash, n_workers)
-    jobs = [(config, root, s, cache_dir / f"{s}.h5", resolved, chash) for s in todo]
-    desc = f"extract {config.dataset}"
-    with _limit_blas_threads():
-        if n_workers > 1:
-            timings = _run_parallel(jobs, n_workers, desc)
-        else:
-            timings = [_extract_one(job) for job in progress(jobs, desc=desc)]
-    wall = time.perf_counter() - t_start
-    total = _log_timings(timings, wall, n_workers)
+    started = time.time()
+    with FolderLock(cache_dir, what="cache folder",
+                    fix=", or give another --cache folder."):
+        _clean_tmp(cache_dir, started)
+        skipped, todo = [], []
+        for subject in subjects:
+            path = cache_dir / f"{subject}.h5"
+            reason = _stale_reason(path, chash)
+            if reason is None:
+                logger.info("%s: cache is current, skipped", subject)
+                skipped.append(subject)
+                continue
+            if path.exists():
+                logger.warning("%s: %s; recomputing", subject, reason)
+            todo.append(subject)
+        n_workers = min(n_workers, max(1, len(todo)))
+        logger.info("Extracting %d %s subjects into %s (config %s, %d job(s))", len(todo),
+                    config.dataset, cache_dir, chash, n_workers)
+        jobs = [(config, root, s, cache_dir / f"{s}.h5", resolved, chash) for s in todo]
+        desc = f"extract {config.dataset}"
+        with _limit_blas_threads():
+            if n_workers > 1:
+                timings = _run_parallel(jobs, n_workers, desc)
+            else:
+                timings = [_extract_one(job) for job in progress(jobs, desc=desc)]
+        wall = time.perf_counter() - t_start
+        total = _log_timings(timings, wall, n_workers)
     return {"cache_dir": str(cache_dir), "config_hash": chash, "written": todo,
             "skipped": skipped, "n_jobs": n_workers, "timings": {**total, "wall": wall}}

@@ -6,16 +6,42 @@ field with ``-`` for ``_`` (``--teacher-only`` -> ``teacher_only``);
 ``--config FILE`` first.
 """
 
+import inspect
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..utils._checks import _check_option, _check_type
-from ..utils.config import config_from_dict, config_to_dict, load_config
+from ..utils._checks import _check_number, _check_option, _check_type, _close_match_hint
+from ..utils._errors import ConfigError, ConfigTypeError
+from ..utils.config import config_from_dict, config_to_dict, read_yaml
 from .data import NORMALISE
 from .methods import METHODS, get_recipe
 from .protocols import PROTOCOLS
 
-#: config fields that do not change results (ignored when resuming a run)
-_RUNTIME_FIELDS = ("out", "device", "n_threads", "resume", "max_folds", "cache")
+#: config fields that do not change results (ignored when resuming a run). The
+#: thread count is not one of them: float sums differ with it, so it is part of
+#: the result (``n_threads``).
+_RUNTIME_FIELDS = ("out", "device", "resume", "max_folds", "cache")
+
+#: numeric field -> keyword arguments of :func:`~emopipe.utils._checks._check_number`
+_NUMERIC = {
+    "seed": dict(kind="int", low=0),
+    "epochs": dict(kind="int", low=1),
+    "teacher_epochs": dict(kind="int", low=1, none_ok=True),
+    "batch_size": dict(kind="int", low=2, fix=" BatchNorm needs two windows per batch."),
+    "lr": dict(low=0, low_open=True),
+    "teacher_lr": dict(low=0, low_open=True, none_ok=True),
+    "weight_decay": dict(low=0),
+    "patience": dict(kind="int", low=0, fix=" 0 never stops early."),
+    "n_folds": dict(kind="int", low=2),
+    "val_fraction": dict(low=0, high=1, high_open=True),
+    "feedback_every": dict(kind="int", low=1),
+    "feedback_lr": dict(low=0, low_open=True),
+    "n_threads": dict(kind="int", low=1, high=1024,
+                      fix=" It is fixed per run (not the machine's core count) so that "
+                          "results do not depend on the machine."),
+    "max_folds": dict(kind="int", low=1, none_ok=True),
+}
 
 
 @dataclass(frozen=True)
@@ -88,8 +114,12 @@ class DistillConfig:
         Teacher learning rate of the feedback updates.
     feedback_first_order : bool
         Drop second-order terms of the feedback look-ahead.
-    n_threads : int | None
-        ``torch.set_num_threads`` for the run.
+    n_threads : int
+        Threads of each run (``torch.set_num_threads`` inside the run, the
+        caller's count restored after). Fixed by the config, not taken from
+        the machine, because float sums (and so the metrics) change with it;
+        it is part of the result hash and recorded in ``versions.json``.
+        Parallelism comes from running folds or runs side by side.
     deterministic : bool
         ``torch.use_deterministic_algorithms(True)`` during the run.
     save_teacher_cache : bool
@@ -134,7 +164,7 @@ class DistillConfig:
     feedback_every: int = 1
     feedback_lr: float = 5e-5
     feedback_first_order: bool = False
-    n_threads: int | None = None
+    n_threads: int = 1
     deterministic: bool = True
     save_teacher_cache: bool = True
     save_checkpoints: bool = True
@@ -150,27 +180,8 @@ class DistillConfig:
         _check_option("selection", self.selection, ("best_val", "last"))
         _check_option("device", self.device, ("cpu", "cuda", "auto"))
         _check_option("normalise", self.normalise, NORMALISE)
-        for name in ("seed", "epochs", "batch_size", "patience", "n_folds", "feedback_every"):
-            _check_type(name, getattr(self, name), ("int",))
-        for name in ("epochs", "batch_size", "feedback_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}.")
-        if self.batch_size < 2:
-            raise ValueError(
-                f"batch_size must be >= 2 (BatchNorm needs two windows), got {self.batch_size!r}."
-            )
-        for name in ("teacher_epochs", "max_folds", "n_threads"):
-            _check_type(name, getattr(self, name), ("int", None))
-            val = getattr(self, name)
-            if val is not None and val < 1:
-                raise ValueError(f"{name} must be >= 1 or None, got {val!r}.")
-        for name in ("lr", "weight_decay", "val_fraction", "feedback_lr"):
-            _check_type(name, getattr(self, name), ("numeric",))
-        _check_type("teacher_lr", self.teacher_lr, ("numeric", None))
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr!r}.")
-        if not 0 <= self.val_fraction < 1:
-            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}.")
+        for name, rule in _NUMERIC.items():
+            _check_number(name, getattr(self, name), **rule)
         for name in ("teacher_only", "transductive", "compare_baseline", "feedback_first_order",
                      "deterministic", "save_teacher_cache", "save_checkpoints", "resume"):
             _check_type(name, getattr(self, name), (bool,))
@@ -181,6 +192,113 @@ class DistillConfig:
                 "teacher_only=True needs a method with a teacher, got method='none'. Pick the "
                 "method whose teacher you want (e.g. 'hinton_kd')."
             )
+        _check_losses(self)
+
+
+def _method_terms(config):
+    """``(weighted, all)``: loss names whose weight the config may set, and every loss built.
+
+    The weights are those of the student objective; the parameters reach
+    the teacher's, the student's and the baseline's terms alike.
+    """
+    recipe = get_recipe(config.method)
+    student = [t.loss for t in recipe.student]
+    built = [t.loss for t in recipe.teacher] + student
+    built.append("ce" if recipe.target_kind == "class" else "ccc")  # the baseline's term
+    return list(dict.fromkeys(student)), list(dict.fromkeys(built))
+
+
+def _unknown_loss(field_name, key, allowed, method):
+    from .losses import LOSSES
+
+    where = (f"{key!r} is a loss, but method {method!r} has no {key!r} term"
+             if key in LOSSES.names() else f"{key!r} is not a loss")
+    return ConfigError(
+        f"{field_name} has unknown key {key!r} ({where}). Its keys must be terms of method "
+        f"{method!r}: {', '.join(repr(a) for a in allowed)}.{_close_match_hint(key, allowed)}"
+    )
+
+
+def _check_losses(config):
+    """Refuse ``loss_weights`` / ``loss_params`` keys and values the run would reject.
+
+    Every key must be a term of the method, every parameter one of that
+    loss's constructor, and every loss given parameters is built once here
+    with small stand-in fold sizes, so a bad value is a named error now
+    rather than after the first teacher has trained.
+    """
+    weighted, built = _method_terms(config)
+    for key, weight in config.loss_weights.items():
+        if key not in weighted:
+            raise _unknown_loss("loss_weights", key, weighted, config.method)
+        _check_number(f"loss_weights[{key!r}]", weight, low=0, fix=" 0 drops the term.")
+    for key, params in config.loss_params.items():
+        if key not in built:
+            raise _unknown_loss("loss_params", key, built, config.method)
+        if not isinstance(params, dict):
+            raise ConfigTypeError(
+                f"loss_params[{key!r}] must be a mapping of parameter -> value, e.g. "
+                f"{{'tau': 4.0}}, got {type(params).__name__} ({params!r:.60})."
+            )
+    if config.loss_params:
+        _try_losses(config)
+
+
+def _try_losses(config):
+    """Build each loss that ``loss_params`` sets, with stand-in fold sizes."""
+    import torch
+
+    from .losses import FOLD_ARGUMENTS, LOSSES
+
+    recipe = get_recipe(config.method)
+    terms = list(recipe.teacher) + list(recipe.student)
+    sup = "ce" if recipe.target_kind == "class" else "ccc"
+    if not any(t.loss == sup for t in terms):
+        from .methods import Term
+
+        terms.append(Term(sup))
+    # two training windows of two classes, feature size 2 (enough for every constructor)
+    pool = {"s_dim": 2, "t_dim": 2, "n_data": 2, "n_classes": 2,
+            "bank_labels": torch.tensor([0, 1])}
+    quiet = [logging.getLogger(n) for n in ("emopipe.distill.losses._contrastive",
+                                            "emopipe.distill.losses._memory")]
+    for term in terms:
+        user = config.loss_params.get(term.loss)
+        if not user:
+            continue
+        cls = LOSSES.get(term.loss)
+        accepted = list(inspect.signature(cls).parameters)
+        settable = [k for k in accepted if k not in FOLD_ARGUMENTS]
+        for key in user:
+            if key in FOLD_ARGUMENTS and key in accepted:
+                raise ConfigError(
+                    f"loss_params[{term.loss!r}][{key!r}] is filled from each fold "
+                    f"({FOLD_ARGUMENTS[key]}) and cannot be set. Remove it; {cls.__name__} "
+                    f"takes {', '.join(repr(k) for k in settable) or 'no parameters'}."
+                )
+            if key not in accepted:
+                raise ConfigError(
+                    f"loss_params[{term.loss!r}] has unknown parameter {key!r}; "
+                    f"{cls.__name__} takes {', '.join(repr(k) for k in settable) or 'none'}."
+                    f"{_close_match_hint(key, settable)}"
+                )
+        kwargs = {k: v for k, v in pool.items() if k in cls.needs}
+        if "generator" in cls.needs:
+            kwargs["generator"] = torch.Generator().manual_seed(0)
+        kwargs.update(term.params)
+        kwargs.update(user)
+        was = [lg.disabled for lg in quiet]
+        try:
+            for lg in quiet:
+                lg.disabled = True  # the stand-in n_data clips nce_k with a warning
+            with torch.random.fork_rng(devices=[]):  # leave the global RNG as it was
+                cls(**kwargs)
+        except (ValueError, TypeError) as err:
+            kind = ConfigTypeError if isinstance(err, TypeError) else ConfigError
+            raise kind(f"loss_params[{term.loss!r}]: {err}") from None
+        finally:
+            for lg, w in zip(quiet, was):
+                lg.disabled = w
 
 
 def load_distill_config(path):
@@ -196,7 +314,35 @@ def load_distill_config(path):
     config : DistillConfig
         The validated config.
     """
-    return load_config(path, DistillConfig, section="distill", bare_ok=True)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
+    data = read_yaml(path)
+    example = "distill:\n  method: hinton_kd\n  teacher: eeg\n  student: eog"
+    if data is None:
+        raise ConfigError(
+            f"{path.name}: the config file is empty. Write the DistillConfig fields as a "
+            f"mapping, e.g.\n{example}"
+        )
+    if not isinstance(data, dict):
+        raise ConfigTypeError(
+            f"{path.name}: a distill config must be a mapping of field -> value (optionally "
+            f"under a top-level 'distill:' key), got a YAML {type(data).__name__}. Write e.g."
+            f"\n{example}"
+        )
+    if "distill" in data:
+        data = data["distill"]
+        if data is None:
+            raise ConfigError(
+                f"{path.name}: the 'distill:' section is empty. Indent the DistillConfig "
+                f"fields under it, e.g.\n{example}"
+            )
+        if not isinstance(data, dict):
+            raise ConfigTypeError(
+                f"{path.name}: the 'distill:' section must be a mapping of field -> value, got "
+                f"a YAML {type(data).__name__}. Write e.g.\n{example}"
+            )
+    return config_from_dict(DistillConfig, data, source=path.name)
 
 
 def config_from_cli(args):

@@ -36,6 +36,7 @@ import torch
 
 from ..models import feature_shape
 from ..utils._checks import _check_type
+from ..utils._lock import FolderLock
 from ..utils._logging import verbose
 from ..utils.config import config_from_dict
 from ._build import cohort_inputs, plan_model
@@ -46,12 +47,16 @@ from .methods import Term, default_models, get_recipe, make_objective, resolve_t
 from .protocols import make_folds, write_folds
 from .report import RunResult, _summarise
 from .run_folder import (
+    _atomic,
+    _data_hash,
+    _load_state,
     _prepare_out,
     _read_fold,
     _result_hash,
     _safe_name,
     _save_npz,
     _save_state,
+    _verified,
     _write_json,
     _write_report,
     versions,
@@ -147,8 +152,13 @@ def _run_fold(run, k, fold, out):
         XT = run.t_plan.arrange(XT)
         ckpt = None if out is None else out / "checkpoints" / name / "teacher.pt"
         tcache = None if out is None else out / "teacher_cache" / f"{name}.npz"
-        if cfg.resume and ckpt is not None and ckpt.is_file():
-            teacher.load_state_dict(torch.load(ckpt, weights_only=True, map_location=dev))
+        resumable = cfg.resume and ckpt is not None and ckpt.is_file()
+        if resumable and not _verified(ckpt):
+            logger.info("%s: %s has no checksum (a run was killed while writing it); the "
+                        "teacher is retrained", fold.name, ckpt)
+            resumable = False
+        if resumable:
+            _load_state(ckpt, teacher, map_location=dev)
             info["teacher"] = {"resumed": True}
         else:
             t_obj = make_objective(run.t_terms, n_classes=run.n_out if run.kind == "class"
@@ -216,9 +226,6 @@ def _run_fold(run, k, fold, out):
         if "best_score" in i:
             logger.info("%s %s: best validation %.4f at epoch %d of %d", fold.name, role,
                         i["best_score"], i["best_epoch"], i["epochs_run"])
-    if out is not None:
-        _save_npz(out / "predictions" / f"{name}.npz",
-                  **{k: np.asarray(v) for k, v in preds.items()})
     training = {role: {k: v for k, v in i.items() if k != "history"} for role, i in info.items()}
     training["fold_seed"] = seed
     for role, i in info.items():
@@ -227,10 +234,23 @@ def _run_fold(run, k, fold, out):
             if any("kd_scale" in h for h in i["history"]):
                 training[role]["kd_scale"] = [h.get("kd_scale") for h in i["history"]]
     if out is not None:
+        # the training record first, the predictions (the fold's resume key) last
         _write_json(out / "predictions" / f"{name}.json", training, indent=1)
+        _save_npz(out / "predictions" / f"{name}.npz",
+                  **{k: np.asarray(v) for k, v in preds.items()})
     return preds, training
 
 
+
+
+def _roles(config, run):
+    """The models each fold trains (and its stored predictions hold)."""
+    roles = ["teacher"] if run.recipe.needs_teacher else []
+    if not config.teacher_only:
+        roles.append("student")
+        if config.compare_baseline and config.method != "none":
+            roles.append("baseline")
+    return roles
 
 
 @verbose
@@ -257,6 +277,7 @@ def run_distill(config, *, cohort=None, verbose=None):
         config = config_from_dict(DistillConfig, config)
     _check_type("config", config, (DistillConfig,))
     t0 = time.perf_counter()
+    cache_files = None
     if cohort is None:
         if config.cache is None:
             raise ValueError("config.cache is None and no cohort was given; set cache to the "
@@ -264,13 +285,28 @@ def run_distill(config, *, cohort=None, verbose=None):
         specs = [config.student] + ([config.teacher] if get_recipe(config.method).needs_teacher
                                     else [])
         cohort = load_cohort(config.cache, specs)
+        cache_files = cohort.sources
     _check_type("cohort", cohort, (CohortData,))
+    lock = None
+    if config.out is not None:
+        lock = FolderLock(config.out, what="run folder",
+                          fix=", or give another --out folder.").acquire()
+    try:
+        return _run_locked(config, cohort, cache_files, t0)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_locked(config, cohort, cache_files, t0):
+    """:func:`run_distill` once the run folder (if any) is locked."""
+    data_hash = _data_hash(cohort, cache_files=cache_files)
     old_threads = torch.get_num_threads()
     old_det = torch.are_deterministic_algorithms_enabled()
     device = _device(config.device)
     try:
-        if config.n_threads is not None:
-            torch.set_num_threads(config.n_threads)
+        # a fixed thread count: float sums, and so the metrics, depend on it
+        torch.set_num_threads(config.n_threads)
         if config.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
         run = _Run(config, cohort, device)
@@ -281,19 +317,22 @@ def run_distill(config, *, cohort=None, verbose=None):
                            seed=config.seed)
         if config.max_folds is not None:
             folds = folds[:config.max_folds]
-        out = None if config.out is None else _prepare_out(config)
+        out = None if config.out is None else _prepare_out(config, data_hash)
         if out is not None:
-            write_folds(out / "folds.csv", folds, cohort.subject, cohort.trial, cohort.window)
+            with _atomic(out / "folds.csv") as tmp:
+                write_folds(tmp, folds, cohort.subject, cohort.trial, cohort.window)
         logger.info("distill %s: teacher %s (%s) -> student %s (%s), %s, %d folds",
                     config.method, config.teacher, run.teacher_model, config.student,
                     run.student_model, config.protocol, len(folds))
+        roles = _roles(config, run)
         all_preds = []
         training = {}
         n_resumed = 0
         for k, fold in enumerate(folds):
             path = None if out is None else out / "predictions" / f"{_safe_name(fold.name)}.npz"
             if config.resume and path is not None and path.is_file():
-                preds, record = _read_fold(path)
+                preds, record = _read_fold(path, test_idx=fold.test, roles=roles,
+                                           n_out=run.n_out)
                 all_preds.append(preds)
                 if record is not None:
                     training[fold.name] = record
@@ -309,14 +348,15 @@ def run_distill(config, *, cohort=None, verbose=None):
     summary.update({
         "method": config.method, "protocol": config.protocol, "target": config.target,
         "seed": config.seed, "n_folds": len(folds), "n_resumed": n_resumed,
+        "n_threads": config.n_threads,
         "teacher_model": run.teacher_model if run.recipe.needs_teacher else None,
         "student_model": run.student_model, "teacher_inputs": run.t_keys,
         "student_inputs": run.s_keys, "transductive": config.transductive,
         "normalise": config.normalise, "selection": config.selection,
         "loss_terms": {"teacher": [dataclasses.asdict(t) for t in run.t_terms],
                        "student": [dataclasses.asdict(t) for t in run.s_terms]},
-        "training": training,
-        "result_hash": _result_hash(config), "seconds": time.perf_counter() - t0,
+        "training": training, "data_hash": data_hash,
+        "result_hash": _result_hash(config, data_hash), "seconds": time.perf_counter() - t0,
         "std": "sample standard deviation (ddof=1)",
     })
     if out is not None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
-from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._checks import _check_number, _check_option, _check_type
+from ..utils._errors import ConfigError
 from ..utils.config import config_hash, config_to_dict
 from ._base import MODALITY_EXTRACTORS
 from ._windows import WindowGrid
@@ -133,14 +134,12 @@ class ExtractConfig:
         # None stands for the dataset's own value, stored resolved (it keys the cache)
         if self.sfreq is None:
             object.__setattr__(self, "sfreq", ds.sfreq)
-        if self.sfreq is not None:
-            _check_positive("sfreq", self.sfreq)
-        _check_type("label_threshold", self.label_threshold, ("numeric", None))
+        _check_number("sfreq", self.sfreq, low=0, low_open=True, none_ok=True)
+        _check_number("label_threshold", self.label_threshold, none_ok=True)
         if self.label_threshold is None:
             object.__setattr__(self, "label_threshold", ds.default_threshold)
-        _check_positive("window", self.window)
-        if self.step is not None:
-            _check_positive("step", self.step)
+        _check_number("window", self.window, low=0, low_open=True)
+        _check_number("step", self.step, low=0, low_open=True, none_ok=True)
         _check_option("de_method", self.de_method, ("spectral", "butter", "bandpass"))
         # None stands for the estimator's taper (Hann for "spectral"), stored resolved
         object.__setattr__(self, "taper",
@@ -149,9 +148,13 @@ class ExtractConfig:
         _check_option("smoothing", self.smoothing, (None, "moving_average", "lds"))
         _check_option("lds_mode", self.lds_mode, ("trial", "rts"),
                       extra=" (the causal LDS is fitted per fold in the distill stage)")
-        _check_type("smoothing_window", self.smoothing_window, "int")
-        if self.log_base is not None:
-            _check_positive("log_base", self.log_base)
+        _check_number("smoothing_window", self.smoothing_window, kind="int", low=1)
+        _check_number("log_base", self.log_base, low=0, low_open=True, none_ok=True)
+        if self.log_base == 1:
+            raise ConfigError(
+                "log_base must be > 0 and != 1, got 1 (a logarithm to base 1 divides by "
+                "log(1) = 0). Use None for nats or 2 for bits."
+            )
         for name in ("subjects", "eeg_features", "modalities"):
             value = getattr(self, name)
             if isinstance(value, str):

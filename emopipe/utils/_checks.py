@@ -4,6 +4,7 @@ Every message names the parameter, the rule, the value received and a fix.
 """
 
 import difflib
+import math
 import numbers
 from collections.abc import Mapping
 
@@ -104,6 +105,83 @@ def _check_type(parameter, value, types, *, type_name=None):
             f"{parameter} must be an instance of {expected}, "
             f"got {type(value).__name__} ({value!r:.60}) instead."
         )
+    return value
+
+
+def _describe_range(low, high, low_open, high_open):
+    """``">= 1"``, ``"in [0, 1)"``, ... for a message (``""`` without bounds)."""
+    if low is not None and high is not None:
+        return (f"in {'(' if low_open else '['}{low:g}, {high:g}"
+                f"{')' if high_open else ']'}")
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+def _check_number(parameter, value, *, kind="float", low=None, high=None, low_open=False,
+                  high_open=False, none_ok=False, fix=""):
+    """Raise unless ``value`` is a finite number of ``kind`` within ``[low, high]``.
+
+    The one wording of every numeric config field: the type first
+    (:class:`ConfigTypeError`, e.g. ``"five"`` for an int, ``True`` for a
+    float), then finiteness and range (:class:`ConfigError` naming the rule
+    and the value: ``lr must be a finite number > 0, got inf.``,
+    ``epochs must be >= 1, got -1.``).
+
+    Parameters
+    ----------
+    parameter : str
+        Name of the field, used in the message.
+    value : object
+        The value received.
+    kind : str
+        ``"float"`` (any real number but a bool) or ``"int"`` (an integral
+        number but a bool; ``5.0`` is refused).
+    low, high : float | None
+        Bounds of the allowed range, ``None`` for none.
+    low_open, high_open : bool
+        Exclude the bound itself (``low_open=True`` with ``low=0`` means ``> 0``).
+    none_ok : bool
+        Accept ``None`` (the field's "not set").
+    fix : str
+        Sentence appended to the range message (starting with a space).
+
+    Returns
+    -------
+    value : object
+        ``value``, unchanged.
+    """
+    _check_option("kind", kind, ("float", "int"))
+    if value is None and none_ok:
+        return value
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    real = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not (integral if kind == "int" else real):
+        expected = ("an int" if kind == "int" else "a number") + (" or None" if none_ok else "")
+        hint = ""
+        if isinstance(value, str):
+            hint = " Write a number such as 5 or 1e-3, without quotes."
+        elif kind == "int" and real:
+            hint = f" Give a whole number, e.g. {int(value) if math.isfinite(value) else 1}."
+        raise ConfigTypeError(
+            f"{parameter} must be {expected}, got {type(value).__name__} ({value!r:.60}) "
+            f"instead.{hint}"
+        )
+    rule = _describe_range(low, high, low_open, high_open)
+    if not (integral or math.isfinite(value)):
+        raise ConfigError(
+            f"{parameter} must be a finite number{' ' + rule if rule else ''}, got "
+            f"{value!r}.{fix}"
+        )
+    ok = True
+    if low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        raise ConfigError(f"{parameter} must be {rule}, got {value!r}.{fix}")
     return value
 
 

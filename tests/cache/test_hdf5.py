@@ -121,3 +121,21 @@ def test_corrupt_file_message(tmp_path):
     with pytest.raises(OSError, match=r"not a readable HDF5 cache file"):
         read_features(p)
     assert cached_hash(p) is None
+
+
+def test_cache_identity_reads_attributes_only(tmp_path, rng):
+    from emopipe.cache.hdf5 import cache_identity
+    from emopipe.utils._errors import DataFileError
+
+    windows, labels, mods = _subject(rng)
+    sources = [{"path": "/x/s01.dat", "size": 3, "sha256": "ab" * 32},
+               {"path": "/x/s01.bdf", "size": 4, "sha256": "cd" * 32}]
+    path = write_features(tmp_path / "s01.h5", dataset="deap", subject="s01", windows=windows,
+                          labels=labels, modalities=mods, config={}, config_hash="k1",
+                          sources=sources)
+    assert cache_identity([path]) == {"s01.h5": {"config_hash": "k1",
+                                                 "sources": ["ab" * 32, "cd" * 32]}}
+    bad = tmp_path / "s02.h5"
+    bad.write_bytes(b"\x89HDF\r\n")
+    with pytest.raises(DataFileError, match=r"s02\.h5: not a readable HDF5 cache file\. Delete it"):
+        cache_identity([path, bad])

@@ -155,3 +155,93 @@ def test_timings_cover_every_stage(deap_root, tmp_path, caplog):
 def test_bad_n_jobs(deap_root, tmp_path, bad):
     with pytest.raises(ValueError, match=rf"n_jobs must be a positive int, -1 .* got {bad!r}"):
         run_extract(_cfg(), deap_root, tmp_path / "cache", n_jobs=bad)
+
+
+def _copy_root(deap_root, tmp_path):
+    import shutil
+
+    root = tmp_path / "deap"
+    shutil.copytree(deap_root, root)
+    return root
+
+
+def test_same_size_corrupted_source_is_recomputed(deap_root, tmp_path, caplog):
+    root = _copy_root(deap_root, tmp_path)
+    cache = tmp_path / "cache"
+    cfg = _cfg(subjects=("s01", "s02"))
+    run_extract(cfg, root, cache)
+    dat = root / "data_preprocessed_python" / "s02.dat"
+    raw = bytearray(dat.read_bytes())
+    stat = dat.stat()
+    raw[len(raw) // 2] ^= 0x01  # one bit of one EEG sample: same size, same pickle layout
+    dat.write_bytes(bytes(raw))
+    os.utime(dat, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old modification time
+    with caplog.at_level("WARNING", logger="emopipe"):
+        again = run_extract(cfg, root, cache)
+    assert again["skipped"] == ["s01"] and again["written"] == ["s02"]
+    assert "s02: source s02.dat changed (same size, another SHA-256); recomputing" in caplog.text
+    (s01, s02) = read_cohort(cache)
+    import hashlib
+
+    assert s02.attrs["sources"][0]["sha256"] == hashlib.sha256(bytes(raw)).hexdigest()
+    # and now it is current
+    assert run_extract(cfg, root, cache)["skipped"] == ["s01", "s02"]
+
+
+def test_changed_size_missing_source_and_unreadable_cache_file(deap_root, tmp_path, caplog):
+    root = _copy_root(deap_root, tmp_path)
+    cache = tmp_path / "cache"
+    cfg = _cfg(subjects=("s01", "s02"))
+    run_extract(cfg, root, cache)
+    dat = root / "data_preprocessed_python" / "s01.dat"
+    size = dat.stat().st_size
+    dat.write_bytes(dat.read_bytes() + b"\0")
+    (cache / "s02.h5").write_bytes(b"not hdf5")
+    with caplog.at_level("WARNING", logger="emopipe"):
+        again = run_extract(cfg, root, cache)
+    assert again["written"] == ["s01", "s02"]
+    assert f"s01: source s01.dat changed size ({size} -> {size + 1} bytes); recomputing" in \
+        caplog.text
+    assert "s02: the cache file is unreadable (OSError); recomputing" in caplog.text
+
+
+def test_stale_temporary_files_of_killed_runs_are_removed(deap_root, tmp_path, caplog):
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)  # a process that has exited
+    stale = cache / f"s01.h5.tmp-{dead_pid}"
+    stale.write_bytes(b"half a file")
+    old_live = cache / f"s02.h5.tmp-{os.getppid()}"  # a live PID, but older than this run
+    old_live.write_bytes(b"half a file")
+    os.utime(old_live, (1_000_000_000, 1_000_000_000))
+    unrelated = cache / "notes.tmp-1.txt"
+    unrelated.write_text("kept")
+    with caplog.at_level("WARNING", logger="emopipe"):
+        run_extract(_cfg(subjects=("s01",)), deap_root, cache)
+    assert not stale.exists() and not old_live.exists() and unrelated.exists()
+    assert (f"removed s01.h5.tmp-{dead_pid}, a temporary file left by a killed run "
+            f"(PID {dead_pid})") in caplog.text
+    assert f"removed s02.h5.tmp-{os.getppid()}" in caplog.text
+    assert sorted(p.name for p in cache.iterdir()) == ["notes.tmp-1.txt", "s01.h5"]
+
+
+def test_second_writer_of_a_cache_folder_is_refused(deap_root, tmp_path):
+    from emopipe.utils._errors import RunError
+    from emopipe.utils._lock import FolderLock
+
+    cache = tmp_path / "cache"
+    with FolderLock(cache, what="cache folder"):
+        with pytest.raises(RunError, match=rf"^Cache folder '{cache}' is being written by "
+                                           rf"another emopipe process \(PID {os.getpid()}; lock "
+                                           rf"file \.lock\)\. Two writers would mix their files\. "
+                                           rf"Wait for it to finish, or give another --cache "
+                                           rf"folder\.$"):
+            run_extract(_cfg(subjects=("s01",)), deap_root, cache)
+        assert sorted(p.name for p in cache.iterdir()) == [".lock"]
+    assert run_extract(_cfg(subjects=("s01",)), deap_root, cache)["written"] == ["s01"]
+    assert not (cache / ".lock").exists()
