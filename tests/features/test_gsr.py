@@ -274,7 +274,8 @@ def _nk_planted(duration, sfreq, scr_number, seed):
     rng = np.random.RandomState(seed)
     onsets = []
     for start in np.linspace(0, duration, scr_number, endpoint=False):
-        scr = _eda_simulate_scr(sampling_rate=sfreq, time_peak=np.abs(rng.normal(0, 5, 1)) + 3.0745)
+        time_peak = np.abs(rng.normal(0, 5, 1)) + 3.0745
+        scr = _eda_simulate_scr(sampling_rate=sfreq, time_peak=time_peak)
         if start + np.argmax(scr) / sfreq < duration:
             onsets.append(start + np.argmax(scr >= 0.01) / sfreq)
     return np.array(onsets)
