@@ -60,6 +60,8 @@ def build_parser():
     p.add_argument("--trials", type=int, default=40, help="trials per subject")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-raw", action="store_true", help="skip the raw BDF files")
+    p.add_argument("--raw-trials", type=int, default=None,
+                   help="trials in each raw BDF, at most --trials (default: min(4, --trials))")
     p.add_argument("--face", action="store_true",
                    help="also write face videos (face_video/sXX/, subjects s01-s22)")
     _add_verbose(p)
@@ -118,7 +120,7 @@ def _cmd_synth(args):
     from .io.synth.deap import write_deap_synth
 
     write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-                     raw=not args.no_raw, face=args.face)
+                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face)
     print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
     print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
     return 0

@@ -117,3 +117,27 @@ def test_synth_with_face_then_extract_fills_the_face_group(tmp_path, capsys):
     assert s01.get("face", "frames").data.shape == (120, 4, 48, 48)  # 2 trials x 60 windows
     assert {"eeg", "eog", "gsr", "face"} <= set(s01.modalities)
     assert "face" not in s23.modalities and "face" in s23.attrs["missing_modalities"]
+
+
+def test_synth_with_fewer_trials_than_raw_trials(tmp_path, capsys):
+    """``--trials 3`` used to fail on raw_trials = 4, an option the CLI did not have."""
+    import mne
+
+    root = tmp_path / "deap"
+    assert main(["synth", "--out", str(root), "--subjects", "1", "--trials", "3"]) == 0
+    raw = mne.io.read_raw_bdf(root / "data_original" / "s01.bdf", verbose="error")
+    events = mne.find_events(raw, stim_channel="Status", verbose="error")
+    # one video-onset code (4) per presented trial: all 3 trials are in the BDF
+    assert int(((events[:, 2] & 0xFF) == 4).sum()) == 3
+    assert main(["synth", "--out", str(tmp_path / "two"), "--subjects", "1", "--trials", "3",
+                 "--raw-trials", "2"]) == 0
+    raw = mne.io.read_raw_bdf(tmp_path / "two" / "data_original" / "s01.bdf", verbose="error")
+    codes = mne.find_events(raw, stim_channel="Status", verbose="error")[:, 2] & 0xFF
+    assert int((codes == 4).sum()) == 2
+    capsys.readouterr()
+    assert main(["synth", "--out", str(tmp_path / "bad"), "--subjects", "1", "--trials", "3",
+                 "--raw-trials", "5"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("emopipe synth: error: raw_trials (emopipe synth --raw-trials) must "
+                          "be in [1, n_trials = 3], got 5")
+    assert "Traceback" not in err

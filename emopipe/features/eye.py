@@ -29,6 +29,7 @@ import logging
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_shape
+from ..utils._errors import DataFileError
 from ._base import MODALITY_EXTRACTORS, Feature
 from ._entropy import gaussian_entropy
 
@@ -37,6 +38,9 @@ logger = logging.getLogger("emopipe.features.eye")
 #: pupil-diameter bands of the SEED papers (Hz); the first is a low-pass
 PUPIL_BANDS = {"0-0.2Hz": (0.0, 0.2), "0.2-0.4Hz": (0.2, 0.4),
                "0.4-0.6Hz": (0.4, 0.6), "0.6-1Hz": (0.6, 1.0)}
+
+#: prefixes of pupil channel names: ``pupil_left`` (MNE, emopipe), ``ps_left`` (eyelinkio)
+PUPIL_PREFIXES = ("pupil", "ps_")
 
 #: variance floor (m**2 for pupil) below which DE / log power are clipped
 _VAR_FLOOR = 1e-30
@@ -472,7 +476,8 @@ def extract_eye(modality, grid, params):
     """Registered ``"eye"`` extractor: window features of raw gaze.
 
     The modality holds channels ``gaze_x``, ``gaze_y`` and one or two
-    channels whose names start with ``pupil`` (diameter in m), with
+    pupil channels (names starting with ``pupil`` or ``ps_``, see
+    :data:`PUPIL_PREFIXES`; diameter in m), with
     ``unit="deg"`` (gaze already in degrees) or ``unit="px"`` (then
     ``params`` must give ``screen_size_px``, ``screen_size_m`` and
     ``distance_m`` for :func:`pix_to_deg`).
@@ -526,11 +531,13 @@ def extract_eye(modality, grid, params):
     for need in ("gaze_x", "gaze_y"):
         if need not in ch:
             raise ValueError(f"eye modality has channels {ch!r}; channel {need!r} is required.")
-    pupil_idx = [i for i, c in enumerate(ch) if c.startswith("pupil")]
+    pupil_idx = [i for i, c in enumerate(ch) if c.lower().startswith(PUPIL_PREFIXES)]
     if not 1 <= len(pupil_idx) <= 2:
-        raise ValueError(
-            f"eye modality needs 1 or 2 pupil channels (names starting with 'pupil'), "
-            f"got {[ch[i] for i in pupil_idx]!r} among {ch!r}."
+        raise DataFileError(
+            f"eye modality needs 1 or 2 pupil channels (names starting with 'pupil', as MNE "
+            f"and emopipe's readers name them, or 'ps_', as eyelinkio names them), got "
+            f"{[ch[i] for i in pupil_idx]!r} among {ch!r}. Read EyeLink files with "
+            f"emopipe.io.read_eyelink_asc / read_eyelink_edf."
         )
     _check_option("modality.unit", modality.unit, ("deg", "px"))
     if modality.unit == "px" and len(geometry) < 3:

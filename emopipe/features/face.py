@@ -9,11 +9,17 @@ frames already cropped: ``params["detect"] = False``), and OpenFace's CSV
 output (gaze, head pose, action units) is averaged per window by
 :func:`openface_window_features`.
 
-Frames without a detected face reuse the last detected box when it is at
-most ``max_hold`` frames old (short detector drop-outs); otherwise the crop
-is all zeros and its mask entry ``False``. A zero crop never comes without
-that mask: ``crop_faces`` returns it and the ``"face"`` extractor stores
-the per-window fraction ``face_found``.
+A run of at most ``max_hold`` frames without a detected face *between two
+detections* reuses the box detected before it (a short detector drop-out
+inside a face); every other frame without a detection gets an all-zero
+crop and the mask entry ``False``. A hold never runs past the last
+detection, so it never adds faces beyond what was detected: a single
+false positive in a video without a face stays one frame. A zero crop never
+comes without that mask: ``crop_faces`` returns it and the ``"face"``
+extractor stores the per-window fraction ``face_found``.
+
+Colour frames as OpenCV returns them (``(height, width, 3)`` BGR uint8) are
+converted to grey (``cv2.COLOR_BGR2GRAY``) first.
 """
 
 import logging
@@ -41,16 +47,44 @@ def _cascade():
     return cascade
 
 
+def _grey_frames(frames):
+    """``(n_frames, height, width)`` grey uint8 from grey or BGR frames.
+
+    Accepted: grey ``(n_frames, height, width)``; colour ``(n_frames, height,
+    width, 3)``; one colour frame ``(height, width, 3)`` as
+    ``cv2.VideoCapture.read`` returns it (a last axis of 3 is read as BGR).
+    """
+    frames = np.asarray(frames)
+    colour = frames.shape[-1:] == (3,) and frames.ndim in (3, 4)
+    if frames.dtype != np.uint8 or not (frames.ndim == 3 or colour):
+        raise ValueError(
+            f"frames must be uint8 with shape (n_frames, height, width) (grey), "
+            f"(n_frames, height, width, 3) or (height, width, 3) (BGR, as OpenCV reads "
+            f"them), got dtype {frames.dtype} and shape {frames.shape}. Convert with "
+            f"np.clip(frames, 0, 255).astype(np.uint8)."
+        )
+    if not colour:
+        return frames
+    import cv2
+
+    if frames.ndim == 3:
+        frames = frames[None]
+    return np.stack([cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_BGR2GRAY)
+                     for f in frames]).reshape(frames.shape[:3])
+
+
 def detect_faces(frames, *, scale_factor=1.1, min_neighbors=5, min_size=(30, 30)):
     """Largest frontal face of each frame (OpenCV Haar cascade).
 
     Uses ``haarcascade_frontalface_default.xml`` from ``cv2.data`` (shipped
-    with ``opencv-python-headless`` 4.x).
+    with ``opencv-python-headless`` 4.x). Colour frames are converted to
+    grey with ``cv2.COLOR_BGR2GRAY`` first.
 
     Parameters
     ----------
-    frames : ndarray of uint8, shape (n_frames, height, width)
-        Grey frames.
+    frames : ndarray of uint8, shape (n_frames, height, width) | (n_frames, height, width, 3)
+        Grey frames, or BGR colour frames as OpenCV reads them (one frame
+        ``(height, width, 3)`` gives one box).
     scale_factor : float
         Image pyramid step (> 1).
     min_neighbors : int
@@ -63,12 +97,7 @@ def detect_faces(frames, *, scale_factor=1.1, min_neighbors=5, min_size=(30, 30)
     boxes : list of tuple | None, length n_frames
         ``(x, y, w, h)`` in pixels of the largest face, or ``None``.
     """
-    frames = np.asarray(frames)
-    if frames.ndim != 3 or frames.dtype != np.uint8:
-        raise ValueError(
-            f"frames must be uint8 with shape (n_frames, height, width), got dtype "
-            f"{frames.dtype} and shape {frames.shape}. Convert colour frames to grey."
-        )
+    frames = _grey_frames(frames)
     if not scale_factor > 1:
         raise ValueError(f"scale_factor must be > 1, got {scale_factor!r}.")
     cascade = _cascade()
@@ -89,14 +118,17 @@ def crop_faces(frames, boxes, *, size=48, margin=0.1, max_hold=5):
     """Square grey face crops resized to ``size`` x ``size``.
 
     Each box grows by ``margin * w`` on every side (clipped to the frame)
-    and is resized with area interpolation. A frame without a box reuses
-    the last box seen at most ``max_hold`` frames earlier; beyond that its
-    crop is zeros and ``has_face`` is ``False``.
+    and is resized with area interpolation. A run of at most ``max_hold``
+    frames without a box that lies between two frames with a box reuses
+    the box before it (a detector drop-out inside a face); any other frame
+    without a box, including every frame before the first and after the
+    last detection, has a zero crop and ``has_face`` ``False``. So a hold
+    never adds a face before the first or after the last detection.
 
     Parameters
     ----------
-    frames : ndarray of uint8, shape (n_frames, height, width)
-        Grey frames.
+    frames : ndarray of uint8, shape (n_frames, height, width) | (n_frames, height, width, 3)
+        Grey frames, or BGR colour frames (converted to grey).
     boxes : list of tuple | None, length n_frames
         Output of :func:`detect_faces`.
     size : int
@@ -104,7 +136,8 @@ def crop_faces(frames, boxes, *, size=48, margin=0.1, max_hold=5):
     margin : float
         Relative margin added around each box.
     max_hold : int
-        Longest run of frames (in ``frames`` order) that reuses a box.
+        Longest run of frames without a box (in ``frames`` order), between
+        two frames with one, that reuses the box before it. 0 never holds.
 
     Returns
     -------
@@ -116,21 +149,23 @@ def crop_faces(frames, boxes, *, size=48, margin=0.1, max_hold=5):
     import cv2
 
     frames = np.asarray(frames)
+    if frames.ndim == 4:
+        frames = _grey_frames(frames)
     if len(boxes) != len(frames):
         raise ValueError(f"boxes has {len(boxes)} entries but frames has {len(frames)} frames; "
                          f"pass one box (or None) per frame.")
     _check_positive("size", size)
+    _check_positive("max_hold", max_hold, strict=False)
+    boxes = list(boxes)
+    # hold only across gaps of <= max_hold frames with a detection on both sides
+    found = [k for k, b in enumerate(boxes) if b is not None]
+    for a, b in zip(found[:-1], found[1:]):
+        if 1 < b - a <= max_hold + 1:
+            boxes[a + 1:b] = [boxes[a]] * (b - a - 1)
     crops = np.zeros((len(frames), size, size), np.uint8)
     has_face = np.zeros(len(frames), bool)
-    last, age = None, 0
     for k, (img, box) in enumerate(zip(frames, boxes)):
-        if box is not None:
-            last, age = box, 0
-        elif last is not None and age < max_hold:
-            age += 1
-            box = last
-        else:
-            last = None
+        if box is None:
             continue
         x, y, w, h = box
         m = int(round(margin * max(w, h)))
@@ -157,7 +192,8 @@ def extract_face(modality, grid, params):
     """Registered ``"face"`` extractor: face crops sampled in each window.
 
     The modality holds grey uint8 video, ``dims=("trial", "time",
-    "height", "width")`` and ``sfreq`` the frame rate (a trial is an array
+    "height", "width")`` (BGR colour trials ``(n_frames, height, width, 3)``
+    are converted to grey) and ``sfreq`` the frame rate (a trial is an array
     ``(n_frames, height, width)``, or a lazy video exposing ``ndim``,
     ``shape``, ``len`` and integer-array indexing, which is indexed
     without loading the whole video). In each window ``frames_per_window``
@@ -167,7 +203,8 @@ def extract_face(modality, grid, params):
     missing box runs over these sampled frames).
 
     ``params``: ``frames_per_window`` (4), ``size`` (48), ``margin`` (0.1),
-    ``max_hold`` (2, in sampled frames), ``detect`` (True; ``False`` when
+    ``max_hold`` (2, in sampled frames, between two detections only),
+    ``detect`` (True; ``False`` when
     the frames are already aligned faces: they are only resized),
     ``scale_factor``, ``min_neighbors``, ``min_size``.
 
@@ -209,9 +246,9 @@ def extract_face(modality, grid, params):
         if not hasattr(video, "ndim"):  # keep lazy videos (emopipe.io._video._LazyVideo) lazy
             video = np.asarray(video)
         where = f" ({video.fname})" if hasattr(video, "fname") else ""
-        if video.ndim != 3:
-            raise ValueError(f"face trial {t}{where}: expected (n_frames, height, width) uint8, "
-                             f"got shape {video.shape}.")
+        if not (video.ndim == 3 or (video.ndim == 4 and video.shape[-1] == 3)):
+            raise ValueError(f"face trial {t}{where}: expected (n_frames, height, width) uint8 "
+                             f"(or (..., 3) BGR), got shape {video.shape}.")
         starts = grid.sample_starts(fps, t)
         if len(starts) == 0:
             continue
@@ -222,6 +259,8 @@ def extract_face(modality, grid, params):
             )
         idx = _window_frame_indices(starts, n_win, k)          # (n_windows, k)
         picked = video[idx.ravel()]
+        if picked.ndim == 4:
+            picked = _grey_frames(picked)
         if detect:
             boxes = detect_faces(picked, **det_kw)
             crops, found = crop_faces(picked, boxes, size=size,
@@ -249,6 +288,21 @@ def extract_face(modality, grid, params):
 extract_face.default_feature = "frames"  # what the spec "face" means
 
 
+def _warn_short_table(tab, t, times, t0, window, n_empty):
+    """Warn that some windows of trial ``t`` hold no OpenFace frame at all."""
+    name = getattr(tab, "fname", "") or f"OpenFace table of trial {t}"
+    span = (f"{len(times)} frames spanning {times.min():.3f}-{times.max():.3f} s"
+            if len(times) else "no frame")
+    need = f"{t0.min():.3f}-{t0.max() + window:.3f} s" if len(t0) else "none"
+    short = (" is shorter than one window and" if len(times) < 2
+             or times.max() - times.min() < window else "")
+    logger.warning(
+        "%s: %s%s leaves %d of the %d %g-s windows of trial %d without a frame (the windows "
+        "cover %s); they hold 0 with n_total 0 in openface_counts. Check that the CSV belongs "
+        "to this trial's video and that OpenFace ran on all of it.",
+        name, span, short, n_empty, len(t0), window, t, need)
+
+
 #: column prefixes averaged by default by :func:`openface_window_features`
 OPENFACE_PREFIXES = ("gaze_", "pose_", "AU")
 
@@ -262,11 +316,14 @@ def openface_window_features(table, grid, *, columns=None, min_confidence=0.8,
     taken as time in the trial array (``time_offset`` shifts it), so
     window ``w`` of trial ``t`` covers ``[baseline + onset,
     baseline + onset + window)``. Windows without a counted frame get 0
-    and ``n_frames == 0`` in ``openface_counts``.
+    and ``n_frames == 0`` in ``openface_counts``; windows without any frame
+    (a CSV shorter than the trial, or than one window) also log a warning
+    naming the file (``table.fname``), its frames and time span, and the
+    windows' span.
 
     Parameters
     ----------
-    table : dict of str -> ndarray | list of dict
+    table : OpenFaceTable | dict of str -> ndarray | list of dict
         Output of :func:`emopipe.io.openface.read_openface_csv`, one per
         trial (a single table when the grid has one trial).
     grid : WindowGrid
@@ -303,11 +360,15 @@ def openface_window_features(table, grid, *, columns=None, min_confidence=0.8,
         ok = (np.asarray(tab["success"]) == 1) & (np.asarray(tab["confidence"]) >= min_confidence)
         vals = np.column_stack([np.asarray(tab[c], float) for c in columns])
         t0 = grid.baseline + grid.onsets[t]
+        n_empty = 0
         for a in t0:
             inwin = (times >= a - 1e-9) & (times < a + grid.window - 1e-9)
             use = inwin & ok
             means.append(vals[use].mean(axis=0) if use.any() else np.zeros(len(columns)))
             counts.append((use.sum(), inwin.sum()))
+            n_empty += not inwin.any()
+        if n_empty:
+            _warn_short_table(tab, t, times, t0, grid.window, n_empty)
     means = np.array(means).reshape(-1, len(columns))
     counts = np.array(counts, float).reshape(-1, 2)
     return {

@@ -9,6 +9,7 @@ channels with garbled header units (``docs/datasets.md`` section 11).
 """
 
 import logging
+import os
 import re
 
 import numpy as np
@@ -297,6 +298,14 @@ def typed_modalities(
                 )
                 unit = "V"
                 src = f"uV (header says {src!r})" if src else "uV (assumed)"
+            if key == "gsr" and unit == "a.u.":
+                # say where the missing unit came from: the GSR extractor names it
+                kind = os.path.splitext(str(fname))[1].lstrip(".").upper() or "file"
+                src = (f"unit {src!r} in the {kind} header of {os.path.basename(str(fname))}, "
+                       f"channel {ch_names[i]!r}")
+                logger.warning("%s: GSR channel %r has no usable unit in the header (%r); "
+                               "state it with the gsr extractor's 'unit' option.", fname,
+                               ch_names[i], orig_units.get(ch_names[i], ""))
             units.append(unit)
             sources.append(src)
         if key == "stim":

@@ -12,6 +12,22 @@ logger = logging.getLogger("emopipe.io.openface")
 _REQUIRED = ("frame", "timestamp", "confidence", "success")
 
 
+class OpenFaceTable(dict):
+    """Columns of one OpenFace CSV (a dict of str -> ndarray) that remembers its file.
+
+    Parameters
+    ----------
+    columns : dict of str -> ndarray
+        The columns.
+    fname : str
+        The CSV read, named by warnings and errors downstream.
+    """
+
+    def __init__(self, columns, fname=""):
+        super().__init__(columns)
+        self.fname = str(fname)
+
+
 def read_openface_csv(fname, *, face_id=0):
     """Read an OpenFace 2 CSV into a dict of columns.
 
@@ -33,8 +49,10 @@ def read_openface_csv(fname, *, face_id=0):
 
     Returns
     -------
-    table : dict of str -> ndarray, shape (n_frames,)
-        Columns in file order, float64.
+    table : OpenFaceTable
+        Columns in file order, each an ndarray of shape (n_frames,),
+        float64; ``table.fname`` is the file. A file without a data row
+        gives empty columns and a warning.
     """
     _check_type("fname", fname, ("path-like",))
     fname = Path(fname)
@@ -72,7 +90,12 @@ def read_openface_csv(fname, *, face_id=0):
             raise ValueError(f"{fname}: face_id {face_id} not found; the file has face ids "
                              f"{ids!r}.")
         table = {n: v[keep] for n, v in table.items()}
+    table = OpenFaceTable(table, fname)
     n = len(table["frame"])
+    if n == 0:
+        logger.warning("%s: no frame%s: OpenFace tracked nothing in this video; its windows "
+                       "will hold 0 with n_frames 0.", fname,
+                       f" of face_id {face_id}" if face_id is not None else "")
     logger.info("%s: %d frames, %d columns, %.1f %% tracked", fname.name, n, len(names),
                 100 * (table["success"].mean() if n else 0.0))
     return table

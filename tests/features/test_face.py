@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -72,18 +74,22 @@ def test_detect_faces_finds_the_planted_face(face_video):
 
 def test_crop_faces_hold_and_mask():
     face = sample_face()
-    frames = np.zeros((8, 100, 100), np.uint8)
+    frames = np.zeros((10, 100, 100), np.uint8)
     frames[:] = np.arange(100, dtype=np.uint8)[None, None, :]
     box = (20, 30, 40, 40)
-    boxes = [box, None, None, None, None, box, None, None]
+    boxes = [None, box, None, None, box, None, None, None, box, None]
     crops, has_face = crop_faces(frames, boxes, size=48, margin=0.0, max_hold=2)
-    # frames 1-2 reuse the box, 3-4 are past max_hold, 6-7 reuse again
-    assert_array_equal(has_face, [1, 1, 1, 0, 0, 1, 1, 1])
-    assert np.all(crops[3:5] == 0)
+    # a hold bridges only a gap of <= max_hold frames between two detections: frames 2-3
+    # reuse frame 1's box; 5-7 (3 frames) are past max_hold; nothing before the first
+    # or after the last detection (frames 0 and 9)
+    assert_array_equal(has_face, [0, 1, 1, 1, 1, 0, 0, 0, 1, 0])
+    assert np.all(crops[[0, 5, 6, 7, 9]] == 0)
     # margin 0: the crop is columns 20..59 resized (area) -> mean of the ramp
-    assert crops.shape == (8, 48, 48) and crops.dtype == np.uint8
-    assert abs(crops[0].mean() - np.arange(20, 60).mean()) < 1.0
-    assert_array_equal(crops[1], crops[0])
+    assert crops.shape == (10, 48, 48) and crops.dtype == np.uint8
+    assert abs(crops[1].mean() - np.arange(20, 60).mean()) < 1.0
+    assert_array_equal(crops[2], crops[1])
+    assert_array_equal(crop_faces(frames, boxes, max_hold=0)[1], [b is not None for b in boxes])
+    assert crop_faces(frames, boxes, max_hold=3)[1].sum() == 8  # 5-7 bridged too
     # the margin is clipped inside the frame
     crops_m, _ = crop_faces(frames[:1], [(0, 0, 40, 40)], margin=0.5)
     assert crops_m[0].mean() == pytest.approx(np.arange(0, 80).mean(), abs=1.0)
@@ -161,3 +167,88 @@ def test_openface_window_means(tmp_path):
     assert_allclose(out["openface"].data[3, names.index("pose_Tx")], table["pose_Tx"][m].mean())
     with pytest.raises(ValueError, match="got 1 OpenFace tables for a grid of 2 trials"):
         openface_window_features(read, WindowGrid([[0.0], [0.0]], 1.0))
+
+
+def test_crop_faces_single_false_positive_stays_one_frame():
+    """A no-face sequence with one false-positive frame: the hold adds nothing.
+
+    Before, the default max_hold = 2 turned the one detection into three
+    frames with a face (face_found 0.19 from 1.1 % of detected frames).
+    """
+    frames = np.full((90, 64, 64), 128, np.uint8)
+    boxes = [None] * 90
+    boxes[40] = (10, 10, 30, 30)
+    for max_hold in (0, 2, 5):
+        crops, has_face = crop_faces(frames, boxes, max_hold=max_hold)
+        assert np.flatnonzero(has_face).tolist() == [40]
+        assert np.all(crops[np.arange(90) != 40] == 0)
+
+
+def test_face_extractor_single_false_positive(monkeypatch):
+    """Through the "face" extractor: a detector firing on one sampled frame only."""
+    import emopipe.features.face as face_mod
+
+    frames = np.full((100, 64, 64), 90, np.uint8)   # 4 s at 25 fps, no face
+    calls = []
+
+    def fake_detect(picked, **kw):
+        calls.append(len(picked))
+        out = [None] * len(picked)
+        out[5] = (8, 8, 32, 32)                     # one false positive among 16 sampled
+        return out
+
+    monkeypatch.setattr(face_mod, "detect_faces", fake_detect)
+    mod = Modality([frames], 25.0, ["video"], "a.u.", "a.u.", ("trial", "time", "height", "width"))
+    out = MODALITY_EXTRACTORS.get("face")(mod, WindowGrid([[0.0, 1.0, 2.0, 3.0]], 1.0), {})
+    assert calls == [16]
+    # window 1 holds sampled frames 4-7: one of its four has a face
+    assert_allclose(out["face_found"].data, [0.0, 0.25, 0.0, 0.0])
+    assert out["frames"].data[1, 1].any() and not out["frames"].data[1, [0, 2, 3]].any()
+
+
+def test_detect_faces_accepts_opencv_colour_frames(face_video):
+    import cv2
+
+    path, truth = face_video
+    grey, _ = read_video_frames(path)
+    k = next(i for i, b in enumerate(truth) if b is not None)
+    # what cv2.VideoCapture.read returns by default: (height, width, 3) BGR
+    bgr = cv2.cvtColor(grey[k], cv2.COLOR_GRAY2BGR)
+    assert bgr.shape == grey[k].shape + (3,)
+    boxes = detect_faces(bgr)
+    assert len(boxes) == 1 and boxes == detect_faces(grey[k:k + 1])
+    assert boxes[0] is not None and _iou(boxes[0], truth[k]) > 0.4
+    # a stack of colour frames: the same boxes as the grey stack
+    stack = np.stack([cv2.cvtColor(f, cv2.COLOR_GRAY2BGR) for f in grey[k:k + 3]])
+    assert detect_faces(stack) == detect_faces(grey[k:k + 3])
+    # a colour frame with different channels: converted with the BGR weights
+    col = np.zeros((64, 64, 3), np.uint8)
+    col[..., 0], col[..., 1], col[..., 2] = 200, 100, 50          # B, G, R
+    crops, has = crop_faces(col[None], [(0, 0, 64, 64)], margin=0.0, size=8)
+    assert has.tolist() == [True]
+    assert abs(int(crops[0, 0, 0]) - round(0.114 * 200 + 0.587 * 100 + 0.299 * 50)) <= 1
+    with pytest.raises(ValueError, match=r"or \(height, width, 3\) \(BGR, as OpenCV reads "
+                                         r"them\), got dtype uint8 and shape \(2, 64, 64, 4\)"):
+        detect_faces(np.zeros((2, 64, 64, 4), np.uint8))
+
+
+def test_openface_shorter_than_a_window_warns(tmp_path, caplog):
+    fps = 30.0
+    write_openface_csv(tmp_path / "s01_trial01.csv", n_frames=12, fps=fps, seed=0)  # 0.4 s
+    read = read_openface_csv(tmp_path / "s01_trial01.csv")
+    assert read.fname.endswith("s01_trial01.csv")
+    grid = WindowGrid([[0.0, 1.0]], 1.0)
+    with caplog.at_level(logging.WARNING, logger="emopipe.features.face"):
+        out = openface_window_features(read, grid)
+    assert_allclose(out["openface_counts"].data, [[12, 12], [0, 0]])
+    msg = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(msg) == 1
+    assert "s01_trial01.csv: 12 frames spanning 0.000-0.367 s is shorter than one window " \
+           "and leaves 1 of the 2 1-s windows of trial 0 without a frame (the windows cover " \
+           "0.000-2.000 s)" in msg[0]
+    # a CSV covering every window: no warning
+    write_openface_csv(tmp_path / "long.csv", n_frames=60, fps=fps, seed=0)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="emopipe.features.face"):
+        openface_window_features(read_openface_csv(tmp_path / "long.csv"), grid)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]

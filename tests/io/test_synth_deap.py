@@ -162,5 +162,10 @@ def test_same_seed_same_bytes_and_argument_errors(tmp_path):
     assert fa == (tmp_path / "b" / "data_preprocessed_python" / "s01.dat").read_bytes()
     with pytest.raises(ValueError, match=r"^n_trials must be in \[1, 40\], got 41\.$"):
         write_deap_synth(tmp_path / "c", n_trials=41)
-    with pytest.raises(ValueError, match=r"^raw_trials must be in \[1, n_trials = 2\], got 3\.$"):
+    with pytest.raises(ValueError, match=r"^raw_trials \(emopipe synth --raw-trials\) must be "
+                                         r"in \[1, n_trials = 2\], got 3: .* Lower raw_trials, "
+                                         r"leave it unset \(min\(4, n_trials\)\), or skip"):
         write_deap_synth(tmp_path / "c", n_trials=2, raw_trials=3)
+    # unset, raw_trials is min(4, n_trials): fewer trials than 4 need no option
+    truth = write_deap_synth(tmp_path / "d", n_subjects=1, n_trials=2, seed=5)
+    assert truth["raw_trials"] == 2

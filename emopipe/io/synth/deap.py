@@ -75,6 +75,7 @@ from pathlib import Path
 import numpy as np
 
 from ...utils._checks import _check_positive, _check_type
+from ...utils._errors import ConfigError
 from ...utils._logging import progress
 from ...utils._logging import verbose as _verbose
 from ..deap import (
@@ -415,7 +416,7 @@ def _write_face_videos(folder, subject, presentation, *, fps, frame_size, rng):
 
 
 @_verbose
-def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_trials=4,
+def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_trials=None,
                      matlab=False, face=False, face_fps=10.0, face_frame_size=(160, 120),
                      verbose=None):
     """Write a synthetic DEAP cohort in the authors' formats, with planted effects.
@@ -435,9 +436,10 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         Seed of the local random generator; recorded with the outputs.
     raw : bool
         Also write ``data_original/sXX.bdf`` for every subject.
-    raw_trials : int
+    raw_trials : int | None
         Number of presented trials in each raw BDF (keeps files small; each
-        adds 75 s of 48 channels at 512 Hz to 123 s of start and baseline).
+        adds 75 s of 48 channels at 512 Hz to 123 s of start and baseline),
+        at most ``n_trials``. ``None`` means ``min(4, n_trials)``.
     matlab : bool
         Also write ``data_preprocessed_matlab/sXX.mat``.
     face : bool
@@ -468,9 +470,14 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         if not 1 <= value <= hi:
             raise ValueError(f"{name} must be in [1, {hi}], got {value}.")
     _check_type("seed", seed, ("int",))
+    if raw_trials is None:
+        raw_trials = min(4, n_trials)
     _check_type("raw_trials", raw_trials, ("int",))
     if raw and not 1 <= raw_trials <= n_trials:
-        raise ValueError(f"raw_trials must be in [1, n_trials = {n_trials}], got {raw_trials}.")
+        raise ConfigError(
+            f"raw_trials (emopipe synth --raw-trials) must be in [1, n_trials = {n_trials}], "
+            f"got {raw_trials}: each raw BDF holds some of the subject's trials. Lower "
+            f"raw_trials, leave it unset (min(4, n_trials)), or skip the BDFs (--no-raw).")
     _check_positive("n_trials", n_trials)
     if face:
         _check_positive("face_fps", face_fps)
