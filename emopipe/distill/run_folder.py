@@ -31,15 +31,14 @@ import csv
 import hashlib
 import json
 import os
-import pickle
 import platform
-import re
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .._version import __version__
+from ..models._checkpoint import non_finite_key, read_state_dict
 from ..utils._errors import DataFileError, RunError
 from ..utils.config import config_hash, config_to_dict, read_yaml
 from .config import _RUNTIME_FIELDS
@@ -68,18 +67,9 @@ def _save_npz(path, **arrays):
         np.savez(tmp, **arrays)
 
 
-def _non_finite(state):
-    """Name of the first floating tensor of ``state`` holding NaN or inf, else None."""
-    for key, value in state.items():
-        if (isinstance(value, torch.Tensor) and value.is_floating_point()
-                and not bool(torch.isfinite(value).all())):
-            return key
-    return None
-
-
 def _save_state(path, model):
     state = model.state_dict()
-    bad = _non_finite(state)
+    bad = non_finite_key(state)
     if bad is not None:
         raise RunError(
             f"{path}: not written, the trained weights hold NaN or infinite values "
@@ -136,32 +126,7 @@ def _load_state(path, model, *, map_location=None):
     path = Path(path)
     fix = (f"Delete {path} (or the fold's folder {path.parent}) and rerun: the fold is "
            f"retrained.")
-    if path.stat().st_size == 0:
-        raise DataFileError(f"{path}: the checkpoint is empty (0 bytes). {fix}")
-    try:
-        state = torch.load(path, weights_only=True, map_location=map_location)
-    except Exception as err:  # truncated zip, bad magic, EOF, a refused global: a bad file
-        # PyTorch's message is not shown: it advises the unsafe weights_only=False
-        found = re.search(r"GLOBAL (\S{1,80}) was not an allowed global", str(err))
-        if isinstance(err, pickle.UnpicklingError) and found:
-            raise DataFileError(
-                f"{path}: the checkpoint asks for the Python object {found.group(1)!r}, and "
-                f"emopipe loads tensors only (an object may run code). It was not written by "
-                f"emopipe. {fix}"
-            ) from None
-        raise DataFileError(
-            f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}: truncated or "
-            f"not written by torch.save). {fix}"
-        ) from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
-                                              for v in state.values()):
-        raise DataFileError(
-            f"{path}: expected a state dict (mapping name -> tensor), got "
-            f"{type(state).__name__}. {fix}"
-        )
-    bad = _non_finite(state)
-    if bad is not None:
-        raise DataFileError(f"{path}: the weights hold NaN or infinite values ({bad!r}). {fix}")
+    state = read_state_dict(path, fix=fix, map_location=map_location)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     extra = [k for k in state if k not in own]

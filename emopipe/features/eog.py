@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..utils._checks import _check_bands, _check_finite, _check_positive, _check_type
+from ..utils._checks import _check_bands, _check_positive, _check_type
 from ..io._mne import eog_role
 from ._base import MODALITY_EXTRACTORS, Feature
 from ._base import _check_grid, _check_params, _trials

@@ -7,6 +7,8 @@ import torch
 from torch import nn
 
 from ..utils._checks import _check_option, _check_type
+from ..utils._errors import DataFileError
+from ._checkpoint import read_state_dict
 from ._base import EmoModule, _check_dropout, _check_sfreq, _check_size
 from ._cnn import CNN1dEncoder, FrameCNN
 from ._dense import DNNBlock, _ekd_classifier
@@ -114,17 +116,12 @@ class FaceTCN(EmoModule):
                 f"backbone_weights: {path} does not exist. Give the path of a local "
                 f"state dict for the frame CNN; emopipe downloads nothing."
             )
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(state, dict) and "state_dict" in state:
-            state = state["state_dict"]
-        if not isinstance(state, dict):
-            raise ValueError(
-                f"{path}: expected a state dict (mapping name -> tensor), got "
-                f"{type(state).__name__}."
-            )
+        state = read_state_dict(
+            path, map_location="cpu", unwrap=("state_dict",),
+            fix="Give a file written by torch.save(model.backbone.state_dict()).")
         result = self.backbone.load_state_dict(state, strict=False)
         if result.missing_keys or result.unexpected_keys:
-            raise ValueError(
+            raise DataFileError(
                 f"{path}: state dict does not match the FaceTCN frame CNN: missing keys "
                 f"{result.missing_keys[:5]}, unexpected keys {result.unexpected_keys[:5]}"
                 f" ({len(result.missing_keys)} missing, {len(result.unexpected_keys)} "

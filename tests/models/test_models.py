@@ -7,6 +7,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 
+from emopipe.utils._errors import DataFileError
 from emopipe.models import (
     DGCNN,
     MODELS,
@@ -339,3 +340,28 @@ def test_forward_names_expected_and_received_shapes():
         tcn(torch.zeros(2, 8, 5))
     with pytest.raises(TypeError, match=r"MLP input 'x' must be an instance of Tensor, got ndarray"):
         model(np.zeros((2, 310), dtype=np.float32))
+
+
+def test_face_tcn_backbone_refuses_unsafe_or_broken_files_by_name(tmp_path):
+    import pickle
+
+    dst = FaceTCN(frame_size=16, embed_dim=32, n_times=2)
+
+    class Payload:
+        def __reduce__(self):
+            return (print, ("payload ran",))
+
+    evil = tmp_path / "evil.pt"
+    torch.save({"x": Payload()}, evil, pickle_module=pickle)
+    with pytest.raises(DataFileError, match=r"evil\.pt: the checkpoint asks for the Python "
+                                            r"object .*print") as err:
+        dst.load_backbone(evil)
+    assert "weights_only" not in str(err.value)
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(DataFileError, match=r"empty\.pt: the checkpoint is empty"):
+        dst.load_backbone(tmp_path / "empty.pt")
+    nan = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v
+           for k, v in dst.backbone.state_dict().items()}
+    torch.save(nan, tmp_path / "nan.pt")
+    with pytest.raises(DataFileError, match=r"nan\.pt: the weights hold NaN"):
+        dst.load_backbone(tmp_path / "nan.pt")
