@@ -19,8 +19,7 @@ import numpy as np
 
 from ..utils._checks import _check_bands, _check_positive, _check_type
 from ..io._mne import eog_role
-from ._base import MODALITY_EXTRACTORS, Feature
-from ._base import _check_grid, _check_params, _trials
+from ._base import MODALITY_EXTRACTORS, Feature, _check_grid, _check_params, _trials
 from ._entropy import POWER_FLOOR, gaussian_entropy
 from ._events import EventTable, _event_table, _runs, _window_event_stats
 from ._signal import (
