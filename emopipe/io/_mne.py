@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from ..utils._checks import _check_option, _check_type
-from ..utils._errors import ConfigError, UnknownNameError
+from ..utils._errors import ConfigError
 from ..utils._logging import verbose as _verbose
 from ..utils.docs import fill_doc
 from ._types import Modality
@@ -203,7 +203,7 @@ def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
             continue
         for name in names:
             if name not in ch_names:
-                raise UnknownNameError(
+                raise ConfigError(
                     f"{typ}={list(names)!r}: channel {name!r} is not in the recording. "
                     f"Available channels: {', '.join(map(repr, ch_names))}."
                 )
