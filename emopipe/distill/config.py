@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..utils._checks import _check_option, _check_type
+from ..utils._errors import ConfigError
 from ..utils.config import config_from_dict, config_to_dict, read_yaml
 from .data import NORMALISE
 from .methods import METHODS, get_recipe
@@ -178,7 +179,7 @@ class DistillConfig:
         for name in ("teacher_params", "student_params", "loss_weights", "loss_params"):
             _check_type(name, getattr(self, name), (dict,))
         if self.teacher_only and not get_recipe(self.method).needs_teacher:
-            raise ValueError(
+            raise ConfigError(
                 "teacher_only=True needs a method with a teacher, got method='none'. Pick the "
                 "method whose teacher you want (e.g. 'hinton_kd')."
             )

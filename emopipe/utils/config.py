@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._errors import ConfigError, ConfigTypeError
+
 #: Most nodes a YAML document may expand to (aliases counted at every use).
 MAX_YAML_NODES = 100_000
 #: Floats YAML 1.1 leaves as strings (no dot: ``1e-9``, ``5E3``); read as floats here.
@@ -89,7 +91,7 @@ def config_from_dict(cls, data, *, source="config"):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise TypeError(
+        raise ConfigTypeError(
             f"{source}: a {cls.__name__} must be a mapping of field -> value, "
             f"got {type(data).__name__}."
         )
@@ -99,7 +101,7 @@ def config_from_dict(cls, data, *, source="config"):
         key = unknown[0]
         close = difflib.get_close_matches(str(key), sorted(fields), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
+        raise ConfigError(
             f"{source}: unknown key {key!r} for {cls.__name__}. Allowed keys are "
             f"{', '.join(repr(f) for f in sorted(fields))}.{hint}"
         )
@@ -119,7 +121,7 @@ def _expanded_size(node, memo, limit, source):
             for child in item if isinstance(item, tuple) else (item,):
                 size += _expanded_size(child, memo, limit, source)
                 if size > limit:
-                    raise ValueError(
+                    raise ConfigError(
                         f"{source}: the YAML document expands to more than {limit} nodes "
                         f"(aliases such as '*name' are counted at every use). A config is a "
                         f"few dozen keys: write the values out instead of nesting aliases."
@@ -168,8 +170,8 @@ def read_yaml(path, *, max_nodes=MAX_YAML_NODES):
                 return None
             _expanded_size(node, {}, max_nodes, path.name)
             return loader.construct_document(node)
-        except yaml.YAMLError as err:
-            raise ValueError(f"{path.name}: not a valid YAML file: {err}") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path.name}: not a valid YAML file: {err}") from None
         finally:
             loader.dispose()
 
@@ -198,7 +200,7 @@ def load_config(path, cls, *, section=None):
     data = read_yaml(path)
     if section is not None:
         if not isinstance(data, dict) or section not in data:
-            raise ValueError(
+            raise ConfigError(
                 f"{path.name}: expected a top-level key {section!r}, found "
                 f"{sorted(data) if isinstance(data, dict) else type(data).__name__}."
             )
