@@ -219,12 +219,11 @@ def _cmd_extract(args):
           f"current{n_failed} "
           f"({summary['n_jobs']} job(s), {summary['timings']['wall']:.1f} s)")
     if failed:
-        for subject, message in failed.items():
-            print(f"emopipe extract: error: {subject}: {_one_paragraph(message)}", file=sys.stderr)
-        print(f"emopipe extract: error: {len(failed)} subject(s) skipped "
-              f"({', '.join(failed)}); fix their files (see 'emopipe check --dataset "
-              f"{args.dataset} --root {args.root}') and rerun: the others are current.",
-              file=sys.stderr)
+        # each reason was logged (an error line naming the file) as it happened
+        print(f"emopipe extract: error: {len(failed)} subject(s) failed and were skipped "
+              f"({', '.join(failed)}); the reasons are above. Fix their files ('emopipe check "
+              f"--dataset {args.dataset} --root {args.root}' lists every problem) and rerun: the "
+              f"subjects extracted are current and will be skipped.", file=sys.stderr)
         return 1
     return 0
 

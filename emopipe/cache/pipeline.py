@@ -275,9 +275,6 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, on_error="skip", v
     wall = time.perf_counter() - t_start
     total = _log_timings([t for t in timings if t is not None], wall, n_workers)
     written = [s for s in todo if s not in failed]
-    if failed:
-        logger.error("%d of %d subject(s) failed and were skipped: %s", len(failed), len(todo),
-                     ", ".join(failed))
     return {"cache_dir": str(cache_dir), "config_hash": chash, "written": written,
             "skipped": skipped, "failed": {s: failed[s] for s in todo if s in failed},
             "n_jobs": n_workers, "timings": {**total, "wall": wall}}

@@ -891,8 +891,9 @@ class DEAP(Dataset):
         if not root.is_dir():
             return [f"DEAP root {str(root)!r} does not exist or is not a folder"]
         found = _found(root)
+        misnamed = [f"misnamed, so ignored: {m}" for m in _misnamed(root)]
         if not found:
-            return [_empty_root_message(root)]
+            return [_empty_root_message(root)] + misnamed
         problems = []
         man = _manifest()
         absent = [s for s in man["subjects"] if s not in found]
@@ -904,7 +905,7 @@ class DEAP(Dataset):
         extra = sorted(s for s in found if s not in man["subjects"])
         if extra:
             problems.append(f"files for subjects not in the manifest: {', '.join(extra)}")
-        problems.extend(f"misnamed, so ignored: {m}" for m in _misnamed(root))
+        problems.extend(misnamed)
         ratings_path = root / RATINGS_FILE
         ratings, ratings_problems = None, []
         if os.path.lexists(ratings_path):
