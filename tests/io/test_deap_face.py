@@ -8,6 +8,7 @@ that ignored participant_ratings.csv would pick the wrong file for both trials.
 import csv
 import json
 import logging
+import re
 import shutil
 
 from pathlib import Path
@@ -251,9 +252,11 @@ def test_truncated_or_corrupt_video_names_the_file(cohort, tmp_path):
     match = r"s01_trial02\.avi: the last of the 315 frames .* truncated or corrupt"
     with pytest.raises(ValueError, match=match):
         DEAP.read_subject(root, "s01")
+    config = ExtractConfig(dataset="deap", modalities=("eeg", "face"), subjects=("s01",))
     with pytest.raises(ValueError, match=match):
-        run_extract(ExtractConfig(dataset="deap", modalities=("eeg", "face"), subjects=("s01",)),
-                    root, tmp_path / "cache")
+        run_extract(config, root, tmp_path / "cache", on_error="raise")
+    summary = run_extract(config, root, tmp_path / "cache")  # default: reported and skipped
+    assert summary["written"] == [] and re.search(match, summary["failed"]["s01"])
     assert any(p.startswith("face_video/s01/s01_trial02.avi: ") and "truncated" in p
                for p in DEAP.check(root))
     fname.write_bytes(data)  # repaired; now a file that is no video at all
