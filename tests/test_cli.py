@@ -464,3 +464,18 @@ def test_bad_arguments_are_named_errors(tmp_path, capsys, argv, match):
     assert code == 1
     assert re.match(rf"emopipe \w+: error: .*{match}", err), err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_bdf_physical_range_past_any_amplifier_is_refused(tmp_path_factory, tmp_path, capsys):
+    """Found by benchmarks/fuzz_inputs.py: a physical minimum of 1e308 (signal 8, C3 in the
+    Twente order) made infinite features."""
+    root = _bad_root(tmp_path_factory, tmp_path, "bdf", _bdf_field(256 + 48 * 104 + 7 * 8,
+                                                                   "1e308"))
+    args = ["--dataset", "deap", "--root", str(root)]
+    assert main(["extract", *args, "--cache", str(tmp_path / "c"), "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ("s01.bdf: trial 1 (Experiment_id " in err and "channel 'C3' (index 6) reaches "
+            in err and "no EEG, EOG or EMG amplifier records more than 1 V" in err), err
+    assert main(["check", *args]) == 1
+    assert "no EEG, EOG or EMG amplifier records more than 1 V" in capsys.readouterr().out

@@ -159,6 +159,36 @@ def _check_trials(name, data, ch_names, trial_ids):
 GSR_PLAUSIBLE_OHM = (1e3, 1e9)
 
 
+#: largest |voltage| an EEG/EOG/EMG sample may hold, V (a BioSemi ActiveTwo records +-0.262 V)
+EXG_LIMIT_V = 1.0
+
+
+def _check_amplitude(name, data, trial_ids, volt):
+    """Raise DataFileError naming file, trial and channel on an EEG/EOG/EMG sample past 1 V.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    data : ndarray, shape (n_trials, n_channels, n_times)
+        The 40-channel layout (only channels 1-36, EEG, EOG and EMG, are checked).
+    trial_ids : ndarray, shape (n_trials,)
+        ``Experiment_id`` (or presentation position) of each trial.
+    volt : float
+        Size of the data's unit in V (1e-6 for uV).
+    """
+    peak = np.abs(data[:, :36]).max(axis=-1)  # (n_trials, 36)
+    bad = peak > EXG_LIMIT_V / volt
+    if bad.any():
+        t, c = (int(i) for i in np.argwhere(bad)[0])
+        raise DataFileError(
+            f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
+            f"{PREPROCESSED_CHANNELS[c]!r} (index {c}) reaches {float(peak[t, c]) * volt:.3g} V; "
+            f"no EEG, EOG or EMG amplifier records more than {EXG_LIMIT_V:g} V. The file (or "
+            f"its header's physical range) is corrupt."
+        )
+
+
 def _check_labels(name, labels, trial_ids):
     """Raise DataFileError naming file, trial and label on NaN, Inf or off-scale ratings.
 
@@ -290,6 +320,7 @@ def _from_preprocessed_arrays(fname, data, labels, *, ratings):
         )
     trial_ids = np.arange(1, n_trials + 1)
     _check_trials(name, data, PREPROCESSED_CHANNELS, trial_ids)
+    _check_amplitude(name, data, trial_ids, 1e-6)  # the files hold uV
     _check_gsr(name, data[:, 36:37], trial_ids, "ohm")
     _check_labels(name, np.asarray(labels, dtype=np.float64), trial_ids)
     lab = {k: np.asarray(labels[:, i], dtype=np.float64) for i, k in enumerate(LABEL_NAMES)}
@@ -599,6 +630,7 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
         info["trial_order"] = "presentation"
     info["presentation_trial"] = presentation
     _check_trials(name, trials, PREPROCESSED_CHANNELS, trial_ids)
+    _check_amplitude(name, trials, trial_ids, 1.0)  # MNE returns V
     _check_gsr(name, trials[:, 36:37], trial_ids, gsr_dim)
     src = {"eeg": dims[0], "eog": dims[32], "emg": dims[36], "gsr": gsr_dim,
            "resp": dims[44], "ppg": dims[45], "temp": temp_dim}
