@@ -9,6 +9,7 @@ import sys
 
 from ._version import __version__
 from .utils._checks import _close_match_hint
+from .utils._errors import ConfigError, EmopipeError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +88,9 @@ def build_parser():
                    help="subjects extracted at once, one process each (default -1: one per "
                         "CPU; about 0.5 GB of memory each for DEAP). The cache does not "
                         "depend on it")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first subject whose files cannot be used (default: "
+                        "report it, skip it, extract the others, exit 1 at the end)")
     _add_verbose(p)
 
     p = sub.add_parser("distill", help="train teachers and students on the cache")
@@ -114,10 +118,36 @@ def build_parser():
     return parser
 
 
+def _check_count(name, value):
+    """A CLI count (``--subjects``, ``--trials``) must be >= 1."""
+    if value < 1:
+        raise ConfigError(f"--{name} must be >= 1, got {value}.")
+
+
+def _check_input_path(option, path, *, folder):
+    """A path given on the command line exists and is a folder (or a regular file)."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{option} {path}: no such {'folder' if folder else 'file'}.") \
+            from None
+    if folder and not stat.S_ISDIR(st.st_mode):
+        raise ConfigError(f"{option} {path}: not a folder. Give the dataset download folder.")
+    if not folder and not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"{option} {path}: not a regular file (a folder, FIFO or device). "
+                          f"Give a YAML file.")
+
+
 def _cmd_synth(args):
     from pathlib import Path
 
     from .io.synth.deap import write_deap_synth
+
+    _check_count("subjects", args.subjects)
+    _check_count("trials", args.trials)
 
     write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
                      raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face)
@@ -128,6 +158,8 @@ def _cmd_synth(args):
 
 def _cmd_check(args):
     from .io import DATASETS
+
+    _check_input_path("--root", args.root, folder=True)
 
     lines = DATASETS.get(args.dataset)().check(args.root)
     problems = [p for p in lines if not p.startswith("info: ")]
@@ -149,6 +181,7 @@ def _extract_config(args):
     if args.config:
         from .utils.config import read_config_section
 
+        _check_input_path("--config", args.config, folder=False)
         data = read_config_section(args.config, "extract", bare_ok=True)
     data["dataset"] = args.dataset
     for key in ("source", "subjects", "window", "step", "modalities"):
@@ -162,10 +195,22 @@ def _cmd_extract(args):
     from .cache import run_extract
 
     config = _extract_config(args)
-    summary = run_extract(config, args.root, args.cache, n_jobs=args.n_jobs)
+    _check_input_path("--root", args.root, folder=True)
+    summary = run_extract(config, args.root, args.cache, n_jobs=args.n_jobs,
+                          on_error="raise" if args.strict else "skip")
+    failed = summary["failed"]
+    n_failed = f", {len(failed)} failed" if failed else ""
     print(f"Cache: {summary['cache_dir']} (config {summary['config_hash']}); "
-          f"{len(summary['written'])} subject(s) extracted, {len(summary['skipped'])} already current "
+          f"{len(summary['written'])} subject(s) extracted, {len(summary['skipped'])} already "
+          f"current{n_failed} "
           f"({summary['n_jobs']} job(s), {summary['timings']['wall']:.1f} s)")
+    if failed:
+        # each reason was logged (an error line naming the file) as it happened
+        print(f"emopipe extract: error: {len(failed)} subject(s) failed and were skipped "
+              f"({', '.join(failed)}); the reasons are above. Fix their files ('emopipe check "
+              f"--dataset {args.dataset} --root {args.root}' lists every problem) and rerun: the "
+              f"subjects extracted are current and will be skipped.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -192,6 +237,9 @@ def _cmd_distill(args):
 def _cmd_demo(args):
     from .demo import run_demo
 
+    _check_count("subjects", args.subjects)
+    _check_count("trials", args.trials)
+
     run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
              method=args.method)
     return 0
@@ -201,8 +249,40 @@ _COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
              "distill": _cmd_distill, "demo": _cmd_demo}
 
 
+def _one_paragraph(text):
+    """``text`` on one line: runs of whitespace holding a newline become one space."""
+    import re
+
+    return re.sub(r"\s*\n\s*", " ", str(text)).strip()
+
+
+def _user_message(exc):
+    """The message of a user error: its own text, or ``path: reason`` for a bare OSError."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
+
+
 def main(argv=None):
-    """Entry point of the ``emopipe`` console script."""
+    """Entry point of the ``emopipe`` console script.
+
+    Errors the user can fix (an :class:`~emopipe.utils._errors.EmopipeError`:
+    bad files, configs, arguments, runs; or an ``OSError`` about a path:
+    missing, not permitted, a folder where a file is expected) are printed
+    as one paragraph ``emopipe <command>: error: <message>`` with exit code 1
+    (``-vv`` shows their traceback too). Any other exception is a bug in
+    emopipe and propagates with its traceback.
+
+    Parameters
+    ----------
+    argv : list of str | None
+        Arguments; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    code : int
+        0 on success, 1 on a user error (2 for a bad command line, from argparse).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     from .utils._logging import set_log_level
@@ -210,12 +290,12 @@ def main(argv=None):
     set_log_level({0: "warning", 1: "info"}.get(args.verbose, "debug"))
     try:
         return _COMMANDS[args.command](args)
-    except (ValueError, TypeError, KeyError, FileNotFoundError, OSError) as exc:
+    except (EmopipeError, OSError) as exc:
         # user errors: one paragraph, no traceback (use -vv for one)
         if args.verbose >= 2:
             raise
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"emopipe {args.command}: error: {msg}", file=sys.stderr)
+        print(f"emopipe {args.command}: error: {_one_paragraph(_user_message(exc))}",
+              file=sys.stderr)
         return 1
 
 

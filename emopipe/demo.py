@@ -79,7 +79,9 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verb
     if verbose is not None:
         set_log_level(verbose)
     if n_subjects < 3:
-        raise ValueError(
+        from .utils._errors import ConfigError
+
+        raise ConfigError(
             f"n_subjects must be >= 3 for the demo's leave-one-subject-out run, got {n_subjects!r}."
         )
     out = Path(out)

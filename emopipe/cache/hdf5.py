@@ -25,7 +25,7 @@ import numpy as np
 
 from .._version import __version__
 from ..features._base import Feature
-from ..utils._errors import DataFileError
+from ..utils._errors import DataFileError, RunError, UnknownNameError
 
 logger = logging.getLogger("emopipe.cache")
 
@@ -275,13 +275,13 @@ class CachedSubject:
         """
         if modality not in self.modalities:
             why = f" ({self.missing[modality]})" if modality in self.missing else ""
-            raise KeyError(
+            raise UnknownNameError(
                 f"{self.path.name}: modality {modality!r} is not in the cache{why}. "
                 f"Available modalities: {', '.join(repr(m) for m in sorted(self.modalities)) or 'none'}."
             )
         feats = self.modalities[modality]
         if feature not in feats:
-            raise KeyError(
+            raise UnknownNameError(
                 f"{self.path.name}: feature {modality}/{feature} is not in the cache. Available "
                 f"{modality} features: {', '.join(repr(f) for f in sorted(feats))}."
             )
@@ -318,26 +318,33 @@ def read_features(path, *, modalities=None, load=True):
             f"'emopipe extract' to rebuild it."
         ) from None
     with f:
-        attrs = {k: _attr_read(v) for k, v in f.attrs.items()}
-        if attrs.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(
-                f"{path.name}: cache schema_version {attrs.get('schema_version')!r}, this emopipe "
-                f"reads version {SCHEMA_VERSION}. Rerun 'emopipe extract' to rebuild the cache."
-            )
-        windows = {k: f["windows"][k][()] for k in f["windows"]}
-        labels = {k: f["labels"][k][()] for k in f["labels"]}
-        mods = {}
-        names = [k for k in f if k not in _RESERVED_GROUPS]
-        if modalities is not None:
-            names = [m for m in names if m in modalities]
-        if load:
-            for mod in names:
-                feats = {}
-                for name, ds in f[mod].items():
-                    fattrs = {k: _attr_read(v) for k, v in ds.attrs.items()}
-                    dims = tuple(fattrs.pop("dims"))
-                    feats[name] = Feature(ds[()], dims, fattrs)
-                mods[mod] = feats
+        try:
+            attrs = {k: _attr_read(v) for k, v in f.attrs.items()}
+            if attrs.get("schema_version") != SCHEMA_VERSION:
+                raise RunError(
+                    f"{path.name}: cache schema_version {attrs.get('schema_version')!r}, this "
+                    f"emopipe reads version {SCHEMA_VERSION}. Rerun 'emopipe extract' to rebuild "
+                    f"the cache."
+                )
+            windows = {k: f["windows"][k][()] for k in f["windows"]}
+            labels = {k: f["labels"][k][()] for k in f["labels"]}
+            mods = {}
+            names = [k for k in f if k not in _RESERVED_GROUPS]
+            if modalities is not None:
+                names = [m for m in names if m in modalities]
+            if load:
+                for mod in names:
+                    feats = {}
+                    for name, ds in f[mod].items():
+                        fattrs = {k: _attr_read(v) for k, v in ds.attrs.items()}
+                        dims = tuple(fattrs.pop("dims"))
+                        feats[name] = Feature(ds[()], dims, fattrs)
+                    mods[mod] = feats
+        except (KeyError, OSError) as exc:  # a group, dataset or attribute missing or unreadable
+            raise RunError(
+                f"{path}: the cache file is damaged ({type(exc).__name__}: {str(exc)[:160]}). "
+                f"Delete it and rerun 'emopipe extract' to rebuild it."
+            ) from None
     return CachedSubject(
         path=path,
         subject=str(attrs.get("subject")),
@@ -397,7 +404,7 @@ def read_cohort(cache_dir, *, modalities=None):
     hashes = {s.attrs.get("config_hash") for s in subjects}
     if len(hashes) > 1:
         detail = ", ".join(f"{s.path.name}={s.attrs.get('config_hash')}" for s in subjects)
-        raise ValueError(
+        raise RunError(
             f"Cache folder {str(cache_dir)!r} mixes extraction configs ({detail}). Rerun "
             f"'emopipe extract' with one config or use separate cache folders."
         )

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from ..features.extract import default_cache_dir, extract_subject, resolved_config
+from ..utils._checks import _check_option
+from ..utils._errors import ConfigError, EmopipeError
 from ..utils._lock import FolderLock
 from ..utils._logging import progress, verbose
 from ..utils.config import config_hash
@@ -106,7 +108,7 @@ def _n_workers(n_jobs, n_tasks):
     if n_jobs is None:
         n_jobs = 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(
+        raise ConfigError(
             f"n_jobs must be a positive int, -1 (every CPU) or None (1), got {n_jobs!r}."
         )
     if n_jobs == -1:
@@ -186,8 +188,12 @@ def _extract_in_worker(job):
     return timings
 
 
-def _run_parallel(jobs, n_workers, desc):
-    """Run ``jobs`` in ``n_workers`` spawned processes; timings in job order."""
+def _run_parallel(jobs, n_workers, desc, on_failure):
+    """Run ``jobs`` in ``n_workers`` spawned processes; timings in job order (None: failed).
+
+    A subject's user error (:class:`EmopipeError`, ``OSError``) goes to
+    ``on_failure(index, exc)``, which re-raises it to stop the run.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -205,7 +211,10 @@ def _run_parallel(jobs, n_workers, desc):
         futures = {pool.submit(_extract_in_worker, job): i for i, job in enumerate(jobs)}
         try:
             for fut in progress(as_completed(futures), desc=desc, total=len(futures)):
-                results[futures[fut]] = fut.result()
+                try:
+                    results[futures[fut]] = fut.result()
+                except (EmopipeError, OSError) as exc:
+                    on_failure(futures[fut], exc)
         except BaseException:
             for fut in futures:
                 fut.cancel()
@@ -229,7 +238,7 @@ def _log_timings(timings, wall, n_jobs):
 
 
 @verbose
-def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
+def run_extract(config, root, cache_dir=None, *, n_jobs=None, on_error="skip", verbose=None):
     """Extract every subject of a dataset into the cache, resuming where a run stopped.
 
     Parameters
@@ -249,6 +258,14 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
         Workers start from a fork server (spawned where there is none), so
         a script that calls this with ``n_jobs > 1`` needs the usual
         ``if __name__ == "__main__":`` guard.
+    on_error : str
+        What a subject whose files cannot be used does (a
+        :class:`~emopipe.utils._errors.EmopipeError` such as a
+        ``DataFileError``, or an ``OSError``, raised while reading or
+        extracting it): ``"skip"`` logs it as an error, writes nothing for
+        that subject, goes on with the others and lists it in
+        ``summary["failed"]``; ``"raise"`` stops the run at the first one.
+        Any other exception is a bug and always stops the run.
     verbose : bool | str | int | None
         Log level for this call.
 
@@ -256,13 +273,15 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
     -------
     summary : dict
         ``cache_dir``, ``config_hash``, ``written`` and ``skipped`` subject
-        ids, ``n_jobs`` (worker processes used) and ``timings`` (seconds per
+        ids, ``failed`` (subject id -> error message, in subject order),
+        ``n_jobs`` (worker processes used) and ``timings`` (seconds per
         stage summed over the written subjects: ``read``, one key per
         modality, ``extract_other``, ``checksum``, ``write``, ``import``
         (workers only), and ``wall``).
     """
     from ..io import DATASETS
 
+    _check_option("on_error", on_error, ("skip", "raise"))
     t_start = time.perf_counter()
     root = Path(root)
     dataset = DATASETS.get(config.dataset)()
@@ -271,7 +290,14 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
     resolved = resolved_config(config, root)
     chash = config_hash(resolved)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(config, root)
-    subjects = list(config.subjects) if config.subjects else dataset.subjects(root)
+    available = dataset.subjects(root)
+    subjects = list(config.subjects) if config.subjects else available
+    unknown = [s for s in subjects if s not in available]
+    if unknown and available:  # asked for by name: a config error, not a bad file
+        raise FileNotFoundError(
+            f"Subject(s) {', '.join(repr(s) for s in unknown)} not found under {str(root)!r}. "
+            f"Available subjects: {', '.join(repr(s) for s in available)}."
+        )
     if not subjects:
         raise FileNotFoundError(
             f"No {config.dataset} subjects found under {str(root)!r}. Run "
@@ -298,12 +324,28 @@ def run_extract(config, root, cache_dir=None, *, n_jobs=None, verbose=None):
                     config.dataset, cache_dir, chash, n_workers)
         jobs = [(config, root, s, cache_dir / f"{s}.h5", resolved, chash) for s in todo]
         desc = f"extract {config.dataset}"
+        failed = {}
+
+        def on_failure(i, exc):
+            if on_error == "raise":
+                raise exc
+            failed[todo[i]] = str(exc)
+            logger.error("%s: skipped: %s", todo[i], exc)
+
         with _limit_blas_threads():
             if n_workers > 1:
-                timings = _run_parallel(jobs, n_workers, desc)
+                timings = _run_parallel(jobs, n_workers, desc, on_failure)
             else:
-                timings = [_extract_one(job) for job in progress(jobs, desc=desc)]
+                timings = []
+                for i, job in enumerate(progress(jobs, desc=desc)):
+                    try:
+                        timings.append(_extract_one(job))
+                    except (EmopipeError, OSError) as exc:
+                        on_failure(i, exc)
+                        timings.append(None)
         wall = time.perf_counter() - t_start
-        total = _log_timings(timings, wall, n_workers)
-    return {"cache_dir": str(cache_dir), "config_hash": chash, "written": todo,
-            "skipped": skipped, "n_jobs": n_workers, "timings": {**total, "wall": wall}}
+        total = _log_timings([t for t in timings if t is not None], wall, n_workers)
+    written = [s for s in todo if s not in failed]
+    return {"cache_dir": str(cache_dir), "config_hash": chash, "written": written,
+            "skipped": skipped, "failed": {s: failed[s] for s in todo if s in failed},
+            "n_jobs": n_workers, "timings": {**total, "wall": wall}}

@@ -188,7 +188,7 @@ class DistillConfig:
         for name in ("teacher_params", "student_params", "loss_weights", "loss_params"):
             _check_type(name, getattr(self, name), (dict,))
         if self.teacher_only and not get_recipe(self.method).needs_teacher:
-            raise ValueError(
+            raise ConfigError(
                 "teacher_only=True needs a method with a teacher, got method='none'. Pick the "
                 "method whose teacher you want (e.g. 'hinton_kd')."
             )

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..cache import default_feature
 from ..utils._checks import _check_option
+from ..utils._errors import ConfigError, RunError, UnknownNameError
 
 logger = logging.getLogger("emopipe.distill.data")
 
@@ -66,7 +67,7 @@ def parse_spec(spec):
         One per ``+``-separated part, in order.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(
+        raise ConfigError(
             f"A modality spec must be a non-empty string like 'eeg', 'eeg:de' or 'eeg+eog', "
             f"got {spec!r}."
         )
@@ -75,7 +76,7 @@ def parse_spec(spec):
         part = part.strip()
         mod, _, feat = part.partition(":")
         if not mod or (":" in part and not feat) or ":" in feat:
-            raise ValueError(
+            raise ConfigError(
                 f"Invalid modality spec part {part!r} in {spec!r}: expected 'modality' or "
                 f"'modality:feature', e.g. 'eeg:de'."
             )
@@ -169,11 +170,11 @@ class CohortData:
             arr = np.asarray(arr)
             spec = parse_spec(key)
             if len(spec) != 1:
-                raise ValueError(f"features keys name one input each, got {key!r}.")
+                raise ConfigError(f"features keys name one input each, got {key!r}.")
             s = spec[0]
             full = f"{s.modality}:{s.feature or _default_name(s.modality)}"
             if arr.shape[0] != n:
-                raise ValueError(
+                raise ConfigError(
                     f"features[{key!r}] has {arr.shape[0]} windows but subject has {n}: every "
                     f"modality must share the window index (mismatched window counts)."
                 )
@@ -195,7 +196,7 @@ class CohortData:
         for name, arr in [("trial", trial), ("session", session), ("window", window),
                           ("onset", onset), ("duration", duration)] + list(labels.items()):
             if np.shape(arr) != (n,):
-                raise ValueError(
+                raise ConfigError(
                     f"{name} must have shape (n_windows,) = ({n},), got {np.shape(arr)}."
                 )
         return cls(feats, subject, trial, labels, np.asarray(session).astype(np.int64),
@@ -224,7 +225,7 @@ class CohortData:
                 default = f"{s.modality}:{_default_name(s.modality)}"
                 key = default if default in cands else (cands[0] if len(cands) == 1 else default)
             if key not in self.features:
-                raise KeyError(
+                raise UnknownNameError(
                     f"Input {key!r} (from spec {spec!r}) is not loaded. Available inputs: "
                     f"{', '.join(repr(k) for k in sorted(self.features)) or 'none'}."
                 )
@@ -267,7 +268,7 @@ class CohortData:
         _check_option("kind", kind, ("class", "continuous"))
         key = f"{name}_class" if kind == "class" else name
         if key not in self.labels:
-            raise KeyError(
+            raise UnknownNameError(
                 f"Target {name!r} needs label {key!r}, which is not in the data. Available "
                 f"labels: {', '.join(repr(k) for k in sorted(self.labels)) or 'none'}."
             )
@@ -292,7 +293,7 @@ def _resolve_in_subject(cs, part, spec):
     mods = cs.modalities
     if part.modality not in mods:
         why = f" ({cs.missing[part.modality]})" if part.modality in cs.missing else ""
-        raise KeyError(
+        raise UnknownNameError(
             f"{cs.path}: modality {part.modality!r} (from spec {spec!r}) is not in the cache"
             f"{why}. Available modalities: {', '.join(repr(m) for m in sorted(mods)) or 'none'}."
         )
@@ -308,7 +309,7 @@ def _resolve_in_subject(cs, part, spec):
             if len(feats) == 1:
                 name = next(iter(feats))
             else:
-                raise KeyError(
+                raise UnknownNameError(
                     f"{cs.path}: spec {spec!r} names modality {part.modality!r} alone, but its "
                     f"default feature {name!r} is not in the cache. Name one of "
                     f"{', '.join(repr(f'{part.modality}:{k}') for k in sorted(feats))}."
@@ -316,7 +317,7 @@ def _resolve_in_subject(cs, part, spec):
     if name == ALL_FEATURES and name not in feats:
         return f"{part.modality}:{name}", _concat_features(cs, part.modality, feats, spec)
     if name not in feats:
-        raise KeyError(
+        raise UnknownNameError(
             f"{cs.path}: feature {part.modality}/{name} (from spec {spec!r}) is not in the cache. "
             f"Available {part.modality} features: {', '.join(repr(k) for k in sorted(feats))}."
         )
@@ -329,7 +330,7 @@ def _concat_features(cs, modality, feats, spec):
 
     names = sorted(k for k, f in feats.items() if "time" not in f.dims)
     if not names:
-        raise KeyError(
+        raise UnknownNameError(
             f"{cs.path}: spec {spec!r} asks for the {modality} feature vector, but {modality} "
             f"holds only raw windows ({', '.join(repr(k) for k in sorted(feats))}). Use "
             f"'{modality}:raw'."
@@ -356,7 +357,7 @@ def cohort_from_subjects(subjects, specs):
         Subjects in sorted order.
     """
     if not subjects:
-        raise ValueError("No subjects to load: the cache is empty.")
+        raise RunError("No subjects to load: the cache is empty.")
     subjects = sorted(subjects, key=lambda s: s.subject)
     parts = [(spec, p) for spec in specs for p in parse_spec(spec)]
     per_key = {}
@@ -370,13 +371,13 @@ def cohort_from_subjects(subjects, specs):
         for spec, part in parts:
             key, feat = _resolve_in_subject(cs, part, spec)
             if feat.data.shape[0] != n:
-                raise ValueError(
+                raise RunError(
                     f"{cs.path}: {key} has {feat.data.shape[0]} windows but the subject's window "
                     f"index has {n} (mismatched window counts between modalities). Re-extract "
                     f"the cache."
                 )
             if key in dims and dims[key] != tuple(feat.dims):
-                raise ValueError(
+                raise RunError(
                     f"{cs.path}: {key} has dims {tuple(feat.dims)}, other subjects have {dims[key]}."
                 )
             dims[key] = tuple(feat.dims)
@@ -399,7 +400,7 @@ def cohort_from_subjects(subjects, specs):
     for key, items in per_key.items():
         for sub, arr in items:
             if key in shapes and arr.shape[1:] != shapes[key]:
-                raise ValueError(
+                raise RunError(
                     f"{key} has shape {arr.shape[1:]} per window for subject {sub!r} but "
                     f"{shapes[key]} for others; all subjects need the same feature layout."
                 )

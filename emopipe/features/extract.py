@@ -15,7 +15,7 @@ import numpy as np
 
 from .._version import __version__
 from ..utils._checks import _check_number, _check_option, _check_type
-from ..utils._errors import ConfigError
+from ..utils._errors import ConfigError, ConfigTypeError
 from ..utils.config import config_hash, config_to_dict
 from ._base import MODALITY_EXTRACTORS
 from ._windows import WindowGrid
@@ -121,7 +121,7 @@ class ExtractConfig:
         if self.dataset is None:
             from ..io import DATASETS
 
-            raise ValueError(
+            raise ConfigError(
                 f"ExtractConfig needs a dataset: set 'dataset' to one of "
                 f"{', '.join(repr(n) for n in DATASETS.names())} (in YAML, 'dataset: deap' in "
                 f"the extract section; on the command line, --dataset)."
@@ -164,7 +164,7 @@ class ExtractConfig:
         for mod in self.modalities:
             _check_option("modalities", mod, MODALITY_EXTRACTORS.names())
         if not isinstance(self.bands, (str, dict)):
-            raise TypeError(
+            raise ConfigTypeError(
                 f"bands must be a preset name or a dict name -> (l_freq, h_freq), got "
                 f"{type(self.bands).__name__}."
             )
@@ -175,7 +175,7 @@ class ExtractConfig:
             fields = getattr(MODALITY_EXTRACTORS.get(key), "config_fields", ())
             for name in params:
                 if name in fields:
-                    raise ValueError(
+                    raise ConfigError(
                         f"modality_params[{key!r}][{name!r}] is an ExtractConfig field, which "
                         f"the {key} extractor reads from the config itself; set {name} at the "
                         f"top level of the config instead."
@@ -253,7 +253,7 @@ def extract_subject(rec, config, *, timings=None):
     """
     grid = make_grid(rec, config)
     if grid.n_windows == 0:
-        raise ValueError(
+        raise ConfigError(
             f"{rec.dataset} {rec.subject}: no complete {config.window}-s window fits the trials. "
             f"Use a shorter window."
         )

@@ -13,6 +13,7 @@ on another scale (DREAMER: 1-5) needs no change outside its own module.
 import numpy as np
 
 from ..utils._checks import _check_type
+from ..utils._errors import ConfigError
 
 
 class Dataset:
@@ -67,7 +68,7 @@ class Dataset:
         arr = np.asarray(ratings, dtype=np.float64)
         if threshold is None:
             if not np.array_equal(arr, np.round(arr)):
-                raise ValueError(
+                raise ConfigError(
                     f"{cls.name} labels are classes (no default threshold), but got "
                     f"non-integer values such as {float(arr[arr != np.round(arr)][0])!r}. "
                     f"Pass label_threshold to binarise ratings."

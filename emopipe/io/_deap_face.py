@@ -7,7 +7,10 @@ subject's folder, for :meth:`emopipe.io.DEAP.check`.
 """
 
 import logging
+import os
 from pathlib import Path
+
+from ..utils._errors import DataFileError, EmopipeError
 
 from ._deap_ratings import RATINGS_FILE
 from ._types import Modality
@@ -43,8 +46,9 @@ def _attach_face(root, rec):
     cannot be matched (preprocessed data without ``participant_ratings.csv``)
     -> ``rec.missing["face"]`` with the reason and a warning, so the rest of
     the subject is still extracted (the window grid is shared, a modality
-    covers every trial or none); an unreadable, empty or truncated video ->
-    ``ValueError`` naming the file. The videos used are appended to
+    covers every trial or none); an unreadable, empty or truncated video, a
+    folder or FIFO in its place, or videos of different frame rates ->
+    ``DataFileError`` naming the file. The videos used are appended to
     ``rec.sources`` (checksummed by the cache).
 
     Parameters
@@ -72,7 +76,7 @@ def _attach_face(root, rec):
         logger.warning("%s: face skipped: %s", subject, why)
         return
     files = _face_files(root, subject, presentation)
-    absent = [f.name for f in files if not f.is_file()]
+    absent = [f.name for f in files if not os.path.lexists(f)]
     if absent:
         why = (f"{folder} lacks {len(absent)} of the {len(files)} trial videos: "
                f"{', '.join(absent)}. The face modality needs a video for every trial; "
@@ -92,7 +96,7 @@ def _attach_face(root, rec):
     rates = sorted({v.fps for v in videos})
     if len(rates) > 1:
         per = ", ".join(f"{v.fname.name}: {v.fps:g}" for v in videos if v.fps != videos[0].fps)
-        raise ValueError(
+        raise DataFileError(
             f"{folder}: face videos have different frame rates {rates} fps ({videos[0].fname.name}"
             f": {videos[0].fps:g}; {per}); one modality needs one rate. Re-encode them to a "
             f"common rate."
@@ -135,16 +139,23 @@ def _check_face(root, subject, ratings, *, n_trials):
               else list(range(1, int(n_trials) + 1)))
     problems = []
     files = _face_files(root, subject, trials)
-    absent = [f.name for f in files if not f.is_file()]
+    absent = [f.name for f in files if not os.path.lexists(f)]
     if absent:
         problems.append(f"{FACE_FOLDER}/{subject}: {len(absent)} of {len(files)} trial videos "
                         f"absent ({', '.join(absent)}); face will be missing for {subject}")
+    videos = []
     for f in files:
-        if not f.is_file():
+        if not os.path.lexists(f):
             continue
         try:
-            _LazyVideo(f).probe()
-        except Exception as exc:  # report, do not stop
+            videos.append(_LazyVideo(f).probe().verify())
+        except (EmopipeError, OSError) as exc:  # report, do not stop
             msg = str(exc).removeprefix(f"{f}: ")
             problems.append(f"{FACE_FOLDER}/{subject}/{f.name}: {msg}")
+    rates = sorted({v.fps for v in videos})
+    if len(rates) > 1:
+        per = ", ".join(f"{v.fname.name}: {v.fps:g}" for v in videos)
+        problems.append(f"{FACE_FOLDER}/{subject}: face videos have different frame rates "
+                        f"{rates} fps ({per}); one modality needs one rate. Re-encode them to "
+                        f"a common rate.")
     return problems

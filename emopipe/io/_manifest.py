@@ -7,6 +7,7 @@ wheel reads them as a source checkout does.
 
 from importlib import resources
 
+from ..utils._errors import ConfigTypeError, DataFileError
 from ..utils.config import read_yaml
 
 #: the folder holding the manifests inside the installed package (a Traversable)
@@ -28,7 +29,7 @@ def load_manifest(name):
         The parsed YAML (:func:`emopipe.utils.config.read_yaml`: no tag runs code).
     """
     if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}.")
+        raise ConfigTypeError(f"name must be a non-empty str, got {name!r}.")
     path = MANIFEST_DIR.joinpath(f"{name}.yaml")
     if not path.is_file():
         available = sorted(p.name.removesuffix(".yaml") for p in MANIFEST_DIR.iterdir()
@@ -39,6 +40,6 @@ def load_manifest(name):
         )
     manifest = read_yaml(path)
     if not isinstance(manifest, dict):
-        raise ValueError(f"{path}: expected a YAML mapping at the top level, got "
-                         f"{type(manifest).__name__}.")
+        raise DataFileError(f"{path}: expected a YAML mapping at the top level, got "
+                            f"{type(manifest).__name__}.")
     return manifest

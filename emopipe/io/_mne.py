@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from ..utils._checks import _check_option, _check_type
+from ..utils._errors import ConfigError
 from ..utils._logging import verbose as _verbose
 from ..utils.docs import fill_doc
 from ._types import Modality
@@ -179,7 +180,7 @@ def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
     """
     ch_names = [str(c) for c in ch_names]
     if len(ch_types) != len(ch_names):
-        raise ValueError(
+        raise ConfigError(
             f"ch_types must have one entry per channel: got {len(ch_types)} types for "
             f"{len(ch_names)} channels."
         )
@@ -203,7 +204,7 @@ def infer_channel_types(ch_names, ch_types, *, exg=None, overrides=None):
             continue
         for name in names:
             if name not in ch_names:
-                raise ValueError(
+                raise ConfigError(
                     f"{typ}={list(names)!r}: channel {name!r} is not in the recording. "
                     f"Available channels: {', '.join(map(repr, ch_names))}."
                 )

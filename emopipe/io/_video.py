@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..utils._checks import _check_type
+from ..utils._errors import DataFileError
+from ._files import _check_regular_file
 
 logger = logging.getLogger("emopipe.io.video")
 
@@ -38,12 +40,11 @@ def read_video_frames(fname, *, max_frames=None):
 
     _check_type("fname", fname, ("path-like",))
     fname = Path(fname)
-    if not fname.is_file():
-        raise FileNotFoundError(f"Video file not found: {fname}")
+    _check_regular_file(fname, what="video file")
     cap = cv2.VideoCapture(os.fspath(fname))
     try:
         if not cap.isOpened():
-            raise ValueError(
+            raise DataFileError(
                 f"{fname}: OpenCV cannot open this video (unknown container or codec). "
                 f"Convert it, e.g. to MJPG AVI or H.264 MP4, with ffmpeg."
             )
@@ -59,9 +60,9 @@ def read_video_frames(fname, *, max_frames=None):
     finally:
         cap.release()
     if not frames:
-        raise ValueError(f"{fname}: OpenCV opened the video but decoded no frame.")
+        raise DataFileError(f"{fname}: OpenCV opened the video but decoded no frame.")
     if not fps > 0:
-        raise ValueError(f"{fname}: the container states no frame rate (got {fps!r}).")
+        raise DataFileError(f"{fname}: the container states no frame rate (got {fps!r}).")
     logger.info("%s: %d frames %dx%d at %.2f fps", fname.name, len(frames),
                 frames[0].shape[1], frames[0].shape[0], fps)
     return np.stack(frames), fps
@@ -93,13 +94,11 @@ class _LazyVideo:
         import cv2
 
         self.fname = Path(fname)
-        if not self.fname.is_file():
-            raise FileNotFoundError(f"Face video not found: {self.fname}")
-        size = self.fname.stat().st_size
+        size = _check_regular_file(self.fname, what="face video").st_size
         cap = cv2.VideoCapture(os.fspath(self.fname))
         try:
             if not cap.isOpened():
-                raise ValueError(
+                raise DataFileError(
                     f"{self.fname}: OpenCV cannot open this video ({size} bytes): the file is "
                     f"empty, truncated or in an unknown container/codec. Re-download it, or "
                     f"convert it (e.g. to MJPG AVI) with ffmpeg."
@@ -111,10 +110,10 @@ class _LazyVideo:
         finally:
             cap.release()
         if not fps > 0:
-            raise ValueError(f"{self.fname}: the container states no frame rate (got {fps!r}); "
-                             f"expected > 0 fps. Re-encode the video with its frame rate.")
+            raise DataFileError(f"{self.fname}: the container states no frame rate (got {fps!r}); "
+                                f"expected > 0 fps. Re-encode the video with its frame rate.")
         if n_frames < 1 or width < 1 or height < 1:
-            raise ValueError(
+            raise DataFileError(
                 f"{self.fname}: the container declares {n_frames} frames of {width} x {height} "
                 f"px; expected at least one frame. The video is empty or corrupt; re-download "
                 f"it."
@@ -168,12 +167,12 @@ class _LazyVideo:
         cap = cv2.VideoCapture(os.fspath(self.fname))
         try:
             if not cap.isOpened():
-                raise ValueError(f"{self.fname}: OpenCV can no longer open this video.")
+                raise DataFileError(f"{self.fname}: OpenCV can no longer open this video.")
             pos = 0  # frames grabbed so far
             for k, frame in enumerate(wanted):
                 while pos <= frame:
                     if not cap.grab():
-                        raise ValueError(
+                        raise DataFileError(
                             f"{self.fname}: decoding stopped after {pos} frames but the "
                             f"container declares {n} (frame {int(frame)} was requested): the "
                             f"file is truncated or corrupt. Re-download it."
@@ -181,19 +180,44 @@ class _LazyVideo:
                     pos += 1
                 ok, img = cap.retrieve()
                 if not ok:
-                    raise ValueError(f"{self.fname}: frame {int(frame)} could not be decoded; "
-                                     f"the file is corrupt. Re-download it.")
+                    raise DataFileError(f"{self.fname}: frame {int(frame)} could not be decoded; "
+                                        f"the file is corrupt. Re-download it.")
                 if img.ndim == 3:
                     img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
                 if img.shape != (height, width):
-                    raise ValueError(f"{self.fname}: frame {int(frame)} is {img.shape[1]} x "
-                                     f"{img.shape[0]} px, expected {width} x {height} as the "
-                                     f"container declares.")
+                    raise DataFileError(f"{self.fname}: frame {int(frame)} is {img.shape[1]} x "
+                                        f"{img.shape[0]} px, expected {width} x {height} as the "
+                                        f"container declares.")
                 out[k] = img
                 self.n_retrieved += 1
         finally:
             cap.release()
         return out
+
+    def verify(self):
+        """Decode every frame (``grab``), to catch files corrupt or truncated mid-way.
+
+        Returns
+        -------
+        video : _LazyVideo
+            ``self``.
+        """
+        import cv2
+
+        n = len(self)
+        cap = cv2.VideoCapture(os.fspath(self.fname))
+        try:
+            pos = 0
+            while pos < n and cap.grab():
+                pos += 1
+        finally:
+            cap.release()
+        if pos < n:
+            raise DataFileError(
+                f"{self.fname}: decoding stopped after {pos} frames but the container "
+                f"declares {n}: the file is truncated or corrupt. Re-download it."
+            )
+        return self
 
     def probe(self):
         """Decode the first and the last frame (seeking), to catch truncated files.
@@ -216,10 +240,10 @@ class _LazyVideo:
         finally:
             cap.release()
         if not ok_first:
-            raise ValueError(f"{self.fname}: OpenCV opened the video but decoded no frame; the "
-                             f"file is corrupt. Re-download it.")
+            raise DataFileError(f"{self.fname}: OpenCV opened the video but decoded no frame; the "
+                                f"file is corrupt. Re-download it.")
         if not ok_last:
-            raise ValueError(
+            raise DataFileError(
                 f"{self.fname}: the last of the {n} frames the container declares cannot be "
                 f"decoded: the file is truncated or corrupt. Re-download it."
             )

@@ -26,17 +26,22 @@ unpickler of :mod:`emopipe.io._pickle`.
 
 import functools
 import logging
+import os
+import re
 from pathlib import Path
 
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
 from ._bdf import VOLT_UNITS, _read_bdf_header
 from ._dataset import Dataset
+from ._files import _check_regular_file
 # FACE_FILE and RATINGS_HEADER are DEAP layout facts imported from here by the synthetic writer
 from ._deap_face import FACE_FILE, FACE_FOLDER, _attach_face, _check_face  # noqa: F401
 from ._deap_ratings import (  # noqa: F401
+    RATING_SCALE,
     RATINGS_FILE,
     RATINGS_HEADER,
     _subject_ratings,
@@ -134,7 +139,7 @@ def _check_trials(name, data, ch_names, trial_ids):
         bad = ~finite
         t, c = (int(i) for i in np.argwhere(bad.any(axis=-1))[0])
         n_bad = int(bad[t, c].sum())
-        raise ValueError(
+        raise DataFileError(
             f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
             f"{ch_names[c]!r} (index {c}) contains {n_bad} NaN or infinite samples of "
             f"{data.shape[-1]}. Re-download the file or drop the trial."
@@ -142,11 +147,106 @@ def _check_trials(name, data, ch_names, trial_ids):
     flat = data.max(axis=-1) == data.min(axis=-1)
     if flat.any():
         t, c = (int(i) for i in np.argwhere(flat)[0])
-        raise ValueError(
+        raise DataFileError(
             f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
             f"{ch_names[c]!r} (index {c}) is flat (constant {float(data[t, c, 0])!r} for all "
             f"{data.shape[-1]} samples): a disconnected sensor or a corrupt file."
         )
+
+
+#: plausible skin resistance, ohm: 1 kohm - 1 Gohm, the conductance range 0.001 uS - 1 mS
+#: that the GSR extractor accepts (:data:`emopipe.features.gsr.PLAUSIBLE_CONDUCTANCE`)
+GSR_PLAUSIBLE_OHM = (1e3, 1e9)
+
+
+#: largest |voltage| an EEG/EOG/EMG sample may hold, V (a BioSemi ActiveTwo records +-0.262 V)
+EXG_LIMIT_V = 1.0
+
+
+def _check_amplitude(name, data, trial_ids, volt):
+    """Raise DataFileError naming file, trial and channel on an EEG/EOG/EMG sample past 1 V.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    data : ndarray, shape (n_trials, n_channels, n_times)
+        The 40-channel layout (only channels 1-36, EEG, EOG and EMG, are checked).
+    trial_ids : ndarray, shape (n_trials,)
+        ``Experiment_id`` (or presentation position) of each trial.
+    volt : float
+        Size of the data's unit in V (1e-6 for uV).
+    """
+    peak = np.abs(data[:, :36]).max(axis=-1)  # (n_trials, 36)
+    bad = peak > EXG_LIMIT_V / volt
+    if bad.any():
+        t, c = (int(i) for i in np.argwhere(bad)[0])
+        raise DataFileError(
+            f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel "
+            f"{PREPROCESSED_CHANNELS[c]!r} (index {c}) reaches {float(peak[t, c]) * volt:.3g} V; "
+            f"no EEG, EOG or EMG amplifier records more than {EXG_LIMIT_V:g} V. The file (or "
+            f"its header's physical range) is corrupt."
+        )
+
+
+def _check_labels(name, labels, trial_ids):
+    """Raise DataFileError naming file, trial and label on NaN, Inf or off-scale ratings.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    labels : ndarray, shape (n_trials, 4)
+        Valence, arousal, dominance, liking.
+    trial_ids : ndarray, shape (n_trials,)
+        ``Experiment_id`` of each trial.
+    """
+    lo, hi = RATING_SCALE
+    bad = ~np.isfinite(labels) | (labels < lo) | (labels > hi)
+    if bad.any():
+        t, k = (int(i) for i in np.argwhere(bad)[0])
+        raise DataFileError(
+            f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}) has "
+            f"{LABEL_NAMES[k]} = {float(labels[t, k])!r}, outside DEAP's rating scale "
+            f"{lo:g}-{hi:g} ({int(bad.sum())} such value(s) in key 'labels'). The file is "
+            f"corrupt; re-download it."
+        )
+
+
+def _check_gsr(name, gsr, trial_ids, unit):
+    """Raise DataFileError naming file and trial on a GSR resistance no skin can have.
+
+    Parameters
+    ----------
+    name : str
+        File name for messages.
+    gsr : ndarray, shape (n_trials, 1, n_times)
+        GSR channel as read (finite; checked by :func:`_check_trials`).
+    trial_ids : ndarray, shape (n_trials,)
+        ``Experiment_id`` (or presentation position) of each trial.
+    unit : str
+        Unit of ``gsr``; only ``"ohm"`` is checked (other units are a.u.).
+    """
+    if unit.lower() != "ohm":
+        return
+    lo, hi = GSR_PLAUSIBLE_OHM
+    for t in range(gsr.shape[0]):
+        x = gsr[t]
+        n_bad = int(np.count_nonzero(x <= 0))
+        if n_bad:
+            raise DataFileError(
+                f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel 'GSR' "
+                f"holds {n_bad} resistance value(s) <= 0 ohm (min {float(x.min()):.3g}); a "
+                f"skin resistance is positive. The file is corrupt or its GSR is not in ohm."
+            )
+        g = float(np.median(1.0 / x))  # as the GSR extractor converts it
+        if not 1.0 / hi <= g <= 1.0 / lo:
+            raise DataFileError(
+                f"{name}: trial {t + 1} (Experiment_id {int(trial_ids[t])}), channel 'GSR' "
+                f"has a median skin conductance of {g:.3g} S (resistance about {1 / g:.3g} "
+                f"ohm), outside the physically plausible {1 / hi:g}-{1 / lo:g} S "
+                f"({lo:g}-{hi:g} ohm). The file is corrupt or its GSR is not in ohm."
+            )
 
 
 def _build_recording(subject, data, labels, trial_ids, sfreq, *, units, sources, info):
@@ -182,52 +282,58 @@ def _from_preprocessed_arrays(fname, data, labels, *, ratings):
     n_ch, n_times = len(man["channels"]), int(man["n_times"])
     sfreq = float(man["sfreq"])
     if data.dtype.kind != "f":
-        raise ValueError(
+        raise DataFileError(
             f"{name}: key 'data' has dtype {data.dtype}, expected a floating dtype "
             f"(float64). {_PREPROC_HINT}"
         )
     if data.ndim != 3 or data.shape[1] != n_ch:
-        raise ValueError(
+        raise DataFileError(
             f"{name}: key 'data' has shape {data.shape}, expected (n_trials, {n_ch}, "
             f"{n_times}) (trial, channel, sample). {_PREPROC_HINT}"
         )
     if data.shape[2] != n_times:
-        raise ValueError(
+        raise DataFileError(
             f"{name}: key 'data' has {data.shape[2]} samples per trial, expected "
             f"{n_times} (63 s at the manifest's {sfreq:g} Hz): sampling-rate mismatch "
             f"or a truncated trial. {_PREPROC_HINT}"
         )
     if labels.dtype.kind not in "fiu":
-        raise ValueError(
+        raise DataFileError(
             f"{name}: key 'labels' has dtype {labels.dtype}, expected float64. {_PREPROC_HINT}"
         )
     names = ", ".join(LABEL_NAMES)
     if labels.ndim != 2 or labels.shape[1] != 4:
-        raise ValueError(
+        raise DataFileError(
             f"{name}: key 'labels' has shape {labels.shape}, expected (n_trials, 4) "
             f"({names}). {_PREPROC_HINT}"
         )
     if labels.shape[0] != data.shape[0]:
-        raise ValueError(
+        raise DataFileError(
             f"{name}: key 'labels' has shape {labels.shape}, expected (n_trials, 4) with "
             f"n_trials = {data.shape[0]} as in key 'data'. {_PREPROC_HINT}"
         )
     n_trials = data.shape[0]
+    if n_trials == 0:
+        raise DataFileError(
+            f"{name}: key 'data' holds 0 trials (shape {data.shape}); a DEAP subject has "
+            f"{int(_manifest()['n_trials'])}. The file is truncated or corrupt; re-download it."
+        )
     trial_ids = np.arange(1, n_trials + 1)
     _check_trials(name, data, PREPROCESSED_CHANNELS, trial_ids)
+    _check_amplitude(name, data, trial_ids, 1e-6)  # the files hold uV
+    _check_gsr(name, data[:, 36:37], trial_ids, "ohm")
+    _check_labels(name, np.asarray(labels, dtype=np.float64), trial_ids)
     lab = {k: np.asarray(labels[:, i], dtype=np.float64) for i, k in enumerate(LABEL_NAMES)}
-    out_of_range = (labels < 1) | (labels > 9)
-    if out_of_range.any():
-        logger.warning("%s: %d ratings fall outside 1-9", name, int(out_of_range.sum()))
     info = {"site": _site(subject), "trial_order": "video", "format": "preprocessed"}
     sub = _subject_ratings(ratings, subject)
     if sub is not None:
         pos = {int(e): i for i, e in enumerate(sub["experiment_id"])}
         missing = [int(e) for e in trial_ids if int(e) not in pos]
         if missing:
-            raise ValueError(
-                f"participant_ratings for {subject!r} lacks Experiment_id {missing} present "
-                f"in {name}."
+            raise DataFileError(
+                f"{RATINGS_FILE} has no row for {subject} with Experiment_id {missing}, "
+                f"which {name} holds. Restore the rows, or remove the CSV to read {name} "
+                f"without it."
             )
         idx = np.array([pos[int(e)] for e in trial_ids])
         info["presentation_trial"] = np.asarray(sub["trial"])[idx]
@@ -307,17 +413,18 @@ def read_deap_matlab(fname, *, ratings=None, verbose=None):
 
     _check_type("fname", fname, ("path-like",))
     name = Path(fname).name
+    _check_regular_file(fname, what="DEAP MATLAB file")
     try:
         mat = scipy.io.loadmat(fname)
     except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
-        raise ValueError(
+        raise DataFileError(
             f"{name}: not a readable MAT file ({type(exc).__name__}: {str(exc)[:120]}). "
             f"The file may be truncated; re-download it."
         ) from exc
     keys = sorted(k for k in mat if not k.startswith("__"))
     for key in ("data", "labels"):
         if key not in mat:
-            raise ValueError(
+            raise DataFileError(
                 f"{name}: missing variable {key!r}; found {keys}, expected ['data', "
                 f"'labels']. {_PREPROC_HINT}"
             )
@@ -362,14 +469,14 @@ def _check_raw_header(fname, hdr):
     name = Path(fname).name
     man = _manifest()["raw"]
     if hdr["n_channels"] != int(man["n_channels"]):
-        raise ValueError(
+        raise DataFileError(
             f"{name}: has {hdr['n_channels']} channels, expected {man['n_channels']} "
             f"(32 EEG, EXG1-8, GSR1, GSR2, Erg1, Erg2, Resp, Plet, Temp, Status). Is this a "
             f"DEAP raw file?"
         )
     rates = set(hdr["sfreq"])
     if rates != {float(man["sfreq"])}:
-        raise ValueError(
+        raise DataFileError(
             f"{name}: sampling rate {sorted(rates)} Hz differs from the DEAP manifest "
             f"({float(man['sfreq']):g} Hz for every channel). Is this a DEAP raw file?"
         )
@@ -377,7 +484,7 @@ def _check_raw_header(fname, hdr):
     unknown = [c for c in eeg if c not in GENEVA_ORDER]
     if unknown or len(set(eeg)) != 32:
         missing = [c for c in GENEVA_ORDER if c not in eeg]
-        raise ValueError(
+        raise DataFileError(
             f"{name}: channels 1-32 must be DEAP's 32 EEG channels; unknown {unknown}, "
             f"missing {missing}."
         )
@@ -440,7 +547,7 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     labels, dims = hdr["labels"], hdr["dims"]
     for idx in range(40):
         if dims[idx].lower() not in VOLT_UNITS:
-            raise ValueError(
+            raise DataFileError(
                 f"{name}: channel {idx + 1} ({labels[idx]!r}) has unit {dims[idx]!r}, "
                 f"expected a voltage (uV) for EEG and EXG channels."
             )
@@ -450,8 +557,8 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
         raw = mne.io.read_raw_bdf(fname, preload=True, stim_channel=47, infer_types=False,
                                   verbose="error")
     except Exception as exc:
-        raise ValueError(f"{name}: MNE could not read the BDF file ({type(exc).__name__}: "
-                         f"{str(exc)[:160]}).") from exc
+        raise DataFileError(f"{name}: MNE could not read the BDF file ({type(exc).__name__}: "
+                            f"{str(exc)[:160]}).") from exc
     x = raw.get_data()  # (48, n_times); volts for uV/mV channels, file units otherwise
     status = np.rint(x[47]).astype(np.int64) & STATUS_MASK
     change = np.flatnonzero((status != 0) & (np.diff(status, prepend=0) != 0))
@@ -459,7 +566,7 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     onsets = change[codes == VIDEO_CODE]
     if onsets.size == 0:
         found = sorted(set(codes.tolist()))
-        raise ValueError(
+        raise DataFileError(
             f"{name}: no music-video onsets (Status code {VIDEO_CODE} after & 0xFF) in channel "
             f"48 ({labels[47] or 'unlabelled'!r}); found codes {found}. Is this a DEAP raw file?"
         )
@@ -482,7 +589,7 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
     starts = np.rint(onsets * (sfreq / raw_sfreq)).astype(np.int64)
     for k, s in enumerate(starts):
         if s - n_base < 0 or s + n_stim > sig.shape[-1]:
-            raise ValueError(
+            raise DataFileError(
                 f"{name}: trial {k + 1} (video onset at {onsets[k] / raw_sfreq:.1f} s) needs "
                 f"{BASELINE:g} s before and {STIMULUS:g} s after the onset, but the recording "
                 f"spans {x.shape[-1] / raw_sfreq:.1f} s. The file may be truncated."
@@ -499,8 +606,10 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
         by_trial = {int(t): i for i, t in enumerate(sub["trial"])}
         missing = [int(p) for p in presentation if int(p) not in by_trial]
         if missing:
-            raise ValueError(
-                f"participant_ratings for {subject!r} lacks Trial {missing} present in {name}."
+            raise DataFileError(
+                f"{RATINGS_FILE} has no row for {subject} with Trial {missing}, which {name} "
+                f"holds (video onsets in the Status channel). Restore the rows, or remove the "
+                f"CSV to read {name} in presentation order without labels."
             )
         rows = np.array([by_trial[int(p)] for p in presentation])
         exp_ids = np.asarray(sub["experiment_id"])[rows]
@@ -521,6 +630,8 @@ def read_deap_raw(fname, *, sfreq=128.0, ratings=None, verbose=None):
         info["trial_order"] = "presentation"
     info["presentation_trial"] = presentation
     _check_trials(name, trials, PREPROCESSED_CHANNELS, trial_ids)
+    _check_amplitude(name, trials, trial_ids, 1.0)  # MNE returns V
+    _check_gsr(name, trials[:, 36:37], trial_ids, gsr_dim)
     src = {"eeg": dims[0], "eog": dims[32], "emg": dims[36], "gsr": gsr_dim,
            "resp": dims[44], "ppg": dims[45], "temp": temp_dim}
     units = []
@@ -545,15 +656,53 @@ def _file(root, source, subject):
 
 
 def _found(root):
-    """Subject -> list of sources present under ``root``."""
+    """Subject -> list of sources present under ``root`` (any entry named ``sXX.<ext>``).
+
+    Folders, FIFOs and devices with a subject's name are listed too, so that
+    reading or checking them says what they are instead of skipping them.
+    """
     out = {}
     for source, (folder, ext) in _SOURCE_PATTERNS.items():
         d = Path(root) / folder
         if not d.is_dir():
             continue
-        for p in d.glob(f"s[0-9][0-9]{ext}"):
+        for p in sorted(d.glob(f"s[0-9][0-9]{ext}")):
             out.setdefault(p.stem, []).append(source)
     return out
+
+
+def _misnamed(root):
+    """Entries of the source folders that look like subject files but miss ``sXX.<ext>``.
+
+    E.g. ``S01.dat``, ``s1.dat``, ``s01.DAT``: DEAP names its files with a
+    lower-case ``s``, two digits and a lower-case extension; anything else is
+    ignored by the readers, so it is reported.
+
+    Returns
+    -------
+    misnamed : list of str
+        ``"<folder>/<name>"`` with the expected pattern, sorted.
+    """
+    out = []
+    for folder, ext in _SOURCE_PATTERNS.values():
+        d = Path(root) / folder
+        if not d.is_dir():
+            continue
+        pattern = re.compile(rf"s\d+{re.escape(ext)}", re.IGNORECASE)
+        exact = re.compile(rf"s\d\d{re.escape(ext)}")
+        for p in sorted(d.iterdir()):
+            if pattern.fullmatch(p.name) and not exact.fullmatch(p.name):
+                out.append(f"{folder}/{p.name} (expected s01{ext} ... s32{ext}: a lower-case "
+                           f"'s', two digits, '{ext}')")
+    return out
+
+
+def _warn_misnamed(root):
+    misnamed = _misnamed(root)
+    if misnamed:
+        logger.warning("%d file(s) under %s are not named like DEAP subject files and are "
+                       "ignored: %s", len(misnamed), root, "; ".join(misnamed))
+    return misnamed
 
 
 def _empty_root_message(root):
@@ -561,6 +710,25 @@ def _empty_root_message(root):
         f"no DEAP files found under {str(root)!r}; expected data_preprocessed_python/s01.dat "
         f"... s32.dat, data_preprocessed_matlab/sXX.mat or data_original/sXX.bdf"
     )
+
+
+def _ratings(root, subject):
+    """The checked ratings CSV under ``root``; None when absent or lacking ``subject``."""
+    path = Path(root) / RATINGS_FILE
+    if not os.path.lexists(path):
+        return None
+    ratings = read_participant_ratings(path)
+    return ratings if subject in ratings else None
+
+
+def _read_source(root, subject, source, ratings, *, sfreq=SFREQ, verbose=None):
+    """Read one subject from one source with every check; the same call for read and check."""
+    fname = _file(root, source, subject)
+    if source == "preprocessed_python":
+        return read_deap_preprocessed(fname, ratings=ratings, verbose=verbose)
+    if source == "preprocessed_matlab":
+        return read_deap_matlab(fname, ratings=ratings, verbose=verbose)
+    return read_deap_raw(fname, sfreq=sfreq, ratings=ratings, verbose=verbose)
 
 
 @DATASETS.register("deap")
@@ -587,7 +755,7 @@ class DEAP(Dataset):
     sfreq = SFREQ
     sources = SOURCES
     label_names = LABEL_NAMES
-    label_scale = (1.0, 9.0)
+    label_scale = RATING_SCALE
     default_threshold = 5.0
     default_modalities = ("eeg", "eog", "gsr")
 
@@ -647,6 +815,7 @@ class DEAP(Dataset):
         if not Path(root).is_dir():
             raise FileNotFoundError(f"DEAP root {str(root)!r} does not exist or is not a "
                                     f"folder.")
+        _warn_misnamed(root)
         return sorted(_found(root))
 
     @classmethod
@@ -709,28 +878,20 @@ class DEAP(Dataset):
             if source != "raw" and float(sfreq) != SFREQ:
                 if "raw" in found[subject]:
                     source = "raw"
-        fname = _file(root, source, subject)
-        if not fname.is_file():
+        if source not in found[subject]:
             raise FileNotFoundError(
-                f"Subject {subject!r} has no {source} file {str(fname)!r}; present "
-                f"sources: {', '.join(repr(s) for s in found[subject])}."
+                f"Subject {subject!r} has no {source} file "
+                f"{str(_file(root, source, subject))!r}; present sources: "
+                f"{', '.join(repr(s) for s in found[subject])}."
             )
         if source != "raw" and float(sfreq) != SFREQ:
-            raise ValueError(
+            raise ConfigError(
                 f"sfreq = {sfreq!r} Hz is not available from source {source!r}: the DEAP "
                 f"preprocessed files are at {SFREQ:g} Hz. Use sfreq={SFREQ:g} or "
                 f"source='raw'."
             )
-        ratings_path = root / RATINGS_FILE
-        ratings = read_participant_ratings(ratings_path) if ratings_path.is_file() else None
-        if ratings is not None and subject not in ratings:
-            ratings = None
-        if source == "preprocessed_python":
-            rec = read_deap_preprocessed(fname, ratings=ratings, verbose=verbose)
-        elif source == "preprocessed_matlab":
-            rec = read_deap_matlab(fname, ratings=ratings, verbose=verbose)
-        else:
-            rec = read_deap_raw(fname, sfreq=sfreq, ratings=ratings, verbose=verbose)
+        rec = _read_source(root, subject, source, _ratings(root, subject), sfreq=sfreq,
+                           verbose=verbose)
         if modalities is None or "face" in modalities:
             _attach_face(root, rec)
         return rec
@@ -749,18 +910,22 @@ class DEAP(Dataset):
         problems : list of str
             One sentence per problem; entries starting with ``"info: "``
             (e.g. a subset of subjects present) are not fatal. Empty when
-            complete and well-formed. Each ``face_video/sXX`` folder is
-            checked for absent trial videos and for videos that cannot be
-            opened, are empty or are truncated (first and last frame
-            decoded).
+            complete and well-formed. Every file is read by the reader
+            :meth:`read_subject` calls, with the same ratings, so every check
+            ``extract`` makes on the input is made here (no feature is
+            computed). Misnamed files (``S01.dat``, ``s1.dat``) are listed.
+            Each ``face_video/sXX`` folder is checked for absent trial videos,
+            for videos that cannot be opened, are empty, truncated or corrupt
+            (every frame decoded) and for frame rates that differ.
         """
         _check_type("root", root, ("path-like",))
         root = Path(root)
         if not root.is_dir():
             return [f"DEAP root {str(root)!r} does not exist or is not a folder"]
         found = _found(root)
+        misnamed = [f"misnamed, so ignored: {m}" for m in _misnamed(root)]
         if not found:
-            return [_empty_root_message(root)]
+            return [_empty_root_message(root)] + misnamed
         problems = []
         man = _manifest()
         absent = [s for s in man["subjects"] if s not in found]
@@ -772,35 +937,34 @@ class DEAP(Dataset):
         extra = sorted(s for s in found if s not in man["subjects"])
         if extra:
             problems.append(f"files for subjects not in the manifest: {', '.join(extra)}")
-        for subject in sorted(found):
-            for source in found[subject]:
-                fname = _file(root, source, subject)
-                try:
-                    if source == "preprocessed_python":
-                        read_deap_preprocessed(fname)
-                    elif source == "preprocessed_matlab":
-                        read_deap_matlab(fname)
-                    else:
-                        hdr = _read_bdf_header(fname)
-                        _check_raw_header(fname, hdr)
-                except Exception as exc:  # report, do not stop
-                    problems.append(f"{source}/{fname.name}: {exc}")
+        problems.extend(misnamed)
         ratings_path = root / RATINGS_FILE
-        ratings = None
-        if ratings_path.is_file():
+        ratings, ratings_problems = None, []
+        if os.path.lexists(ratings_path):
             try:
                 ratings = read_participant_ratings(ratings_path)
-            except Exception as exc:
-                problems.append(str(exc))
+            except (EmopipeError, OSError) as exc:  # report, do not stop
+                ratings_problems.append(f"{RATINGS_FILE}: {exc}")
             else:
                 lacking = [s for s in sorted(found) if s not in ratings]
                 if lacking:
-                    problems.append(f"{RATINGS_FILE} has no rows for {', '.join(lacking)}")
+                    ratings_problems.append(f"{RATINGS_FILE} has no rows for "
+                                            f"{', '.join(lacking)}")
         elif any("raw" in v for v in found.values()):
-            problems.append(
+            ratings_problems.append(
                 f"info: {RATINGS_FILE} is absent; raw trials will stay in presentation order "
                 f"without labels"
             )
+        for subject in sorted(found):
+            sub_ratings = ratings if ratings is not None and subject in ratings else None
+            for source in found[subject]:
+                # the reader extract calls, with the same arguments: every check it makes
+                fname = _file(root, source, subject)
+                try:
+                    _read_source(root, subject, source, sub_ratings)
+                except (EmopipeError, OSError) as exc:  # report, do not stop
+                    problems.append(f"{source}/{fname.name}: {exc}")
+        problems.extend(ratings_problems)
         face_root = root / FACE_FOLDER
         if face_root.is_dir():
             for folder in sorted(p for p in face_root.iterdir() if p.is_dir()):

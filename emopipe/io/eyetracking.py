@@ -17,6 +17,7 @@ import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
 from ..utils._errors import ConfigError, DataFileError
+from ._files import _open_user_file
 from ._types import Modality
 
 logger = logging.getLogger("emopipe.io.eyetracking")
@@ -195,15 +196,14 @@ def read_tobii_tsv(fname, *, start_event="MovieStart", end_event="MovieEnd", bas
     """
     _check_type("fname", fname, ("path-like",))
     fname = Path(fname)
-    if not fname.is_file():
-        raise FileNotFoundError(f"Tobii gaze file not found: {fname}")
-    with open(fname, encoding="utf-8-sig", errors="replace") as fid:
+    with _open_user_file(fname, "r", what="Tobii gaze file", encoding="utf-8-sig",
+                         errors="replace") as fid:
         lines = fid.read().splitlines()
     hdr_i = 24
     if len(lines) <= hdr_i or "GazePointX" not in lines[hdr_i].split("\t"):
         hits = [i for i, ln in enumerate(lines[:200]) if "GazePointX" in ln.split("\t")]
         if not hits:
-            raise ValueError(
+            raise DataFileError(
                 f"{fname}: no header row with a 'GazePointX' column (expected on line 25 "
                 f"after 24 header lines). Is this a Tobii Studio gaze export?"
             )
@@ -220,7 +220,7 @@ def read_tobii_tsv(fname, *, start_event="MovieStart", end_event="MovieEnd", bas
     cols = lines[hdr_i].split("\t")
     missing = [c for c in _TOBII_REQUIRED if c not in cols]
     if missing:
-        raise ValueError(
+        raise DataFileError(
             f"{fname}: columns {missing!r} missing from the header row; found {cols!r}."
         )
     ci = {c: i for i, c in enumerate(cols)}
@@ -235,7 +235,7 @@ def read_tobii_tsv(fname, *, start_event="MovieStart", end_event="MovieEnd", bas
         parts += [""] * (len(cols) - len(parts))
         t = _float(parts[t_col])
         if not np.isfinite(t):
-            raise ValueError(f"{fname}, line {k}: unreadable timestamp {parts[t_col]!r}.")
+            raise DataFileError(f"{fname}, line {k}: unreadable timestamp {parts[t_col]!r}.")
         t *= scale
         if parts[ci["Event"]].strip():
             events.append((t, parts[ci["Event"]].strip()))
@@ -244,7 +244,7 @@ def read_tobii_tsv(fname, *, start_event="MovieStart", end_event="MovieEnd", bas
                 "GazePointX", "GazePointY", "PupilLeft", "PupilRight",
                 "ValidityLeft", "ValidityRight"))))
     if len(samples) < 2:
-        raise ValueError(f"{fname}: found {len(samples)} sample rows; need at least 2.")
+        raise DataFileError(f"{fname}: found {len(samples)} sample rows; need at least 2.")
     arr = np.array(samples)
     times, gx, gy, pl, pr, vl, vr = arr.T
     ok_l = (np.nan_to_num(vl, nan=4) <= 1) & (np.nan_to_num(pl, nan=0) > 0)
@@ -255,7 +255,7 @@ def read_tobii_tsv(fname, *, start_event="MovieStart", end_event="MovieEnd", bas
     pupil = np.vstack([np.where(ok_l, pl * 1e-3, np.nan), np.where(ok_r, pr * 1e-3, np.nan)])
     span = times[-1] - times[0]
     if span <= 0:
-        raise ValueError(f"{fname}: sample timestamps do not increase (span {span} s).")
+        raise DataFileError(f"{fname}: sample timestamps do not increase (span {span} s).")
     sfreq = _snap_rate((len(times) - 1) / span)
     stimulus = None
     if start_event is not None:

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from ..utils._checks import _check_type
+from ..utils._errors import DataFileError
+from ._files import _open_user_file
 
 logger = logging.getLogger("emopipe.io.openface")
 
@@ -56,14 +58,13 @@ def read_openface_csv(fname, *, face_id=0):
     """
     _check_type("fname", fname, ("path-like",))
     fname = Path(fname)
-    if not fname.is_file():
-        raise FileNotFoundError(f"OpenFace CSV not found: {fname}")
-    with open(fname, encoding="utf-8-sig") as fid:
+    with _open_user_file(fname, "r", what="OpenFace CSV", encoding="utf-8-sig",
+                         errors="replace") as fid:
         header = fid.readline()
         names = [h.strip() for h in header.split(",")]
         missing = [c for c in _REQUIRED if c not in names]
         if missing:
-            raise ValueError(
+            raise DataFileError(
                 f"{fname}: columns {missing!r} missing from the header (found "
                 f"{names[:6]!r}...). Is this an OpenFace FeatureExtraction CSV?"
             )
@@ -73,22 +74,22 @@ def read_openface_csv(fname, *, face_id=0):
                 continue
             parts = line.split(",")
             if len(parts) != len(names):
-                raise ValueError(f"{fname}, line {k}: {len(parts)} values for {len(names)} "
-                                 f"columns.")
+                raise DataFileError(f"{fname}, line {k}: {len(parts)} values for {len(names)} "
+                                    f"columns.")
             try:
                 rows.append([float(p) for p in parts])
             except ValueError:
                 bad = next(p for p in parts if not _is_float(p))
-                raise ValueError(f"{fname}, line {k}: value {bad.strip()!r} is not a "
-                                 f"number.") from None
+                raise DataFileError(f"{fname}, line {k}: value {bad.strip()!r} is not a "
+                                    f"number.") from None
     data = np.array(rows, float).reshape(-1, len(names))
     table = {n: data[:, i].copy() for i, n in enumerate(names)}
     if face_id is not None and "face_id" in table:
         keep = table["face_id"] == face_id
         if not keep.any() and len(keep):
             ids = sorted({int(v) for v in table["face_id"]})
-            raise ValueError(f"{fname}: face_id {face_id} not found; the file has face ids "
-                             f"{ids!r}.")
+            raise DataFileError(f"{fname}: face_id {face_id} not found; the file has face ids "
+                                f"{ids!r}.")
         table = {n: v[keep] for n, v in table.items()}
     table = OpenFaceTable(table, fname)
     n = len(table["frame"])

@@ -162,15 +162,18 @@ def read_yaml(path, *, max_nodes=MAX_YAML_NODES):
         "tag:yaml.org,2002:float", re.compile(_FLOAT_NO_DOT), list("-+0123456789")
     )
     path = Path(path)
-    with open(path, encoding="utf-8") as fid:
-        loader = _Loader(fid)
+    with open(path, "rb") as fid:  # PyYAML decodes, and names bad bytes in a YAMLError
+        try:
+            loader = _Loader(fid)  # reads (and decodes) the first bytes
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path.name}: not a valid YAML file: {err}") from None
         try:
             node = loader.get_single_node()
             if node is None:
                 return None
             _expanded_size(node, {}, max_nodes, path.name)
             return loader.construct_document(node)
-        except yaml.YAMLError as err:
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
             raise ConfigError(f"{path.name}: not a valid YAML file: {err}") from None
         finally:
             loader.dispose()

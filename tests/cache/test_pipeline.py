@@ -7,8 +7,9 @@ import pytest
 
 from emopipe.cache import read_cohort, run_extract
 from emopipe.features.extract import ExtractConfig
-from emopipe.io import DATASETS
+from emopipe.io import DATASETS, DEAP
 from emopipe.io.synth.deap import write_deap_synth
+from emopipe.utils._errors import DataFileError
 
 BANDS = {"theta": (4.0, 8.0), "alpha": (8.0, 14.0), "beta": (14.0, 31.0), "gamma": (31.0, 45.0)}
 
@@ -90,9 +91,43 @@ def test_bad_input_leaves_cache_as_it_was(deap_root, tmp_path):
     before = _snapshot(cache)
     dat = root / "data_preprocessed_python" / "s02.dat"
     dat.write_bytes(dat.read_bytes()[:1000])  # truncated download
-    with pytest.raises(Exception, match=r"s02\.dat"):
-        run_extract(_cfg(subjects=("s01", "s02")), root, cache)
+    with pytest.raises(DataFileError, match=r"s02\.dat"):
+        run_extract(_cfg(subjects=("s01", "s02")), root, cache, on_error="raise")
     assert _snapshot(cache) == before
+    # by default the bad subject is reported and skipped; nothing is written for it
+    summary = run_extract(_cfg(subjects=("s01", "s02")), root, cache)
+    assert summary["written"] == [] and summary["skipped"] == ["s01"]
+    assert list(summary["failed"]) == ["s02"]
+    assert summary["failed"]["s02"].startswith("s02.dat: the pickle is truncated or corrupt")
+    assert _snapshot(cache) == before
+
+
+def test_one_corrupt_subject_of_three_is_skipped_the_rest_extracted(deap_root, tmp_path, caplog):
+    import shutil
+
+    root = tmp_path / "deap"
+    shutil.copytree(deap_root, root)
+    dat = root / "data_preprocessed_python" / "s02.dat"
+    raw = bytearray(dat.read_bytes())
+    raw[len(raw) // 2:] = b"\x00" * (len(raw) - len(raw) // 2)  # half the file zeroed
+    dat.write_bytes(bytes(raw))
+    subjects = DEAP.subjects(root)
+    assert len(subjects) == 3 and "s02" in subjects
+    with caplog.at_level("ERROR", logger="emopipe"):
+        summary = run_extract(_cfg(), root, tmp_path / "cache")
+    assert summary["written"] == [s for s in subjects if s != "s02"]
+    assert list(summary["failed"]) == ["s02"]
+    assert "s02.dat" in summary["failed"]["s02"]
+    assert sorted(p.name for p in (tmp_path / "cache").glob("*.h5")) == [
+        f"{s}.h5" for s in subjects if s != "s02"]
+    assert any(r.levelname == "ERROR" and "s02: skipped: s02.dat" in r.getMessage()
+               for r in caplog.records)
+    with pytest.raises(DataFileError, match=r"^s02\.dat: "):
+        run_extract(_cfg(), root, tmp_path / "cache3", on_error="raise")
+    # the same from worker processes
+    summary = run_extract(_cfg(), root, tmp_path / "cache4", n_jobs=2)
+    assert summary["n_jobs"] == 2 and list(summary["failed"]) == ["s02"]
+    assert summary["written"] == [s for s in subjects if s != "s02"]
 
 
 def test_missing_subject_and_empty_root(deap_root, tmp_path):
@@ -199,7 +234,9 @@ def test_changed_size_missing_source_and_unreadable_cache_file(deap_root, tmp_pa
     (cache / "s02.h5").write_bytes(b"not hdf5")
     with caplog.at_level("WARNING", logger="emopipe"):
         again = run_extract(cfg, root, cache)
-    assert again["written"] == ["s01", "s02"]
+    # s01 is recomputed, and its source, a pickle followed by a stray byte, is refused
+    assert again["written"] == ["s02"]
+    assert "1 trailing bytes after the pickle's STOP opcode" in again["failed"]["s01"]
     assert f"s01: source s01.dat changed size ({size} -> {size + 1} bytes); recomputing" in \
         caplog.text
     assert "s02: the cache file is unreadable (OSError); recomputing" in caplog.text

@@ -8,6 +8,7 @@ that ignored participant_ratings.csv would pick the wrong file for both trials.
 import csv
 import json
 import logging
+import re
 import shutil
 
 from pathlib import Path
@@ -24,6 +25,7 @@ from emopipe.io import deap as deap_mod
 from emopipe.io._video import _LazyVideo
 from emopipe.io.synth.deap import write_deap_synth
 from emopipe.io.synth.face import write_face_video
+from emopipe.utils._errors import DataFileError
 
 pytest.importorskip("cv2")
 
@@ -251,9 +253,11 @@ def test_truncated_or_corrupt_video_names_the_file(cohort, tmp_path):
     match = r"s01_trial02\.avi: the last of the 315 frames .* truncated or corrupt"
     with pytest.raises(ValueError, match=match):
         DEAP.read_subject(root, "s01")
+    config = ExtractConfig(dataset="deap", modalities=("eeg", "face"), subjects=("s01",))
     with pytest.raises(ValueError, match=match):
-        run_extract(ExtractConfig(dataset="deap", modalities=("eeg", "face"), subjects=("s01",)),
-                    root, tmp_path / "cache")
+        run_extract(config, root, tmp_path / "cache", on_error="raise")
+    summary = run_extract(config, root, tmp_path / "cache")  # default: reported and skipped
+    assert summary["written"] == [] and re.search(match, summary["failed"]["s01"])
     assert any(p.startswith("face_video/s01/s01_trial02.avi: ") and "truncated" in p
                for p in DEAP.check(root))
     fname.write_bytes(data)  # repaired; now a file that is no video at all
@@ -263,4 +267,28 @@ def test_truncated_or_corrupt_video_names_the_file(cohort, tmp_path):
                                          r"\(550 bytes\)"):
         DEAP.read_subject(root, "s01")
     assert any(p.startswith("face_video/s01/s01_trial01.avi: OpenCV cannot open")
+               for p in DEAP.check(root))
+
+
+def test_check_reports_what_extract_refuses_in_face_videos(cohort, tmp_path):
+    """Another frame rate, or a video corrupt mid-file: check names it as extract does."""
+    root, _ = _copy(cohort, tmp_path)
+    other = root / "face_video/s01/s01_trial02.avi"
+    write_face_video(other, n_frames=2 * N_FRAMES, face_frames=range(0), fps=2 * FPS, seed=4)
+    with pytest.raises(DataFileError, match=r"face_video/s01: face videos have different frame "
+                                            r"rates \[5\.0, 10\.0\] fps"):
+        DEAP.read_subject(root, "s01")
+    assert any(p.startswith("face_video/s01: face videos have different frame rates [5.0, "
+                            "10.0] fps") for p in DEAP.check(root))
+    # corrupt mid-file: the header and the first and last frames intact, frames between zeroed
+    shutil.copy(cohort[0] / "face_video/s01/s01_trial02.avi", other)
+    raw = bytearray(other.read_bytes())
+    mid = len(raw) // 2
+    raw[mid - 20_000:mid + 20_000] = b"\x00" * 40_000
+    other.write_bytes(bytes(raw))
+    _LazyVideo(other).probe()  # first and last frame still decode
+    with pytest.raises(DataFileError, match=r"s01_trial02\.avi: decoding stopped after \d+ "
+                                            r"frames but the container declares 315"):
+        _LazyVideo(other).verify()
+    assert any(p.startswith("face_video/s01/s01_trial02.avi: decoding stopped after")
                for p in DEAP.check(root))

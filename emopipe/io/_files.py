@@ -1,0 +1,100 @@
+"""Opening the user's input files: regular files only, every refusal naming the file.
+
+Every reader opens a dataset file through :func:`_open_user_file` (or checks
+it with :func:`_check_regular_file` before handing the path to a library
+such as MNE, SciPy or OpenCV). The path is ``os.stat``-ed first and anything
+but a regular file (a folder, a FIFO that would block for ever, a device such
+as ``/dev/zero`` behind a symlink that would be read until memory runs out)
+is refused with a :class:`~emopipe.utils._errors.DataFileError` before it is
+opened for reading.
+"""
+
+import os
+import stat
+from pathlib import Path
+
+from ..utils._errors import DataFileError
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode):
+    for test, what in _KINDS:
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _check_regular_file(fname, *, what="input file"):
+    """``os.stat`` of ``fname`` (symlinks followed), refusing anything but a regular file.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file.
+    what : str
+        What the file is, for messages (``"DEAP preprocessed file"``).
+
+    Returns
+    -------
+    st : os.stat_result
+        The file's status (``st_size`` is its size in bytes).
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is at ``fname``.
+    DataFileError
+        If ``fname`` is a folder, a FIFO, a device or a socket.
+    """
+    path = Path(fname)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: the {what} does not exist.") from None
+    if not stat.S_ISREG(st.st_mode):
+        target = ""
+        if path.is_symlink():
+            target = f" (a symbolic link to {os.readlink(path)!r})"
+        raise DataFileError(
+            f"{path}: the {what} is {_kind(st.st_mode)}{target}, not a regular file; "
+            f"emopipe reads only regular files. Replace it with the file itself."
+        )
+    return st
+
+
+def _open_user_file(fname, mode="rb", *, what="input file", **kwargs):
+    """Open a user's input file for reading once :func:`_check_regular_file` passed.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file.
+    mode : str
+        ``"rb"`` or ``"r"``.
+    what : str
+        What the file is, for messages.
+    **kwargs
+        Passed to :func:`open` (``encoding``, ``newline``, ...).
+
+    Returns
+    -------
+    fid : file object
+        The open file; the caller closes it (use it in a ``with`` block).
+    """
+    if mode not in ("rb", "r"):
+        raise ValueError(f"mode must be 'rb' or 'r', got {mode!r}.")  # a bug, not a user error
+    _check_regular_file(fname, what=what)
+    fid = open(fname, mode, **kwargs)
+    # the path may have been swapped between stat and open: check what was opened
+    if not stat.S_ISREG(os.fstat(fid.fileno()).st_mode):
+        fid.close()
+        raise DataFileError(f"{Path(fname)}: the {what} changed into a non-regular file while "
+                            f"being opened; emopipe reads only regular files.")
+    return fid
