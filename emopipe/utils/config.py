@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import ConfigError, ConfigTypeError
+from ._errors import ConfigError, ConfigTypeError, UnknownNameError
 
 #: Most nodes a YAML document may expand to (aliases counted at every use).
 MAX_YAML_NODES = 100_000
@@ -105,7 +105,13 @@ def config_from_dict(cls, data, *, source="config"):
             f"{source}: unknown key {key!r} for {cls.__name__}. Allowed keys are "
             f"{', '.join(repr(f) for f in sorted(fields))}.{hint}"
         )
-    return cls(**data)
+    try:
+        return cls(**data)
+    except (ConfigError, UnknownNameError) as err:
+        if source == "config" or str(err).startswith(f"{source}:"):
+            raise
+        # the same error, saying which file (or the command line) the value came from
+        raise type(err)(f"{source}: {err}") from None
 
 
 def _expanded_size(node, memo, limit, source):

@@ -36,7 +36,7 @@ def _load(tmp_path, text):
 def test_numeric_range_errors_from_yaml(tmp_path, line, msg):
     with pytest.raises(ConfigError) as info:
         _load(tmp_path, f"distill:\n  method: hinton_kd\n  {line}\n")
-    assert str(info.value) == msg
+    assert str(info.value) == f"distill.yaml: {msg}"  # the file, then the field
 
 
 @pytest.mark.parametrize("line, msg", [
@@ -51,7 +51,7 @@ def test_numeric_range_errors_from_yaml(tmp_path, line, msg):
 def test_numeric_type_errors_from_yaml(tmp_path, line, msg):
     with pytest.raises(ConfigTypeError) as info:
         _load(tmp_path, f"distill:\n  {line}\n")
-    assert str(info.value) == msg
+    assert str(info.value) == f"distill.yaml: {msg}"
 
 
 def test_exponent_floats_and_defaults(tmp_path):
@@ -142,6 +142,6 @@ def test_bad_loss_parameter_caught_when_the_yaml_is_read(tmp_path):
     # after its teacher had trained
     path = tmp_path / "distill.yaml"
     path.write_text("distill:\n  method: cmcrd\n  loss_params:\n    cmcrd: {nce_k: 0}\n")
-    with pytest.raises(ConfigError, match=r"^loss_params\['cmcrd'\]: nce_k must be a positive "
+    with pytest.raises(ConfigError, match=r"^distill\.yaml: loss_params\['cmcrd'\]: nce_k must be a positive "
                                           r"int, got 0\.$"):
         load_distill_config(path)
