@@ -253,6 +253,9 @@ def main():
     p.add_argument("--methods", nargs="+", default=list(ALL_METHODS))
     p.add_argument("--protocols", nargs="+", default=["loso", "within_subject_kfold"])
     p.add_argument("--md", default=str(RESULTS / "kd_controls.md"))
+    p.add_argument("--table-only", action="store_true",
+                   help="write the Markdown from <work>/rows.json (rows finished so far) "
+                        "without training")
     args = p.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -271,6 +274,14 @@ def main():
                                                      protocol)
             print(f"headroom {scenario} {protocol}: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in h.items()), flush=True)
+    if args.table_only:
+        order = {(sc, pr, m): (args.protocols.index(pr), args.scenarios.index(sc),
+                               args.methods.index(m)) for (sc, pr, m) in done
+                 if sc in args.scenarios and pr in args.protocols and m in args.methods}
+        rows = [done[k] for k in sorted(order, key=order.get)]
+        write_markdown(args.md, rows, truths, heads, args, sum(r["seconds"] for r in rows))
+        print(f"{len(rows)} rows -> {args.md}")
+        return
     print("| scenario | protocol | method | teacher | KD student | student alone | diff | p (t) "
           "| p (W) | s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
