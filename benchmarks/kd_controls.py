@@ -232,7 +232,8 @@ def write_markdown(path, rows, truths, heads, args, timing):
     lines = ["# Distillation controls on planted-truth DEAP cohorts", "",
              f"`python benchmarks/kd_controls.py` ({args.subjects} subjects x {args.trials} "
              f"trials, 4-s windows, target arousal, seed {args.seed}, at most {args.epochs} "
-             f"epochs, patience {args.patience}, batch 128, lr 1e-3, {args.threads} torch threads). "
+             f"epochs, patience {args.patience}, batch 128, lr 1e-3, {args.threads} torch "
+             f"threads). "
              f"{timing} Sum of the per-row training times: "
              f"{sum(r['seconds'] for r in rows) / 60:.1f} min (a resumed row keeps the time of "
              f"the run that trained it; load average {os.getloadavg()[0]:.1f} on "
@@ -281,7 +282,9 @@ def main():
     p.add_argument("--subjects", type=int, default=10)
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    # 1: on 2 cores shared with other jobs, 2 torch threads oversubscribe (fitnet on kd LOSO
+    # took 384 s with 2 threads under load 5, 4-5 s per row with 1 thread elsewhere)
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--patience", type=int, default=3)
     p.add_argument("--scenarios", nargs="+", default=["kd", "blind", "equal"])

@@ -63,8 +63,9 @@ def _strength_lines(truth):
         r = p[key]
         return "n/a" if r != r else f"{r:.2f}"
 
-    return [f"      planted arousal strengths (r with the latent over {truth['strengths']['n_trials']}"
-            f" trials): EEG beta/gamma {fmt('eeg_beta_gamma~arousal')}, EOG blink+saccade "
+    n = truth["strengths"]["n_trials"]
+    return [f"      planted arousal strengths (r with the latent over {n} trials): EEG "
+            f"beta/gamma {fmt('eeg_beta_gamma~arousal')}, EOG blink+saccade "
             f"count {fmt('eog_blink_plus_saccade_count~arousal')}, GSR SCR count "
             f"{fmt('gsr_scr_count~arousal')}",
             f"      labels: noisy self-reports (r {fmt('report~latent_arousal')} with the latent; "
