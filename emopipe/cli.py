@@ -65,6 +65,9 @@ def build_parser():
                    help="trials in each raw BDF, at most --trials (default: min(4, --trials))")
     p.add_argument("--face", action="store_true",
                    help="also write face videos (face_video/sXX/, subjects s01-s22)")
+    p.add_argument("--scenario", default="legacy", choices=("legacy", "kd", "blind", "equal"),
+                   help="cohort scenario (emopipe.io.synth._cohort): kd = positive control of "
+                        "distillation, blind = negative control, equal, legacy (default)")
     _add_verbose(p)
 
     p = sub.add_parser("check", help="say what a dataset download lacks before any work starts")
@@ -150,7 +153,8 @@ def _cmd_synth(args):
     _check_count("trials", args.trials)
 
     write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face)
+                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face,
+                     scenario=args.scenario)
     print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
     print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
     return 0

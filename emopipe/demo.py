@@ -8,12 +8,16 @@ Three steps, each resumable, all under one working folder::
     <out>/cache/    the HDF5 feature cache (one file per subject)
     <out>/runs/<method>/   the distillation run folder
 
-The distillation step trains a fused EEG + EOG teacher and distils it into an
+The cohort is the ``kd`` scenario of :mod:`emopipe.io.synth._cohort`, the
+positive control of distillation: EEG (beta/gamma power) reads the latent
+arousal strongly, EOG (blink and saccade rates) and GSR (SCR rate) weakly but
+really, and the labels are noisy self-reports of the latent. The
+distillation step trains a fused EEG + EOG teacher and distils it into an
 EOG-only student for arousal under leave-one-subject-out, with the no-KD
-student trained alongside for the paired test. On the synthetic cohort the
-arousal effect is planted in EEG beta/gamma power and in EOG blink and
-saccade rates, so the fused teacher sees more of it than the EOG student.
-Nothing is downloaded. This module is part of the top (CLI) layer.
+student trained alongside for the paired test. The printout names the
+scenario, its planted strengths (from ``ground_truth.json``) and what the
+paired test over subjects shows. Nothing is downloaded. This module is part
+of the top (CLI) layer.
 """
 
 import json
@@ -21,6 +25,9 @@ import logging
 from pathlib import Path
 
 logger = logging.getLogger("emopipe.demo")
+
+#: cohort scenario of the demo (``emopipe.io.synth._cohort.SCENARIOS``)
+DEMO_SCENARIO = "kd"
 
 #: distillation settings of the demo (fields of ``DistillConfig``)
 DEMO_DISTILL = {
@@ -43,8 +50,42 @@ def _synth_is_current(root, n_subjects, n_trials, seed):
         return False
     with open(path, encoding="utf-8") as fid:
         truth = json.load(fid)
-    return (truth.get("n_subjects"), truth.get("n_trials"), truth.get("seed")) == (
-        n_subjects, n_trials, seed)
+    return (truth.get("n_subjects"), truth.get("n_trials"), truth.get("seed"),
+            (truth.get("scenario") or {}).get("name")) == (
+        n_subjects, n_trials, seed, DEMO_SCENARIO)
+
+
+def _strength_lines(truth):
+    """Two printout lines: the scenario's planted strengths and label noise."""
+    p = truth["strengths"]["pooled"]
+
+    def fmt(key):
+        r = p[key]
+        return "n/a" if r != r else f"{r:.2f}"
+
+    n = truth["strengths"]["n_trials"]
+    return [f"      planted arousal strengths (r with the latent over {n} trials): EEG "
+            f"beta/gamma {fmt('eeg_beta_gamma~arousal')}, EOG blink+saccade "
+            f"count {fmt('eog_blink_plus_saccade_count~arousal')}, GSR SCR count "
+            f"{fmt('gsr_scr_count~arousal')}",
+            f"      labels: noisy self-reports (r {fmt('report~latent_arousal')} with the latent; "
+            f"{100 * truth['strengths']['label_flip_rate_arousal']:.0f} % of the arousal classes "
+            f"differ from the latent's)"]
+
+
+def _paired_line(summary):
+    """What the paired test over subjects shows, in words."""
+    test = (summary.get("paired_student_vs_baseline") or {}).get("balanced_accuracy")
+    if not test or test.get("n", 0) < 2:
+        return "Paired test: not enough subjects."
+    diff, p = test["mean_diff"], test["p_ttest"]
+    if p == p and p < 0.05:
+        verdict = ("the distilled student beats the student alone" if diff > 0 else
+                   "the distilled student is WORSE than the student alone")
+    else:
+        verdict = "no significant difference between the distilled student and the student alone"
+    return (f"Paired test over {test['n']} subjects (balanced accuracy): KD student - student "
+            f"alone = {diff:+.3f}, paired t p = {p:.3g}: {verdict} (p < 0.05 required).")
 
 
 def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verbose=None):
@@ -86,11 +127,18 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verb
         )
     out = Path(out)
     root, cache = out / "deap", out / "cache"
-    print(f"[1/3] synthetic DEAP cohort: {n_subjects} subjects x {n_trials} trials -> {root}")
+    print(f"[1/3] synthetic DEAP cohort, scenario {DEMO_SCENARIO!r}: {n_subjects} subjects x "
+          f"{n_trials} trials -> {root}")
     if _synth_is_current(root, n_subjects, n_trials, seed):
         print("      already there, reused")
+        with open(root / "ground_truth.json", encoding="utf-8") as fid:
+            truth = json.load(fid)
     else:
-        write_deap_synth(root, n_subjects=n_subjects, n_trials=n_trials, seed=seed, raw=False)
+        truth = write_deap_synth(root, n_subjects=n_subjects, n_trials=n_trials, seed=seed,
+                                 raw=False, scenario=DEMO_SCENARIO)
+    print(f"      {DEMO_SCENARIO}: {truth['scenario']['summary']}")
+    for line in _strength_lines(truth):
+        print(line)
     print(f"[2/3] extract EEG, EOG and GSR features -> {cache}")
     config = ExtractConfig(dataset="deap", modalities=("eeg", "eog", "gsr"))
     summary = run_extract(config, root, cache)
@@ -106,6 +154,7 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verb
           f"{dconf.target}) -> {run_dir}")
     result = run_distill(dconf)
     print(result.summary_text())
+    print(_paired_line(result.summary))
     print("Outputs:")
     print(f"  planted effects    {root / 'ground_truth.json'}")
     print(f"  feature cache      {cache}  (schema: docs/cache.md)")

@@ -12,6 +12,12 @@ def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "3 subject(s) extracted, 0 already current" in text
+    # the demo runs the kd scenario and says so, with its planted strengths and the paired test
+    truth = json.loads((out / "deap" / "ground_truth.json").read_text())
+    assert truth["scenario"]["name"] == "kd"
+    assert "synthetic DEAP cohort, scenario 'kd': 3 subjects x 4 trials" in text
+    bg = truth["strengths"]["pooled"]["eeg_beta_gamma~arousal"]
+    assert f"EEG beta/gamma {bg:.2f}" in text
     assert (out / "deap" / "data_preprocessed_python" / "s01.dat").is_file()
     summary = json.loads((out / "runs" / "hinton_kd" / "summary.json").read_text())
     assert summary["n_folds"] == 3 and summary["protocol"] == "loso"
@@ -21,6 +27,9 @@ def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
     # the three printed subject lines hold the numbers of summary.json
     acc = summary["subjects"]["student"]["accuracy"]["mean"]
     assert f"student  accuracy {acc:.3f}" in text
+    test = summary["paired_student_vs_baseline"]["balanced_accuracy"]
+    assert (f"Paired test over 3 subjects (balanced accuracy): KD student - student alone = "
+            f"{test['mean_diff']:+.3f}, paired t p = {test['p_ttest']:.3g}: ") in text
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "already there, reused" in text

@@ -91,6 +91,7 @@ from ..deap import (
     STIMULUS,
     TWENTE_ORDER,
 )
+from ._cohort import draw_subject, get_scenario, strength
 from ._pickle2 import write_py2_pickle
 
 logger = logging.getLogger("emopipe.io.synth.deap")
@@ -99,15 +100,6 @@ ALPHA_RIGHT = ("F4", "AF4", "Fp2")
 ALPHA_LEFT = ("F3", "AF3", "Fp1")
 AROUSAL_CHANNELS = ("C3", "C4", "Cz", "T7", "T8")
 BANDS = {"alpha": (8.0, 14.0), "beta": (14.0, 31.0), "gamma": (31.0, 45.0)}
-K_VALENCE_ALPHA = 0.25  # ln power per rating point, each side
-K_AROUSAL_BETA_GAMMA = 0.10
-# trial-to-trial ln-power variability unrelated to the ratings, shared by the
-# channels of a group (right alpha, left alpha, arousal beta/gamma)
-JITTER_ALPHA = 0.5
-JITTER_BETA_GAMMA = 0.5
-BLINK_PER_MIN_PER_POINT = 3.0
-SACCADE_PER_MIN_PER_POINT = 4.0
-SCR_PER_MIN_PER_POINT = 0.6
 BLINK_DURATION = 0.3
 SACCADE_DURATION = 0.04
 SCR_RISE, SCR_DECAY = 0.75, 3.0
@@ -164,8 +156,14 @@ def _upsample(data, factor, *, pad=256):
     return up[..., pad * factor: (n - pad) * factor]
 
 
-def _eeg(rng, valence, arousal, prm):
-    """EEG in uV, shape (n_trials, 32, N_TIMES), Geneva order, CAR."""
+def _eeg(rng, valence, arousal, prm, sc, slope_gain=1.0):
+    """EEG in uV, shape (n_trials, 32, N_TIMES), Geneva order, CAR; and the planted ln powers.
+
+    ``sc`` is the :class:`~emopipe.io.synth._cohort.Scenario` (slopes and
+    jitters), ``slope_gain`` the subject's EEG slope multiplier. The second output,
+    shape (n_trials, 2), is per trial the planted ln(P_right / P_left) of
+    alpha and the planted ln beta/gamma power offset (slope + jitter).
+    """
     n_trials = len(valence)
     freqs = np.fft.rfftfreq(N_TIMES, 1.0 / SFREQ)
     passband = (freqs >= 4.0) & (freqs <= 45.0)
@@ -183,11 +181,14 @@ def _eeg(rng, valence, arousal, prm):
     amp = np.sqrt(psd) * scale  # (n_freqs,)
     gain = np.asarray(prm["channel_gain"])[:, None] * amp[None, :]  # (32, n_freqs)
     out = np.empty((n_trials, 32, N_TIMES))
-    jitter = rng.normal(0.0, 1.0, (n_trials, 3)) * [JITTER_ALPHA, JITTER_ALPHA,
-                                                      JITTER_BETA_GAMMA]
+    jitter = rng.normal(0.0, 1.0, (n_trials, 3)) * [sc.alpha_jitter, sc.alpha_jitter,
+                                                      sc.beta_gamma_jitter]
+    k_alpha, k_bg = sc.alpha_asym * slope_gain, sc.beta_gamma * slope_gain
+    planted = np.stack([2.0 * k_alpha * (valence - 5.0) + jitter[:, 0] - jitter[:, 1],
+                        k_bg * (arousal - 5.0) + jitter[:, 2]], axis=1)
     for t in range(n_trials):
-        lg = (K_VALENCE_ALPHA * (valence[t] - 5.0) * side[:, None] * alpha_f[None, :]
-              + K_AROUSAL_BETA_GAMMA * (arousal[t] - 5.0) * ar_ch[:, None] * bg_f[None, :])
+        lg = (k_alpha * (valence[t] - 5.0) * side[:, None] * alpha_f[None, :]
+              + k_bg * (arousal[t] - 5.0) * ar_ch[:, None] * bg_f[None, :])
         lg += (jitter[t, 0] * (side > 0)[:, None] + jitter[t, 1] * (side < 0)[:, None]) \
             * alpha_f[None, :] + jitter[t, 2] * ar_ch[:, None] * bg_f[None, :]
         spec = (rng.standard_normal((32, freqs.size))
@@ -195,7 +196,7 @@ def _eeg(rng, valence, arousal, prm):
         spec *= gain * np.exp(0.5 * lg)
         out[t] = np.fft.irfft(spec, n=N_TIMES, axis=-1)
     out -= out.mean(axis=1, keepdims=True)  # common average reference
-    return out
+    return out, planted
 
 
 def _subject_params(rng):
@@ -216,17 +217,21 @@ def _subject_params(rng):
     }
 
 
-def _subject_signals(rng, ratings, prm):
-    """All 40 channels of one subject, (n_trials, 40, N_TIMES), plus event ground truth."""
-    n_trials = ratings.shape[0]
-    valence, arousal = ratings[:, 0], ratings[:, 1]
+def _subject_signals(rng, latent, prm, sc, gains):
+    """All 40 channels of one subject, (n_trials, 40, N_TIMES), plus event ground truth.
+
+    ``latent`` (n_trials, 4) is the subject's latent state, ``sc`` the
+    scenario and ``gains`` the subject's slope multipliers by modality.
+    """
+    n_trials = latent.shape[0]
+    valence, arousal = latent[:, 0], latent[:, 1]
     data = np.empty((n_trials, 40, N_TIMES))
-    data[:, :32] = _eeg(rng, valence, arousal, prm)
+    data[:, :32], planted = _eeg(rng, valence, arousal, prm, sc, gains["eeg"])
     t = np.arange(N_TIMES) / SFREQ
     # EOG: blinks on vEOG, saccades on hEOG
-    blink_rate = prm["blink_base_per_min"] + BLINK_PER_MIN_PER_POINT * (arousal - 5.0)
-    sacc_rate = prm["saccade_base_per_min"] + SACCADE_PER_MIN_PER_POINT * (arousal - 5.0)
-    scr_rate = prm["scr_base_per_min"] + SCR_PER_MIN_PER_POINT * (arousal - 5.0)
+    blink_rate = prm["blink_base_per_min"] + sc.blink * gains["eog"] * (arousal - 5.0)
+    sacc_rate = prm["saccade_base_per_min"] + sc.saccade * gains["eog"] * (arousal - 5.0)
+    scr_rate = prm["scr_base_per_min"] + sc.scr * gains["gsr"] * (arousal - 5.0)
     blinks = _events(rng, np.maximum(blink_rate, 1.0), duration=BLINK_DURATION, min_gap=0.5)
     saccades = _events(rng, np.maximum(sacc_rate, 2.0), duration=SACCADE_DURATION,
                        min_gap=0.15)
@@ -277,7 +282,9 @@ def _subject_signals(rng, ratings, prm):
                    + 0.01 * rng.standard_normal((n_trials, N_TIMES)))
     events = {"blinks": blinks, "blink_amplitudes_uV": [a.tolist() for a in blink_amp],
               "saccades": saccades, "saccade_steps_uV": [s.tolist() for s in steps],
-              "scrs": scrs, "scr_amplitudes_uS": [a.tolist() for a in scr_amp]}
+              "scrs": scrs, "scr_amplitudes_uS": [a.tolist() for a in scr_amp],
+              "planted_ln_alpha_asymmetry": planted[:, 0].round(6).tolist(),
+              "planted_ln_beta_gamma": planted[:, 1].round(6).tolist()}
     return data, events
 
 
@@ -372,6 +379,54 @@ def _write_bdf(fname, data_pre, presentation, *, site, n_raw_trials, rng):
             "experiment_ids": [int(e) for e in presentation[:n_raw_trials]]}
 
 
+def _measured_strengths(subjects):
+    """Each modality's planted quantity correlated with its latent over the generated trials.
+
+    ``pooled``: over every trial of every subject; ``within_subject``: after
+    removing each subject's mean of both (what a subject-normalised model
+    sees). Reports: the self-report against the latent, and the fraction of
+    trials whose binarised report (> 5) differs from the latent's class.
+    """
+    quantities = {
+        "eeg_alpha_asymmetry~valence": ("planted_ln_alpha_asymmetry", "valence"),
+        "eeg_beta_gamma~arousal": ("planted_ln_beta_gamma", "arousal"),
+        "eog_blink_count~arousal": ("blinks", "arousal"),
+        "eog_saccade_count~arousal": ("saccades", "arousal"),
+        "eog_blink_plus_saccade_count~arousal": (("blinks", "saccades"), "arousal"),
+        "gsr_scr_count~arousal": ("scrs", "arousal"),
+    }
+
+    def value(trial, key):
+        if isinstance(key, tuple):
+            return sum(value(trial, k) for k in key)
+        v = trial[key]
+        return float(len(v)) if isinstance(v, list) else float(v)
+
+    out = {"pooled": {}, "within_subject": {}, "n_trials": 0}
+    per_sub = {}
+    for name, (key, lat) in quantities.items():
+        per_sub[name] = [(np.array([value(t, key) for t in sub["trials"]]),
+                          np.array([t["latent"][lat] for t in sub["trials"]]))
+                         for sub in subjects.values()]
+    for dim in ("valence", "arousal"):
+        per_sub[f"report~latent_{dim}"] = [
+            (np.array([t[dim] for t in sub["trials"]]),
+             np.array([t["latent"][dim] for t in sub["trials"]])) for sub in subjects.values()]
+    for name, pairs in per_sub.items():
+        x = np.concatenate([p[0] for p in pairs])
+        y = np.concatenate([p[1] for p in pairs])
+        out["pooled"][name] = round(strength(x, y), 4)
+        xc = np.concatenate([p[0] - p[0].mean() for p in pairs])
+        yc = np.concatenate([p[1] - p[1].mean() for p in pairs])
+        out["within_subject"][name] = round(strength(xc, yc), 4)
+        out["n_trials"] = int(x.size)
+    for dim in ("valence", "arousal"):
+        rep, lat = (np.concatenate([p[k] for p in per_sub[f"report~latent_{dim}"]])
+                    for k in (0, 1))
+        out[f"label_flip_rate_{dim}"] = round(float(np.mean((rep > 5.0) != (lat > 5.0))), 4)
+    return out
+
+
 FACE_BACKGROUND_BASE = 60.0  # background grey level of presentation trial 1
 FACE_BACKGROUND_STEP = 3.0  # added per presentation position
 FACE_BACKGROUND_HALF_RANGE = 20.0
@@ -418,7 +473,7 @@ def _write_face_videos(folder, subject, presentation, *, fps, frame_size, rng):
 @_verbose
 def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_trials=None,
                      matlab=False, face=False, face_fps=10.0, face_frame_size=(160, 120),
-                     verbose=None):
+                     scenario="legacy", verbose=None):
     """Write a synthetic DEAP cohort in the authors' formats, with planted effects.
 
     See the module docstring for the layout, the formats and the effects.
@@ -451,6 +506,12 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         Frame rate of the face videos in Hz.
     face_frame_size : tuple of int
         Width and height of the face videos in pixels.
+    scenario : str
+        Cohort scenario of :data:`emopipe.io.synth._cohort.SCENARIOS`:
+        ``"legacy"`` (the default: the cohort before the cohort model, byte
+        for byte), ``"kd"`` (positive control of distillation), ``"blind"``
+        (negative control) or ``"equal"``; their strengths and rationale
+        are in that module's docstring.
     verbose : bool | str | int | None
         Log level for this call.
 
@@ -462,7 +523,13 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         order) the ratings and the planted blink, saccade and SCR onsets in
         seconds after video onset; with ``face=True`` also ``face`` (the
         video settings) and per Twente trial ``face_video`` (file, face
-        frame ranges ``[start, stop)`` 0-based, background level).
+        frame ranges ``[start, stop)`` 0-based, background level). Also
+        ``scenario`` (its strengths), ``self_report_model``, ``strengths``
+        (each modality's planted quantity correlated with the latent over
+        the generated trials, pooled and within subject), per subject the
+        report bias, scale use and slope gains, and per trial the
+        ``latent`` state and the planted ln alpha asymmetry and ln
+        beta/gamma offset.
     """
     _check_type("out", out, ("path-like",))
     for name, value, hi in (("n_subjects", n_subjects, 32), ("n_trials", n_trials, 40)):
@@ -472,6 +539,8 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
     _check_type("seed", seed, ("int",))
     if raw_trials is None:
         raw_trials = min(4, n_trials)
+    _check_type("scenario", scenario, (str,))
+    sc = get_scenario(scenario)
     _check_type("raw_trials", raw_trials, ("int",))
     if raw and not 1 <= raw_trials <= n_trials:
         raise ConfigError(
@@ -506,30 +575,40 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         "effects": {
             "valence_frontal_alpha_asymmetry": {
                 "band_hz": list(BANDS["alpha"]), "right": list(ALPHA_RIGHT),
-                "left": list(ALPHA_LEFT), "ln_power_per_rating_each_side": K_VALENCE_ALPHA,
-                "ln_right_over_left_per_rating": 2 * K_VALENCE_ALPHA,
-                "trial_jitter_ln_power_sd_each_side": JITTER_ALPHA,
+                "left": list(ALPHA_LEFT), "ln_power_per_rating_each_side": sc.alpha_asym,
+                "ln_right_over_left_per_rating": 2 * sc.alpha_asym,
+                "trial_jitter_ln_power_sd_each_side": sc.alpha_jitter,
                 "note": "applied before the common average reference"},
             "arousal_beta_gamma": {
                 "bands_hz": {"beta": list(BANDS["beta"]), "gamma": list(BANDS["gamma"])},
                 "channels": list(AROUSAL_CHANNELS),
-                "ln_power_per_rating": K_AROUSAL_BETA_GAMMA,
-                "trial_jitter_ln_power_sd": JITTER_BETA_GAMMA},
+                "ln_power_per_rating": sc.beta_gamma,
+                "trial_jitter_ln_power_sd": sc.beta_gamma_jitter},
             "arousal_blink_rate": {
-                "channel": "vEOG", "per_min_per_rating": BLINK_PER_MIN_PER_POINT,
+                "channel": "vEOG", "per_min_per_rating": sc.blink,
                 "duration_s": BLINK_DURATION, "amplitude_uV": [100.0, 300.0],
                 "shape": "Hann", "min_gap_s": 0.5},
             "arousal_saccade_rate": {
-                "channel": "hEOG", "per_min_per_rating": SACCADE_PER_MIN_PER_POINT,
+                "channel": "hEOG", "per_min_per_rating": sc.saccade,
                 "ramp_s": SACCADE_DURATION, "min_step_uV": 40.0, "min_gap_s": 0.15},
             "arousal_scr_rate": {
-                "channel": "GSR", "per_min_per_rating": SCR_PER_MIN_PER_POINT,
+                "channel": "GSR", "per_min_per_rating": sc.scr,
                 "amplitude_uS": [0.05, 0.4], "rise_s": SCR_RISE, "decay_s": SCR_DECAY,
                 "tonic_uS": [0.5, 5.0], "min_gap_s": 2.5,
                 "note": "file holds resistance 1e6 / conductance_uS ohm; it drops during an SCR"},
-            "strength": "EEG strongest for valence (alpha asymmetry); EOG strongest for "
-                        "arousal (blink, saccade rates); GSR moderate; beta/gamma weak",
+            "strength": sc.summary,
+            "subject_slope_gain": f"U(1 - {sc.strength_spread:g}, 1 + {sc.strength_spread:g}) "
+                                  "per subject and modality (eeg, eog, gsr)",
         },
+        "scenario": sc.to_dict(),
+        "self_report_model": {
+            "formula": "clip(5 + scale_i (latent - 5) + bias_i + noise, 1, 9) rounded to 2 "
+                       "decimals; the written labels and participant_ratings.csv hold it",
+            "exact": sc.exact_reports, "noise_sd": sc.report_noise_sd,
+            "bias_sd": sc.report_bias_sd,
+            "scale": [1.0 - sc.report_scale_spread, 1.0 + sc.report_scale_spread],
+            "latent": "uniform on 1-9 per trial and dimension (valence, arousal, dominance, "
+                      "liking)"},
         "subjects": {},
     }
     if face:
@@ -549,14 +628,15 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         num = int(subject[1:])
         rng = np.random.default_rng([seed, num])
         prm = _subject_params(rng)
-        ratings = rng.uniform(1.0, 9.0, (n_trials, 4)).round(2)
+        draw = draw_subject(rng, np.random.default_rng([seed, num, 11]), sc, n_trials)
+        ratings = draw.reports
         presentation = rng.permutation(n_trials) + 1  # presentation[k] = Experiment_id
         if n_trials > 1 and np.array_equal(presentation, np.arange(1, n_trials + 1)):
             presentation[[0, 1]] = presentation[[1, 0]]
         trial_of = np.empty(n_trials, dtype=int)
         trial_of[presentation - 1] = np.arange(1, n_trials + 1)
         familiarity = rng.integers(1, 6, n_trials)
-        data, events = _subject_signals(rng, ratings, prm)
+        data, events = _subject_signals(rng, draw.latent, prm, sc, draw.gains)
         write_py2_pickle(out / "data_preprocessed_python" / f"{subject}.dat",
                          {"labels": ratings, "data": data})
         if matlab:
@@ -586,16 +666,20 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
                 "experiment_id": i + 1, "presentation_trial": int(trial_of[i]),
                 **{name: float(ratings[i, j]) for j, name in enumerate(LABEL_NAMES)},
                 "familiarity": None if num in FAMILIARITY_MISSING else int(familiarity[i]),
+                "latent": {name: float(draw.latent[i, j]) for j, name in enumerate(LABEL_NAMES)},
                 **{key: events[key][i] for key in events},
             })
             if face_truth is not None:
                 trials[-1]["face_video"] = face_truth[i + 1]
         truth["subjects"][subject] = {
             "site": site, "params": prm,
+            "report_bias": draw.report_bias.round(6).tolist(),
+            "report_scale": draw.report_scale.round(6).tolist(), "slope_gains": draw.gains,
             "presentation_order": [int(e) for e in presentation],
             "raw": raw_info, "trials": trials,
         }
         logger.info("%s: wrote %d trials (%s site)", subject, n_trials, site)
+    truth["strengths"] = _measured_strengths(truth["subjects"])
     rows.sort(key=lambda r: (r[0], r[1]))
     with open(out / "metadata_csv" / "participant_ratings.csv", "w", newline="",
               encoding="utf-8") as fh:

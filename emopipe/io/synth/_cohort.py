@@ -1,0 +1,365 @@
+"""The cohort model every synthetic writer renders: latent affect, mapping strengths, self-reports.
+
+Pure numpy, no file I/O. A writer (:func:`emopipe.io.synth.deap.write_deap_synth`
+now; the SEED family, MAHNOB-HCI, DREAMER, AMIGOS and BIDS next) draws per
+subject and trial a **latent affective state** (valence, arousal, dominance,
+liking on the dataset's scale; a discrete emotion from it where the dataset
+has classes, :func:`discrete_emotion`; a smooth trajectory at the annotation
+rate where it has continuous annotations, :func:`latent_trajectory`),
+renders every modality from the latent with the **strengths** of the chosen
+:class:`Scenario`, and writes as labels the **self-reports**, noisy readouts
+of the latent (:func:`self_reports`).
+
+Self-report model (per subject ``i``, trial ``t``, on a ``lo``-``hi`` scale
+with midpoint ``m``)::
+
+    report = clip(m + s_i (latent - m) + b_i + e,  lo, hi), rounded to the scale's decimals
+    s_i ~ U(1 - scale_spread, 1 + scale_spread)   (scale use)
+    b_i ~ N(0, bias_sd)                            (subject bias)
+    e   ~ N(0, noise_sd)                           (trial noise)
+
+Mapping strengths (slopes per rating point of the latent; DEAP units):
+
+- ``alpha_asym``: ln alpha power per point of valence at each frontal side
+  (right +, left -), ``alpha_jitter`` its trial-to-trial ln-power SD;
+- ``beta_gamma``: ln beta/gamma power per point of arousal at C3, C4, Cz,
+  T7, T8, ``beta_gamma_jitter`` its trial-to-trial ln-power SD;
+- ``blink``, ``saccade``: EOG events per minute per point of arousal;
+- ``scr``: skin-conductance responses per minute per point of arousal;
+- ``strength_spread``: each subject's slopes are multiplied by one factor
+  per modality drawn on ``U(1 - spread, 1 + spread)`` (subjects differ in
+  how strongly their signals show their state).
+
+Scenarios (fixed from theory before any method was measured; never tuned to
+a method). Cross-modal distillation can help a student when (1) the
+teacher's modality reads the latent more clearly than the student's, (2)
+the student's modality does carry some of it and (3) the labels are noisy
+readouts of the latent, so the teacher's soft outputs are a better training
+target than the labels (Lopez-Paz et al. 2016, distillation as learning
+with privileged information). Correlations below are theory for one subject
+(latent uniform on 1-9, SD 2.31; Poisson event counts), trial level (60 s)
+and 4-s window level; ``ground_truth.json`` records the values measured on
+the generated trials.
+
+- ``legacy``: the cohort written before the cohort model, byte for byte:
+  the self-reports ARE the latent (uniform on 1-9, 2 decimals, no noise);
+  valence -> frontal alpha asymmetry (0.25, jitter 0.5), arousal ->
+  beta/gamma (0.10, jitter 0.5, weak: trial r ~0.4), EOG blink 3.0 and
+  saccade 4.0 per min per point (strongest: trial r ~0.9), GSR SCR 0.6.
+  Since EOG carries the arousal effect best and labels are exact, no
+  distillation into an EOG student can help here.
+- ``kd`` (positive control): EEG reads arousal strongly (beta/gamma 0.30
+  with jitter 0.25: trial r ~0.94, window r ~0.93), EOG and GSR weakly but
+  really (blink 1.5, saccade 2.0 per min per point: trial r ~0.7 each,
+  window r ~0.24 each; SCR 0.3 per min per point: trial r ~0.3), labels
+  noisy (bias SD 0.75, scale 0.7-1.3, noise SD 1.5: about 17 % of the
+  binarised arousal labels disagree with the latent's class). An EEG or
+  EEG + EOG teacher into an EOG or GSR student should help.
+- ``blind`` (negative control): as ``kd`` but EOG and GSR carry nothing
+  about any latent (all their slopes 0); EEG as in ``kd``. No student of
+  those modalities can beat chance or the student alone beyond noise; a
+  gain here is leakage.
+- ``equal``: EOG carries arousal as strongly as EEG at the window level
+  (EOG at the legacy slopes, window r ~0.58 combined; EEG beta/gamma 0.15
+  with jitter 0.5, window r ~0.57); labels noisy as in ``kd``. The teacher
+  knows nothing the student cannot learn: no gain is expected.
+
+Valence keeps the legacy alpha-asymmetry effect in every scenario (EEG
+only); dominance and liking carry no effect.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ...utils._errors import UnknownNameError
+
+#: latent names, in the order of a ratings row
+LATENT_NAMES = ("valence", "arousal", "dominance", "liking")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One named cohort: mapping strengths and the self-report noise model.
+
+    Parameters
+    ----------
+    name : str
+        Registry key (``"legacy"``, ``"kd"``, ``"blind"``, ``"equal"``).
+    summary : str
+        One line for ``ground_truth.json`` and printouts.
+    alpha_asym, alpha_jitter : float
+        ln alpha power per point of valence at each frontal side; its
+        trial-to-trial ln-power SD.
+    beta_gamma, beta_gamma_jitter : float
+        ln beta/gamma power per point of arousal; its trial-to-trial SD.
+    blink, saccade : float
+        EOG blink and saccade events per minute per point of arousal.
+    scr : float
+        Skin-conductance responses per minute per point of arousal.
+    strength_spread : float
+        Half-width of the per-subject, per-modality slope multiplier
+        ``U(1 - spread, 1 + spread)`` (0: every subject the same).
+    report_noise_sd : float
+        SD of the trial noise of a self-report, in rating points.
+    report_bias_sd : float
+        SD of the per-subject bias of the self-reports.
+    report_scale_spread : float
+        Half-width of the per-subject scale use ``U(1 - spread, 1 + spread)``.
+    """
+
+    name: str
+    summary: str
+    alpha_asym: float = 0.25
+    alpha_jitter: float = 0.5
+    beta_gamma: float = 0.10
+    beta_gamma_jitter: float = 0.5
+    blink: float = 3.0
+    saccade: float = 4.0
+    scr: float = 0.6
+    strength_spread: float = 0.0
+    report_noise_sd: float = 0.0
+    report_bias_sd: float = 0.0
+    report_scale_spread: float = 0.0
+
+    @property
+    def exact_reports(self):
+        """True when the self-reports equal the latent (no noise, bias or scale use)."""
+        return self.report_noise_sd == self.report_bias_sd == self.report_scale_spread == 0
+
+    def to_dict(self):
+        """Every field, for ``ground_truth.json``.
+
+        Returns
+        -------
+        fields : dict
+            Field name -> value.
+        """
+        return asdict(self)
+
+
+_NOISY = {"report_noise_sd": 1.5, "report_bias_sd": 0.75, "report_scale_spread": 0.3,
+          "strength_spread": 0.25}
+
+#: scenario name -> :class:`Scenario` (frozen; see the module docstring for the rationale)
+SCENARIOS = {
+    "legacy": Scenario(
+        "legacy", "the cohort before the cohort model: exact ratings, EOG strongest for arousal"),
+    "kd": Scenario(
+        "kd", "positive control: EEG reads arousal strongly, EOG and GSR weakly, noisy labels",
+        beta_gamma=0.30, beta_gamma_jitter=0.25, blink=1.5, saccade=2.0, scr=0.3, **_NOISY),
+    "blind": Scenario(
+        "blind", "negative control: EOG and GSR carry nothing, EEG as in kd, noisy labels",
+        beta_gamma=0.30, beta_gamma_jitter=0.25, blink=0.0, saccade=0.0, scr=0.0, **_NOISY),
+    "equal": Scenario(
+        "equal", "EOG reads arousal as strongly as EEG, noisy labels: no gain expected",
+        beta_gamma=0.15, beta_gamma_jitter=0.5, blink=3.0, saccade=4.0, scr=0.6, **_NOISY),
+}
+
+
+def get_scenario(name):
+    """The :class:`Scenario` registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SCENARIOS`.
+
+    Returns
+    -------
+    scenario : Scenario
+        The frozen scenario.
+    """
+    if name not in SCENARIOS:
+        raise UnknownNameError(
+            f"Unknown cohort scenario {name!r}; the scenarios are "
+            f"{', '.join(repr(k) for k in SCENARIOS)} (emopipe.io.synth._cohort). Pick one of "
+            f"them, e.g. scenario='kd'.")
+    return SCENARIOS[name]
+
+
+def self_reports(latent, *, scale, bias, noise, lo=1.0, hi=9.0, decimals=2):
+    """Noisy self-reports of a latent state on a bounded rating scale.
+
+    Parameters
+    ----------
+    latent : ndarray, shape (n_trials, n_dims)
+        Latent state on the rating scale.
+    scale : ndarray, shape (n_dims,)
+        Scale use of the subject (1: faithful).
+    bias : ndarray, shape (n_dims,)
+        Bias of the subject in rating points.
+    noise : ndarray, shape (n_trials, n_dims)
+        Trial noise in rating points.
+    lo, hi : float
+        Bounds of the scale; the midpoint is the centre of the scale use.
+    decimals : int
+        Rounding of the written reports.
+
+    Returns
+    -------
+    reports : ndarray, shape (n_trials, n_dims)
+        ``clip(m + scale (latent - m) + bias + noise, lo, hi)`` rounded.
+    """
+    mid = 0.5 * (lo + hi)
+    r = mid + np.asarray(scale) * (np.asarray(latent) - mid) + np.asarray(bias) + noise
+    return np.clip(r, lo, hi).round(decimals)
+
+
+@dataclass(frozen=True)
+class SubjectDraw:
+    """What the cohort model draws for one subject.
+
+    Parameters
+    ----------
+    latent : ndarray, shape (n_trials, 4)
+        Latent valence, arousal, dominance, liking on the rating scale.
+    reports : ndarray, shape (n_trials, 4)
+        The self-reports written as labels.
+    report_bias : ndarray, shape (4,)
+        The subject's bias per dimension.
+    report_scale : ndarray, shape (4,)
+        The subject's scale use per dimension.
+    gains : dict of str -> float
+        The subject's slope multiplier per modality (``eeg``, ``eog``, ``gsr``).
+    """
+
+    latent: np.ndarray
+    reports: np.ndarray
+    report_bias: np.ndarray
+    report_scale: np.ndarray
+    gains: dict
+
+
+def draw_subject(rng, report_rng, scenario, n_trials, *, lo=1.0, hi=9.0, decimals=2):
+    """Latent state, self-reports and slope multipliers of one subject.
+
+    The latent is ``rng.uniform(lo, hi, (n_trials, 4))``, one draw from the
+    writer's stream (rounded to ``decimals`` for ``legacy``, whose reports
+    are the latent, as before the cohort model); everything else comes from
+    ``report_rng``, so the writer's stream is the same in every scenario.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The writer's per-subject generator.
+    report_rng : numpy.random.Generator
+        Generator of the report noise, subject bias, scale use and gains.
+    scenario : Scenario
+        The scenario.
+    n_trials : int
+        Trials of the subject.
+    lo, hi : float
+        The rating scale.
+    decimals : int
+        Rounding of the reports.
+
+    Returns
+    -------
+    draw : SubjectDraw
+        The subject's draw.
+    """
+    latent = rng.uniform(lo, hi, (n_trials, len(LATENT_NAMES)))
+    n_dims = len(LATENT_NAMES)
+    if scenario.exact_reports:
+        latent = latent.round(decimals)
+        ones = np.ones(n_dims)
+        return SubjectDraw(latent, latent.copy(), np.zeros(n_dims), ones,
+                           {"eeg": 1.0, "eog": 1.0, "gsr": 1.0})
+    sp = scenario.report_scale_spread
+    scale = report_rng.uniform(1.0 - sp, 1.0 + sp, n_dims)
+    bias = report_rng.normal(0.0, scenario.report_bias_sd, n_dims)
+    noise = report_rng.normal(0.0, scenario.report_noise_sd, (n_trials, n_dims))
+    reports = self_reports(latent, scale=scale, bias=bias, noise=noise, lo=lo, hi=hi,
+                           decimals=decimals)
+    g = scenario.strength_spread
+    gains = {m: float(report_rng.uniform(1.0 - g, 1.0 + g)) for m in ("eeg", "eog", "gsr")}
+    return SubjectDraw(latent, reports, bias, scale, gains)
+
+
+def latent_trajectory(rng, level, n_samples, *, rate, tau=5.0, sd=0.5, lo=None, hi=None):
+    """A smooth latent trajectory around a trial's level, at the annotation rate.
+
+    An Ornstein-Uhlenbeck process (time constant ``tau`` s, stationary SD
+    ``sd``) started at 0, added to ``level`` and clipped to the scale.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random generator.
+    level : float
+        The trial's latent level.
+    n_samples : int
+        Samples of the trajectory.
+    rate : float
+        Annotation rate in Hz.
+    tau : float
+        Time constant in s (larger: smoother).
+    sd : float
+        Stationary SD of the excursions.
+    lo, hi : float | None
+        Clip bounds (``None``: none).
+
+    Returns
+    -------
+    trajectory : ndarray, shape (n_samples,)
+        The latent over time.
+    """
+    a = np.exp(-1.0 / (rate * tau))
+    e = rng.standard_normal(n_samples) * sd * np.sqrt(1.0 - a * a)
+    x = np.empty(n_samples)
+    prev = 0.0
+    for k in range(n_samples):
+        prev = a * prev + e[k]
+        x[k] = prev
+    out = level + x
+    if lo is not None or hi is not None:
+        out = np.clip(out, lo, hi)
+    return out
+
+
+def discrete_emotion(valence, arousal, *, classes, mid=5.0):
+    """Discrete emotion of a latent state, for datasets labelled in classes.
+
+    Parameters
+    ----------
+    valence, arousal : ndarray, shape (n_trials,)
+        Latent state on a scale with midpoint ``mid``.
+    classes : int
+        3: negative / neutral / positive by valence (neutral within 1 point
+        of ``mid``); 4: the valence-arousal quadrants LVLA, LVHA, HVLA, HVHA.
+    mid : float
+        Midpoint of the scale.
+
+    Returns
+    -------
+    emotion : ndarray of int, shape (n_trials,)
+        Class index (0-based, in the order above).
+    """
+    v, a = np.asarray(valence, float), np.asarray(arousal, float)
+    if classes == 3:
+        return np.where(v < mid - 1.0, 0, np.where(v > mid + 1.0, 2, 1))
+    if classes == 4:
+        return 2 * (v > mid).astype(int) + (a > mid).astype(int)
+    raise ValueError(f"classes must be 3 or 4, got {classes!r}.")
+
+
+def strength(planted, latent):
+    """Pearson correlation of a planted quantity with the latent (NaN if either is constant).
+
+    Parameters
+    ----------
+    planted : ndarray, shape (n,)
+        E.g. a trial's blink count or planted ln beta power.
+    latent : ndarray, shape (n,)
+        The latent it should follow.
+
+    Returns
+    -------
+    r : float
+        The correlation.
+    """
+    x, y = np.asarray(planted, float), np.asarray(latent, float)
+    if x.size < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
