@@ -133,7 +133,6 @@ def _check_face(root, subject, ratings, *, n_trials):
     problems : list of str
         One sentence per problem.
     """
-    folder = Path(root) / FACE_FOLDER / subject
     sub = ratings.get(subject) if ratings else None
     trials = (sorted(int(t) for t in sub["trial"]) if sub is not None
               else list(range(1, int(n_trials) + 1)))
