@@ -469,7 +469,8 @@ def test_a_bug_keeps_its_traceback(tmp_path_factory, tmp_path, monkeypatch):
     (["extract", "--dataset", "deap", "--root", "{tmp}", "--config", "{tmp}"],
      r"--config .*: not a regular file"),
     (["extract", "--dataset", "deap", "--root", "{tmp}", "--config", "{tmp}/file.yaml"],
-     r"file\.yaml: expected a mapping of field -> value in its 'extract' section, got a list"),
+     r"file\.yaml: the 'extract:' section must be a mapping of field -> value, got a YAML "
+     r"list"),
     (["extract", "--dataset", "deap", "--root", "{tmp}", "--config", "{tmp}/bin.yaml"],
      r"bin\.yaml: not a valid YAML file"),
     (["extract", "--dataset", "deap", "--root", "{tmp}", "-j", "0"],

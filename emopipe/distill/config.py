@@ -9,11 +9,10 @@ field with ``-`` for ``_`` (``--teacher-only`` -> ``teacher_only``);
 import inspect
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..utils._checks import _check_number, _check_option, _check_type, _close_match_hint
 from ..utils._errors import ConfigError, ConfigTypeError
-from ..utils.config import config_from_dict, config_to_dict, read_yaml
+from ..utils.config import config_from_dict, config_to_dict, load_config
 from .data import NORMALISE
 from .methods import METHODS, get_recipe
 from .protocols import PROTOCOLS
@@ -314,35 +313,9 @@ def load_distill_config(path):
     config : DistillConfig
         The validated config.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
-    data = read_yaml(path)
     example = "distill:\n  method: hinton_kd\n  teacher: eeg\n  student: eog"
-    if data is None:
-        raise ConfigError(
-            f"{path.name}: the config file is empty. Write the DistillConfig fields as a "
-            f"mapping, e.g.\n{example}"
-        )
-    if not isinstance(data, dict):
-        raise ConfigTypeError(
-            f"{path.name}: a distill config must be a mapping of field -> value (optionally "
-            f"under a top-level 'distill:' key), got a YAML {type(data).__name__}. Write e.g."
-            f"\n{example}"
-        )
-    if "distill" in data:
-        data = data["distill"]
-        if data is None:
-            raise ConfigError(
-                f"{path.name}: the 'distill:' section is empty. Indent the DistillConfig "
-                f"fields under it, e.g.\n{example}"
-            )
-        if not isinstance(data, dict):
-            raise ConfigTypeError(
-                f"{path.name}: the 'distill:' section must be a mapping of field -> value, got "
-                f"a YAML {type(data).__name__}. Write e.g.\n{example}"
-            )
-    return config_from_dict(DistillConfig, data, source=path.name)
+    return load_config(path, DistillConfig, section="distill", bare_ok=True, empty_ok=False,
+                       example=example)
 
 
 def config_from_cli(args):

@@ -185,7 +185,7 @@ def read_yaml(path, *, max_nodes=MAX_YAML_NODES):
             loader.dispose()
 
 
-def read_config_section(path, section=None, *, bare_ok=False):
+def read_config_section(path, section=None, *, bare_ok=False, empty_ok=True, example=""):
     """The field -> value mapping of one section of a YAML config file.
 
     Parameters
@@ -198,35 +198,53 @@ def read_config_section(path, section=None, *, bare_ok=False):
     bare_ok : bool
         When the document has no ``section`` key, read its top level as the
         fields instead of refusing it.
+    empty_ok : bool
+        An empty file or an empty section means no fields; with ``False`` it
+        is refused.
+    example : str
+        A short valid document, quoted in the messages.
 
     Returns
     -------
     data : dict
-        The fields (empty for an empty file or an empty section).
+        The fields.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Config file {str(path)!r} does not exist.")
+    name = path.name
+    eg = f" Write e.g.\n{example}" if example else ""
     data = read_yaml(path)
+    if data is None and not empty_ok:
+        raise ConfigError(f"{name}: the config file is empty.{eg}")
     data = {} if data is None else data
-    where = "at the top level"
-    if section is not None and isinstance(data, dict) and section in data:
-        data, where = data[section], f"in its {section!r} section"
-        data = {} if data is None else data
-    elif section is not None and not bare_ok:
-        raise ConfigError(
-            f"{path.name}: expected a top-level key {section!r}, found "
-            f"{sorted(data) if isinstance(data, dict) else type(data).__name__}."
-        )
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path.name}: expected a mapping of field -> value {where}, got a "
-            f"{type(data).__name__}. Write the fields as 'name: value' lines."
+        under = (f"(optionally under a top-level '{section}:' key)" if bare_ok
+                 else f"under a top-level '{section}:' key") if section else ""
+        raise ConfigTypeError(
+            f"{name}: a config must be a mapping of field -> value"
+            f"{' ' + under if under else ''}, got a YAML {type(data).__name__}.{eg}"
+        )
+    if section is None:
+        return dict(data)
+    if section not in data:
+        if bare_ok:
+            return dict(data)
+        raise ConfigError(f"{name}: expected a top-level key {section!r}, found {sorted(data)}.{eg}")
+    data = data[section]
+    if data is None and not empty_ok:
+        raise ConfigError(f"{name}: the '{section}:' section is empty. Indent the fields under "
+                          f"it.{eg}")
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ConfigTypeError(
+            f"{name}: the '{section}:' section must be a mapping of field -> value, got a YAML "
+            f"{type(data).__name__}.{eg}"
         )
     return dict(data)
 
 
-def load_config(path, cls, *, section=None, bare_ok=False):
+def load_config(path, cls, *, section=None, bare_ok=False, empty_ok=True, example=""):
     """Load a YAML file into the frozen dataclass ``cls``.
 
     Parameters
@@ -240,11 +258,16 @@ def load_config(path, cls, *, section=None, bare_ok=False):
         the whole document.
     bare_ok : bool
         Accept a document without ``section``, its top level being the fields.
+    empty_ok : bool
+        Accept an empty file or section (no fields: every field its default).
+    example : str
+        A short valid document, quoted in the messages.
 
     Returns
     -------
     config : cls
         The validated config.
     """
-    data = read_config_section(path, section, bare_ok=bare_ok)
+    data = read_config_section(path, section, bare_ok=bare_ok, empty_ok=empty_ok,
+                               example=example)
     return config_from_dict(cls, data, source=Path(path).name)

@@ -63,8 +63,8 @@ def test_exponent_floats_and_defaults(tmp_path):
 @pytest.mark.parametrize("text, cls, msg", [
     ("", ConfigError, "distill.yaml: the config file is empty."),
     ("distill:\n", ConfigError, "distill.yaml: the 'distill:' section is empty. Indent the "
-                                "DistillConfig fields under it"),
-    ("- method: cmcrd\n", ConfigTypeError, "distill.yaml: a distill config must be a mapping of "
+                                "fields under it"),
+    ("- method: cmcrd\n", ConfigTypeError, "distill.yaml: a config must be a mapping of "
                                            "field -> value (optionally under a top-level "
                                            "'distill:' key), got a YAML list."),
     ("distill: [1, 2]\n", ConfigTypeError, "distill.yaml: the 'distill:' section must be a "

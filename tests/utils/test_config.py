@@ -112,11 +112,13 @@ def test_read_config_section_names_bad_shapes(tmp_path):
     path.write_text("extract:\n")  # an empty section is no fields
     assert read_config_section(path, "extract") == {}
     path.write_text("- 1\n- 2\n")
-    with pytest.raises(ValueError, match=r"c.yaml: expected a mapping of field -> value at the "
-                                         r"top level, got a list"):
+    with pytest.raises(TypeError, match=r"c.yaml: a config must be a mapping of field -> value "
+                                        r"\(optionally under a top-level 'extract:' key\), got a "
+                                        r"YAML list"):
         read_config_section(path, "extract", bare_ok=True)
     path.write_text("extract: [1, 2]\n")
-    with pytest.raises(ValueError, match=r"in its 'extract' section, got a list"):
+    with pytest.raises(TypeError, match=r"the 'extract:' section must be a mapping of field -> "
+                                        r"value, got a YAML list"):
         read_config_section(path, "extract")
     path.write_text("window: 2.0\n")
     assert read_config_section(path, "extract", bare_ok=True) == {"window": 2.0}
