@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..features.extract import default_cache_dir, extract_subject, resolved_config
 from ..utils._checks import _check_option
-from ..utils._errors import ConfigError, EmopipeError
+from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._lock import FolderLock
 from ..utils._logging import progress, verbose
 from ..utils.config import config_hash
@@ -130,6 +130,23 @@ def _limit_blas_threads():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def _check_finite_features(modalities, subject, sources):
+    """Refuse NaN or infinite features, naming the source files they came from."""
+    import numpy as np
+
+    for mod, feats in modalities.items():
+        for name, feat in feats.items():
+            data = np.asarray(feat.data)
+            if data.dtype.kind == "f" and not np.all(np.isfinite(data)):
+                bad = int(np.count_nonzero(~np.isfinite(data)))
+                files = ", ".join(Path(p).name for p in sources) or "its recording"
+                raise DataFileError(
+                    f"{subject}: {mod}/{name} holds {bad} NaN or infinite values, computed from "
+                    f"{files}. The source holds non-finite or out-of-range samples: run "
+                    f"'emopipe check' on the download, or leave {mod!r} out of modalities."
+                )
+
+
 def _extract_one(job):
     """Read, extract, checksum and write one subject; return its stage timings (s).
 
@@ -148,6 +165,7 @@ def _extract_one(job):
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
     windows, labels, modalities, missing = extract_subject(rec, config, timings=timings)
+    _check_finite_features(modalities, subject, rec.sources)
     t2 = time.perf_counter()
     sources = [file_checksum(p) for p in rec.sources]
     t3 = time.perf_counter()

@@ -282,3 +282,20 @@ def test_second_writer_of_a_cache_folder_is_refused(deap_root, tmp_path):
         assert sorted(p.name for p in cache.iterdir()) == [".lock"]
     assert run_extract(_cfg(subjects=("s01",)), deap_root, cache)["written"] == ["s01"]
     assert not (cache / ".lock").exists()
+
+
+def test_non_finite_features_name_the_source_file(deap_root, tmp_path, monkeypatch):
+    from emopipe.cache import pipeline
+
+    real = pipeline.extract_subject
+
+    def with_nan(rec, config, **kw):
+        windows, labels, mods, missing = real(rec, config, **kw)
+        mods["eeg"]["de"].data[3, 0, 0] = np.nan
+        return windows, labels, mods, missing
+
+    monkeypatch.setattr(pipeline, "extract_subject", with_nan)
+    with pytest.raises(DataFileError, match=r"^s01: eeg/de holds 1 NaN or infinite values, "
+                                            r"computed from s01\.dat"):
+        run_extract(_cfg(subjects=("s01",)), deap_root, tmp_path / "cache", on_error="raise")
+    assert not list((tmp_path / "cache").glob("s01.h5*"))  # nothing half-written
