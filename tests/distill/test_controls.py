@@ -79,3 +79,35 @@ def test_blind_control_no_student_rises_above_chance():
     assert abs(kd - 0.5) < 0.05 and abs(alone - 0.5) < 0.05, (kd, alone)
     assert kd - alone < 0.06
     assert _clean_accuracy(res, truth, "teacher") > 0.7  # the teacher does read the latent
+
+
+def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold():
+    """The negative control's guarantee, checked directly: a fold's outputs are unchanged
+    when the test subject's labels and teacher-modality features are replaced.
+
+    A student whose test features are noise can then only score chance in expectation,
+    so a gain on the blind control cannot come from a leak through the labels, the
+    teacher's inputs, their normalisation or model selection.
+    """
+    cohort, _ = _control_cohort(1, blind=True, n_sub=4, n_trials=6, n_win=5)
+    config = DistillConfig(teacher="eeg", student="eog", method="hinton_kd", protocol="loso",
+                           target="arousal", seed=0, epochs=3, batch_size=32, lr=3e-3,
+                           n_threads=1, max_folds=1)
+    ref = run_distill(config, cohort=cohort)
+    (fold,) = ref.predictions
+    test = ref.predictions[fold]["test_idx"]
+    rng = np.random.default_rng(7)
+    labels = {k: v.copy() for k, v in cohort.labels.items()}
+    labels["arousal_class"][test] = rng.integers(0, 2, test.size)
+    feats = dict(cohort.features)
+    teacher = feats["eeg:de"].copy()
+    teacher[test] = rng.standard_normal(teacher[test].shape).astype(teacher.dtype) * 10
+    feats["eeg:de"] = teacher
+    other = CohortData.from_arrays(feats, subject=cohort.subject, trial=cohort.trial,
+                                   labels=labels)
+    res = run_distill(config, cohort=other)
+    assert np.array_equal(res.predictions[fold]["test_idx"], test)
+    for role in ("student", "baseline"):
+        np.testing.assert_array_equal(res.predictions[fold][role], ref.predictions[fold][role])
+    # the teacher's test outputs do change (its inputs did): the check can fail
+    assert not np.array_equal(res.predictions[fold]["teacher"], ref.predictions[fold]["teacher"])
