@@ -7,6 +7,7 @@ import numpy as np
 
 from ..utils._checks import _check_finite, _close_match_hint
 from ..utils._registry import Registry
+from ..utils._errors import ConfigError
 
 #: modality name -> extractor ``fn(modality, grid, params) -> dict[str, Feature]``
 #: where ``modality`` is an :class:`emopipe.io._types.Modality`, ``grid`` a
@@ -66,9 +67,9 @@ class Feature:
 
     def __post_init__(self):
         if self.dims[0] != "window":
-            raise ValueError(f"Feature dims must start with 'window', got {self.dims!r}.")
+            raise ConfigError(f"Feature dims must start with 'window', got {self.dims!r}.")
         if np.ndim(self.data) != len(self.dims):
-            raise ValueError(
+            raise ConfigError(
                 f"Feature data has {np.ndim(self.data)} axes, shape {np.shape(self.data)}, "
                 f"but dims names {len(self.dims)}: {self.dims!r}."
             )
@@ -78,14 +79,14 @@ def _trials(modality, name):
     """Validated list of trial arrays ``(n_channels, n_times_i)`` of a Modality."""
     data = modality.data
     if data is None or len(data) == 0:
-        raise ValueError(
+        raise ConfigError(
             f"The {name} modality is empty (no trials). A recording that lacks {name} must be "
             f"listed in SubjectRecording.missing instead of being passed to the extractor."
         )
     trials = [np.asarray(data[i], dtype=float) for i in range(len(data))]
     for i, tr in enumerate(trials):
         if tr.ndim != 2 or tr.shape[0] == 0 or tr.shape[1] == 0:
-            raise ValueError(
+            raise ConfigError(
                 f"{name} trial {i} must have shape (n_channels, n_times) with both > 0, "
                 f"got shape {tr.shape}."
             )
@@ -95,7 +96,7 @@ def _trials(modality, name):
 
 def _check_grid(grid, n_trials, name):
     if grid.n_trials != n_trials:
-        raise ValueError(
+        raise ConfigError(
             f"The window grid has {grid.n_trials} trials but the {name} modality has "
             f"{n_trials}; build the grid from this subject's trials."
         )
@@ -107,7 +108,7 @@ def _check_params(params, allowed, name):
     for key in params:
         if key not in allowed:
             allowed_str = ", ".join(repr(a) for a in sorted(allowed))
-            raise ValueError(
+            raise ConfigError(
                 f"Unknown {name} parameter {key!r}. Allowed parameters are {allowed_str}."
                 f"{_close_match_hint(key, sorted(allowed))}"
             )

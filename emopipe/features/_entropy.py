@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..utils._checks import _check_type
+from ..utils._errors import ConfigError
 
 #: ``log(2 * pi * e)``, the constant of the Gaussian entropy
 _LOG_2_PI_E = math.log(2 * math.pi * math.e)
@@ -26,7 +27,7 @@ def _check_log_base(log_base):
         return None
     _check_type("log_base", log_base, ("numeric",))
     if not log_base > 0 or log_base == 1:
-        raise ValueError(
+        raise ConfigError(
             f"log_base must be > 0 and != 1, got {log_base!r}. Give None for nats or 2 "
             f"for bits."
         )

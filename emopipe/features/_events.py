@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..utils._errors import ConfigError
+
 
 @dataclass(frozen=True, eq=False)
 class EventTable:
@@ -50,7 +52,7 @@ class EventTable:
         arrays = {c: np.atleast_1d(np.asarray(getattr(self, c), dtype=float)) for c in self._COLUMNS}
         lengths = {c: a.shape for c, a in arrays.items()}
         if len({s for s in lengths.values()}) != 1 or any(len(s) != 1 for s in lengths.values()):
-            raise ValueError(
+            raise ConfigError(
                 f"EventTable columns must be 1-D arrays of one length, got shapes {lengths}."
             )
         order = np.argsort(arrays["onset"], kind="stable")

@@ -9,6 +9,7 @@ import functools
 import numpy as np
 
 from ..utils._checks import _check_finite
+from ..utils._errors import ConfigError
 
 #: scale from the median absolute deviation to the SD of a Gaussian
 MAD_TO_SD = 1.4826
@@ -17,12 +18,12 @@ MAD_TO_SD = 1.4826
 def _as_signal(x, name):
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
-        raise ValueError(
+        raise ConfigError(
             f"{name} must be a 1-D signal of shape (n_times,), got shape {x.shape}. "
             f"Pick one channel (e.g. data[trial, channel])."
         )
     if x.size == 0:
-        raise ValueError(f"{name} is empty (shape {x.shape}); give at least one sample.")
+        raise ConfigError(f"{name} is empty (shape {x.shape}); give at least one sample.")
     _check_finite(name, x)
     return x
 
@@ -134,7 +135,7 @@ def _welch_band_power(windows, sfreq, bands, *, seg_seconds=2.0):
     for i, (lo, hi) in enumerate(bands.values()):
         mask = (freqs >= lo) & (freqs < hi)
         if not mask.any():
-            raise ValueError(
+            raise ConfigError(
                 f"bands[{list(bands)[i]!r}] = ({lo:g}, {hi:g}) Hz holds no frequency bin at a "
                 f"resolution of {df:g} Hz ({nperseg} samples at {sfreq:g} Hz). Use longer "
                 f"windows or a wider band."

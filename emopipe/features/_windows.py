@@ -11,11 +11,12 @@ import numbers
 import numpy as np
 
 from ..utils._checks import _check_positive
+from ..utils._errors import ConfigError
 
 
 def _check_count(parameter, value, minimum):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(
+        raise ConfigError(
             f"{parameter} must be an integer >= {minimum} (a number of samples or "
             f"windows), got {value!r}."
         )
@@ -52,10 +53,10 @@ def strided_windows(data, n_win, n_step, n_windows, *, first=0):
     n_windows = _check_count("n_windows", n_windows, 0)
     first = _check_count("first", first, 0)
     if data.ndim < 1:
-        raise ValueError(f"data must have shape (..., n_times), got shape {data.shape}.")
+        raise ConfigError(f"data must have shape (..., n_times), got shape {data.shape}.")
     n_times = data.shape[-1]
     if n_windows and first + (n_windows - 1) * n_step + n_win > n_times:
-        raise ValueError(
+        raise ConfigError(
             f"{n_windows} windows of n_win = {n_win} samples every n_step = {n_step} from "
             f"sample first = {first} need n_times >= {first + (n_windows - 1) * n_step + n_win}, "
             f"got data of shape {data.shape}. Give fewer windows or a longer signal."
@@ -91,19 +92,19 @@ def windows_at(data, starts, n_win):
     data = np.asarray(data)
     starts = np.asarray(starts)
     if starts.ndim != 1 or (starts.size and starts.dtype.kind not in "iu"):
-        raise ValueError(
+        raise ConfigError(
             f"starts must be a 1-D array of integer sample indices, got shape "
             f"{starts.shape} and dtype {starts.dtype}."
         )
     n_win = _check_count("n_win", n_win, 1)
     if data.ndim < 1:
-        raise ValueError(f"data must have shape (..., n_times), got shape {data.shape}.")
+        raise ConfigError(f"data must have shape (..., n_times), got shape {data.shape}.")
     n_times = data.shape[-1]
     if starts.size == 0:
         return strided_windows(data, n_win, 1, 0)
     lo, hi = int(starts.min()), int(starts.max())
     if lo < 0 or hi + n_win > n_times:
-        raise ValueError(
+        raise ConfigError(
             f"starts must lie in [0, n_times - n_win] = [0, {n_times - n_win}] for windows "
             f"of n_win = {n_win} samples in data of shape {data.shape}, got starts from "
             f"{lo} to {hi}."
@@ -146,7 +147,7 @@ def window_starts(n_times, sfreq, window, step=None):
     n_win = int(round(window * sfreq))
     n_step = int(round(step * sfreq))
     if n_win < 1 or n_step < 1:
-        raise ValueError(
+        raise ConfigError(
             f"window = {window} s and step = {step} s give {n_win} and {n_step} samples "
             f"at sfreq = {sfreq} Hz; both must be at least one sample."
         )
@@ -331,7 +332,7 @@ class WindowGrid:
         n_win = self.n_samples(sfreq)
         data = np.asarray(data)
         if len(starts) and starts[-1] + n_win > data.shape[-1]:
-            raise ValueError(
+            raise ConfigError(
                 f"trial {trial}: the window grid needs {starts[-1] + n_win} samples at "
                 f"{sfreq} Hz but the trial has {data.shape[-1]}."
             )

@@ -10,6 +10,7 @@ import logging
 
 import numpy as np
 
+from ..utils._errors import ConfigError
 from ._base import MODALITY_EXTRACTORS, Feature, _check_grid, _check_params
 from ._entropy import gaussian_entropy
 from ._windows import WindowGrid
@@ -176,7 +177,7 @@ def eeg_window_features(modality, grid, *, bands="torcheeg4", eeg_features=("de"
         if baseline == "subtract" and grid.baseline > 0:
             base_grid = WindowGrid.from_duration([grid.baseline], grid.window, step)
             if base_grid.n_windows == 0:
-                raise ValueError(
+                raise ConfigError(
                     f"baseline='subtract' needs at least one {grid.window}-s window in the "
                     f"{grid.baseline}-s baseline. Use a shorter window or baseline='drop'."
                 )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..utils._checks import _check_bands, _check_positive, _check_type
+from ..utils._errors import ConfigError
 from ..io._mne import eog_role
 from ._base import MODALITY_EXTRACTORS, Feature, _check_grid, _check_params, _trials
 from ._entropy import POWER_FLOOR, gaussian_entropy
@@ -153,7 +154,7 @@ def pick_eog_pair(ch_names, ch_types=None, *, roles=None):
     """
     ch_names = [str(c) for c in ch_names]
     if ch_types is not None and len(ch_types) != len(ch_names):
-        raise ValueError(
+        raise ConfigError(
             f"ch_types must have one entry per channel: got {len(ch_types)} types for "
             f"{len(ch_names)} channels."
         )
@@ -166,7 +167,7 @@ def pick_eog_pair(ch_names, ch_types=None, *, roles=None):
     roles = roles or {}
     for name, role in roles.items():
         if role not in slots:
-            raise ValueError(
+            raise ConfigError(
                 f"roles[{name!r}] = {role!r} is not an EOG role; use one of "
                 f"{', '.join(repr(r) for r in slots)}."
             )
@@ -183,7 +184,7 @@ def pick_eog_pair(ch_names, ch_types=None, *, roles=None):
                         ch_names[typed[0]])
     if veog is None:
         shown = ", ".join(repr(c) for c in ch_names[:12]) + (", ..." if len(ch_names) > 12 else "")
-        raise ValueError(
+        raise ConfigError(
             f"No vertical EOG channel found among {len(ch_names)} channels ({shown}). "
             f"Name it 'vEOG' (bipolar) or 'vEOG1'/'vEOG2' (above/below the eye), or type "
             f"exactly one channel 'eog'."
@@ -232,7 +233,7 @@ def _check_detector(events, sfreq, k, min_duration, max_duration):
     _check_positive("sfreq", sfreq)
     _check_positive("k", k)
     if not 0 < min_duration < max_duration:
-        raise ValueError(
+        raise ConfigError(
             f"{events} durations must satisfy 0 < min_duration < max_duration, got "
             f"min_duration = {min_duration!r} s and max_duration = {max_duration!r} s."
         )

@@ -29,7 +29,7 @@ import logging
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_shape
-from ..utils._errors import DataFileError
+from ..utils._errors import ConfigError, DataFileError
 from ._base import MODALITY_EXTRACTORS, Feature
 from ._entropy import gaussian_entropy
 
@@ -230,7 +230,7 @@ def detect_eye_events(gaze_x, gaze_y, pupil, sfreq, *, method="ivt", velocity_th
                f"Check the validity codes and the stimulus bounds, or pass "
                f"on_missing='empty' to get empty event tables.")
         if on_missing == "raise":
-            raise ValueError(msg)
+            raise ConfigError(msg)
         logger.warning(msg)
         return _empty_tables()
 
@@ -345,7 +345,7 @@ def _band_signal(p, sfreq, l_freq, h_freq):
 
     nyq = sfreq / 2.0
     if h_freq >= nyq:
-        raise ValueError(
+        raise ConfigError(
             f"pupil band ({l_freq:g}, {h_freq:g}) Hz must lie below sfreq / 2 = {nyq:g} Hz. "
             f"Use gaze sampled above {2 * h_freq:g} Hz."
         )
@@ -407,7 +407,7 @@ def eye_window_features(gaze_x, gaze_y, pupils, sfreq, starts, n_win, *, events=
     x = np.asarray(gaze_x, float)
     y = np.asarray(gaze_y, float)
     if len(pupils) not in (1, 2):
-        raise ValueError(f"pupils must hold 1 or 2 pupil signals, got {len(pupils)}.")
+        raise ConfigError(f"pupils must hold 1 or 2 pupil signals, got {len(pupils)}.")
     if len(pupils) == 1:
         pupils = [pupils[0], pupils[0]]
     pupils = [np.asarray(p, float) for p in pupils]
@@ -530,7 +530,7 @@ def extract_eye(modality, grid, params):
     ch = list(modality.ch_names)
     for need in ("gaze_x", "gaze_y"):
         if need not in ch:
-            raise ValueError(f"eye modality has channels {ch!r}; channel {need!r} is required.")
+            raise ConfigError(f"eye modality has channels {ch!r}; channel {need!r} is required.")
     pupil_idx = [i for i, c in enumerate(ch) if c.lower().startswith(PUPIL_PREFIXES)]
     if not 1 <= len(pupil_idx) <= 2:
         raise DataFileError(
@@ -541,7 +541,7 @@ def extract_eye(modality, grid, params):
         )
     _check_option("modality.unit", modality.unit, ("deg", "px"))
     if modality.unit == "px" and len(geometry) < 3:
-        raise ValueError(
+        raise ConfigError(
             "eye modality is in px: params must give screen_size_px, screen_size_m and "
             f"distance_m to convert to degrees, got {sorted(geometry)!r}."
         )
@@ -553,7 +553,7 @@ def extract_eye(modality, grid, params):
         data = modality.trial(t)
         starts = grid.sample_starts(sfreq, t)
         if len(starts) and starts[-1] + n_win > data.shape[-1]:
-            raise ValueError(
+            raise ConfigError(
                 f"eye trial {t}: the window grid needs {starts[-1] + n_win} samples at "
                 f"{sfreq} Hz but the trial has {data.shape[-1]}."
             )

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..io._video import read_video_frames  # noqa: F401  (emopipe.features.read_video_frames)
 from ..utils._checks import _check_option, _check_positive
+from ..utils._errors import ConfigError
 from ._base import MODALITY_EXTRACTORS, Feature
 
 logger = logging.getLogger("emopipe.features.face")
@@ -57,7 +58,7 @@ def _grey_frames(frames):
     frames = np.asarray(frames)
     colour = frames.shape[-1:] == (3,) and frames.ndim in (3, 4)
     if frames.dtype != np.uint8 or not (frames.ndim == 3 or colour):
-        raise ValueError(
+        raise ConfigError(
             f"frames must be uint8 with shape (n_frames, height, width) (grey), "
             f"(n_frames, height, width, 3) or (height, width, 3) (BGR, as OpenCV reads "
             f"them), got dtype {frames.dtype} and shape {frames.shape}. Convert with "
@@ -99,7 +100,7 @@ def detect_faces(frames, *, scale_factor=1.1, min_neighbors=5, min_size=(30, 30)
     """
     frames = _grey_frames(frames)
     if not scale_factor > 1:
-        raise ValueError(f"scale_factor must be > 1, got {scale_factor!r}.")
+        raise ConfigError(f"scale_factor must be > 1, got {scale_factor!r}.")
     cascade = _cascade()
     boxes = []
     for img in frames:
@@ -152,7 +153,7 @@ def crop_faces(frames, boxes, *, size=48, margin=0.1, max_hold=5):
     if frames.ndim == 4:
         frames = _grey_frames(frames)
     if len(boxes) != len(frames):
-        raise ValueError(f"boxes has {len(boxes)} entries but frames has {len(frames)} frames; "
+        raise ConfigError(f"boxes has {len(boxes)} entries but frames has {len(frames)} frames; "
                          f"pass one box (or None) per frame.")
     _check_positive("size", size)
     _check_positive("max_hold", max_hold, strict=False)
@@ -238,7 +239,7 @@ def extract_face(modality, grid, params):
     fps = float(modality.sfreq)
     n_win = grid.n_samples(fps)
     if k < 1 or k > n_win:
-        raise ValueError(f"frames_per_window = {k} must be between 1 and the {n_win} frames "
+        raise ConfigError(f"frames_per_window = {k} must be between 1 and the {n_win} frames "
                          f"of a {grid.window} s window at {fps} fps.")
     out_frames, out_found = [], []
     for t in range(grid.n_trials):
@@ -247,13 +248,13 @@ def extract_face(modality, grid, params):
             video = np.asarray(video)
         where = f" ({video.fname})" if hasattr(video, "fname") else ""
         if not (video.ndim == 3 or (video.ndim == 4 and video.shape[-1] == 3)):
-            raise ValueError(f"face trial {t}{where}: expected (n_frames, height, width) uint8 "
+            raise ConfigError(f"face trial {t}{where}: expected (n_frames, height, width) uint8 "
                              f"(or (..., 3) BGR), got shape {video.shape}.")
         starts = grid.sample_starts(fps, t)
         if len(starts) == 0:
             continue
         if starts[-1] + n_win > len(video):
-            raise ValueError(
+            raise ConfigError(
                 f"face trial {t}{where}: the window grid needs {starts[-1] + n_win} frames at "
                 f"{fps} fps but the video has {len(video)}."
             )
@@ -344,7 +345,7 @@ def openface_window_features(table, grid, *, columns=None, min_confidence=0.8,
     """
     tables = [table] if isinstance(table, dict) else list(table)
     if len(tables) != grid.n_trials:
-        raise ValueError(f"got {len(tables)} OpenFace tables for a grid of {grid.n_trials} "
+        raise ConfigError(f"got {len(tables)} OpenFace tables for a grid of {grid.n_trials} "
                          f"trials; pass one table per trial.")
     if columns is None:
         columns = [c for c in tables[0] if c.startswith(OPENFACE_PREFIXES)]
@@ -352,7 +353,7 @@ def openface_window_features(table, grid, *, columns=None, min_confidence=0.8,
         missing = [c for c in list(columns) + ["timestamp", "success", "confidence"]
                    if c not in tab]
         if missing:
-            raise ValueError(f"OpenFace table {i}: columns {missing[:5]!r} missing; it has "
+            raise ConfigError(f"OpenFace table {i}: columns {missing[:5]!r} missing; it has "
                              f"{len(tab)} columns.")
     means, counts = [], []
     for t, tab in enumerate(tables):

@@ -102,10 +102,10 @@ def to_conductance(x, unit):
     x = np.asarray(x, dtype=float)
     finite = x[np.isfinite(x)]
     if finite.size == 0:
-        raise ValueError(f"GSR signal of shape {x.shape} has no finite value to convert.")
+        raise DataFileError(f"GSR signal of shape {x.shape} has no finite value to convert.")
     med = float(np.median(finite))
     if unit in _RESISTANCE_UNITS and np.any(finite <= 0):
-        raise ValueError(
+        raise DataFileError(
             f"A resistance in {unit!r} must be > 0, got {np.count_nonzero(finite <= 0)} values "
             f"<= 0 (min {finite.min():.3g}). Is the signal a conductance? Pass its unit instead "
             f"(e.g. 'uS')."
@@ -123,7 +123,7 @@ def to_conductance(x, unit):
                 if dist < best_dist:
                     best, best_dist = cand, dist
         hint = f" Did you mean unit={best!r}?" if best else " Check the recording's calibration."
-        raise ValueError(
+        raise DataFileError(
             f"GSR values with median {med:.3g} declared in {unit!r} give a skin conductance of "
             f"{g:.3g} S, outside the plausible {lo:g}-{hi:g} S (0.001 uS-1 mS).{hint}"
         )
@@ -166,7 +166,7 @@ def _split_tonic_phasic(x, sfreq, method):
     size = int(_MEDIAN_SECONDS * sfreq)
     size += 1 - size % 2
     if size > x.shape[-1]:
-        raise ValueError(
+        raise ConfigError(
             f"method='smoothmedian' needs at least {_MEDIAN_SECONDS} s of conductance "
             f"({size} samples at sfreq = {sfreq:g} Hz), got {x.shape[-1]} samples. Use "
             f"method='highpass' or longer signals."
@@ -209,7 +209,7 @@ def _decompose(x, sfreq, method):
     _check_positive("sfreq", sfreq)
     _check_option("method", method, ("highpass", "smoothmedian"))
     if x.shape[-1] < 64:
-        raise ValueError(
+        raise ConfigError(
             f"conductance must have at least 64 samples for the tonic/phasic split, "
             f"got {x.shape[-1]}."
         )
@@ -358,7 +358,7 @@ def raw_windows(x, sfreq, grid, *, target_sfreq=128.0):
     _check_positive("target_sfreq", target_sfreq)
     ratio = Fraction(float(target_sfreq) / float(sfreq)).limit_denominator(1000)
     if abs(float(ratio) - target_sfreq / sfreq) > 1e-9 * target_sfreq / sfreq:
-        raise ValueError(
+        raise ConfigError(
             f"target_sfreq / sfreq = {target_sfreq} / {sfreq} is not a ratio of integers up to "
             f"1000; choose a target_sfreq that divides evenly."
         )

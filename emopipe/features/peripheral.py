@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._errors import ConfigError
 from ._base import MODALITY_EXTRACTORS, Feature, _check_grid, _check_params, _trials
 from ._signal import _as_signal, _robust_sd, _signal_quality
 
@@ -97,7 +98,7 @@ def instantaneous_rate(peaks, sfreq, n_times):
     """
     peaks = np.asarray(peaks, dtype=float)
     if peaks.size < 3:
-        raise ValueError(f"instantaneous_rate needs at least 3 events, got {peaks.size}.")
+        raise ConfigError(f"instantaneous_rate needs at least 3 events, got {peaks.size}.")
     rate = 60.0 * sfreq / np.diff(peaks)
     return np.interp(np.arange(n_times), peaks[1:], rate)
 

@@ -11,6 +11,7 @@ import logging
 import numpy as np
 
 from ..utils._checks import _check_option, _check_positive, _check_type
+from ..utils._errors import ConfigError
 
 logger = logging.getLogger("emopipe.features.smoothing")
 
@@ -21,7 +22,7 @@ def _as_float_axis(x, axis, name="x"):
     x = np.asarray(x, dtype=np.float64)
     _check_type("axis", axis, ("int",))
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ValueError(
+        raise ConfigError(
             f"axis = {axis} is out of range for {name} of shape {x.shape}; {name} must "
             f"have a windows axis, e.g. shape (..., n_windows, n_features) with axis=-2."
         )
@@ -136,12 +137,12 @@ def lds(x, *, axis=-2, mode="trial", q=1e-4, r=1.0, v0=0.01, mu0=None):
     xm = np.moveaxis(x, axis, 0)  # (n_windows, ...)
     n_windows = xm.shape[0]
     if mode == "trial" and mu0 is not None:
-        raise ValueError(
+        raise ConfigError(
             "mu0 must be None for mode='trial', which starts at the trial mean; "
             "use mode='causal' (or 'rts') to start from a given mu0."
         )
     if mode == "causal" and mu0 is None:
-        raise ValueError(
+        raise ConfigError(
             "mode='causal' needs mu0, the prior mean from training data (e.g. the "
             "training-fold mean of each feature); use CausalLDS().fit(x_train), or "
             "mode='trial' for the non-causal SEED reference."
@@ -155,7 +156,7 @@ def lds(x, *, axis=-2, mode="trial", q=1e-4, r=1.0, v0=0.01, mu0=None):
         try:
             mu = np.broadcast_to(mu, xm.shape[1:])
         except ValueError:
-            raise ValueError(
+            raise ConfigError(
                 f"mu0 of shape {mu.shape} must broadcast to x without its windows "
                 f"axis, shape {xm.shape[1:]}."
             ) from None
@@ -209,7 +210,7 @@ class CausalLDS:
         """
         x, axis = _as_float_axis(x_train, self.axis, "x_train")
         if x.shape[axis] == 0:
-            raise ValueError(f"x_train has no windows (shape {x.shape}).")
+            raise ConfigError(f"x_train has no windows (shape {x.shape}).")
         self.mu0_ = x.mean(axis=tuple(range(axis + 1)))
         return self
 

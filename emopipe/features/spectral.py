@@ -53,10 +53,10 @@ from ..utils._checks import (
     _check_type,
     _raise_non_finite,
 )
+from ..utils._errors import ConfigError
 from ..utils.docs import fill_doc
 from ._entropy import _check_log_base, gaussian_entropy
 from ._windows import _window_grid, strided_windows
-from ..utils._errors import ConfigError
 from .filters import _iter_butter, _iter_filtered
 
 logger = logging.getLogger("emopipe.features.spectral")

@@ -15,6 +15,7 @@ import logging
 import numpy as np
 
 from ..utils._checks import _check_data, _check_type
+from ..utils._errors import ConfigError
 from ._windows import _window_grid, strided_windows
 
 logger = logging.getLogger("emopipe.features.univariate")
@@ -145,7 +146,7 @@ def window_features(data, sfreq, names, *, window=1.0, step=None, params=None):
     funcs = [_get_func(n) for n in names]
     for key in params:
         if key not in names:
-            raise ValueError(
+            raise ConfigError(
                 f"params has an entry for {key!r}, which is not in names = {list(names)!r}."
             )
     sfreq = float(sfreq)
