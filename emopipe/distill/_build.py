@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..utils._errors import ConfigError
 from ..models import MODELS, SIGNAL_ARGS, build_model
 
 #: cache axis names read as another model axis
@@ -116,7 +117,7 @@ def _choose_layout(cls, inputs, params):
 
 def _shared(kwargs, name, value, inputs, model):
     if name in kwargs and kwargs[name] != value:
-        raise ValueError(
+        raise ConfigError(
             f"Model {model!r} takes one {name} for all its inputs, but the inputs "
             f"{', '.join(m.key for m in inputs)} give {kwargs[name]!r} and {value!r}. Use inputs "
             f"of equal {name} (e.g. the same window length and rate)."
@@ -192,7 +193,7 @@ def plan_model(name, inputs, n_outputs, params=None):
     cls = MODELS.get(name)
     layout, option = _choose_layout(cls, inputs, params)
     if len(layout) != len(inputs):
-        raise ValueError(
+        raise ConfigError(
             f"Model {name!r} ({cls.__name__}) takes {len(layout)} input(s) "
             f"({', '.join(cls.input_names)}), got {len(inputs)} "
             f"({', '.join(m.key for m in inputs)}). Pick a model for this many inputs "
@@ -203,7 +204,7 @@ def plan_model(name, inputs, n_outputs, params=None):
     for i, (meta, axes) in enumerate(zip(inputs, layout)):
         fit = _arranged_shape(meta, axes)
         if fit is None:
-            raise ValueError(
+            raise ConfigError(
                 f"Model {name!r} ({cls.__name__}) input {cls.input_names[i]!r} takes axes "
                 f"{axes}, but {meta.key} has dims {tuple(meta.dims or ())} (shape "
                 f"{meta.shape} per window). Pick a model for this input (teacher_model / "

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..utils._logging import progress
+from ..utils._errors import ConfigError
 from . import metrics as _metrics
 
 logger = logging.getLogger("emopipe.distill.train")
@@ -24,7 +25,7 @@ def _device(name):
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' but torch sees no CUDA device. Use device='cpu' or 'auto'.")
+        raise ConfigError("device='cuda' but torch sees no CUDA device. Use device='cpu' or 'auto'.")
     return torch.device(name)
 
 

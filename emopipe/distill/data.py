@@ -492,12 +492,12 @@ class FoldScaler:
         """
         X = np.asarray(X)
         if X.shape[0] == 0:
-            raise ValueError("FoldScaler.fit got no windows; the training set is empty.")
+            raise ConfigError("FoldScaler.fit got no windows; the training set is empty.")
         self.mean_, self.std_ = self._stats(X)
         self.subject_stats_ = {}
         if self.scope == "per_subject":
             if subject is None:
-                raise ValueError("scope='per_subject' needs the subject of each window.")
+                raise ConfigError("scope='per_subject' needs the subject of each window.")
             subject = np.asarray(subject).astype(str)
             for s in np.unique(subject):
                 self.subject_stats_[s] = self._stats(X[subject == s])
@@ -526,7 +526,7 @@ class FoldScaler:
         out = (X - self.mean_) / self.std_
         if self.scope == "per_subject":
             if subject is None:
-                raise ValueError("scope='per_subject' needs the subject of each window.")
+                raise ConfigError("scope='per_subject' needs the subject of each window.")
             subject = np.asarray(subject).astype(str)
             for s, (m, sd) in self.subject_stats_.items():
                 sel = subject == s

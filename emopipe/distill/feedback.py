@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from ..utils._checks import _check_option, _check_type
+from ..utils._errors import ConfigError, ConfigTypeError
 
 logger = logging.getLogger("emopipe.distill.feedback")
 
@@ -27,7 +28,7 @@ def _call(model, inputs, params=None):
     else:
         res = functional_call(model, params, inputs)
     if not (isinstance(res, tuple) and len(res) == 2):
-        raise TypeError(
+        raise ConfigTypeError(
             f"{type(model).__name__}.forward must return a tuple (out, feat) with out of shape "
             f"(batch, n_classes) and feat of shape (batch, feat_dim), got "
             f"{type(res).__name__}."
@@ -95,13 +96,13 @@ def ekd_feedback_step(teacher, student, x_teacher_inputs, x_student_inputs, y, *
     _check_type("first_order", first_order, (bool,))
     _check_type("student_lr", student_lr, ("numeric",))
     if not student_lr > 0:
-        raise ValueError(f"student_lr must be > 0, got {student_lr!r}.")
+        raise ConfigError(f"student_lr must be > 0, got {student_lr!r}.")
     for name, val in (("e1", e1), ("e2", e2)):
         _check_type(name, val, ("numeric",))
         if not val >= 0:
-            raise ValueError(f"{name} must be >= 0, got {val!r}.")
+            raise ConfigError(f"{name} must be >= 0, got {val!r}.")
     if not isinstance(teacher_optimizer, torch.optim.Optimizer):
-        raise TypeError(
+        raise ConfigTypeError(
             f"teacher_optimizer must be a torch.optim.Optimizer over the teacher parameters, "
             f"got {type(teacher_optimizer).__name__}."
         )
@@ -207,15 +208,15 @@ class DynamicKDWeight:
             _check_type(name, val, ("numeric",))
         _check_type("patience", patience, ("int",))
         if not step > 0:
-            raise ValueError(f"step must be > 0, got {step!r}.")
+            raise ConfigError(f"step must be > 0, got {step!r}.")
         if not min <= initial <= max:
-            raise ValueError(
+            raise ConfigError(
                 f"initial must lie in [min, max] = [{min!r}, {max!r}], got {initial!r}."
             )
         if patience < 1:
-            raise ValueError(f"patience must be >= 1 epoch, got {patience!r}.")
+            raise ConfigError(f"patience must be >= 1 epoch, got {patience!r}.")
         if not min_delta >= 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
+            raise ConfigError(f"min_delta must be >= 0, got {min_delta!r}.")
         self.mode = _check_option("mode", mode, ("max", "min"))
         self.initial = float(initial)
         self.step = float(step)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..utils._registry import Registry
+from ..utils._errors import ConfigError
 from .losses import LOSSES
 from .losses._base import _DeclaredFields
 
@@ -234,7 +235,7 @@ def _build_loss(name, params, pool):
     accepted = [k for k in inspect.signature(cls).parameters]
     unknown = [k for k in kwargs if k not in accepted]
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"loss_params[{name!r}] has unknown key(s) {', '.join(repr(k) for k in unknown)}; "
             f"{cls.__name__} accepts {', '.join(repr(k) for k in accepted)}."
         )

@@ -9,18 +9,19 @@ in ``y_true``, CCC uses population (biased) moments.
 import warnings
 
 import numpy as np
+from ..utils._errors import ConfigError
 
 
 def _pair(y_true, y_pred, name="y_pred"):
     y_true = np.asarray(y_true).ravel()
     y_pred = np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape:
-        raise ValueError(
+        raise ConfigError(
             f"y_true and {name} must have the same shape (n_windows,), got {y_true.shape} and "
             f"{y_pred.shape}."
         )
     if y_true.size == 0:
-        raise ValueError("y_true is empty; a metric needs at least one window.")
+        raise ConfigError("y_true is empty; a metric needs at least one window.")
     return y_true, y_pred
 
 
@@ -213,7 +214,7 @@ def average_overlapping(values, trial, onset, duration, *, step=None):
     n = values.shape[0]
     for name, arr in (("trial", trial), ("onset", onset), ("duration", duration)):
         if arr.shape[0] != n:
-            raise ValueError(
+            raise ConfigError(
                 f"{name} must have shape (n_windows,) = ({n},) like values, got {arr.shape}."
             )
     if step is None:
@@ -224,7 +225,7 @@ def average_overlapping(values, trial, onset, duration, *, step=None):
         diffs = np.concatenate(diffs) if diffs else np.zeros(0)
         step = float(diffs.min()) if diffs.size else float(duration.min())
     if not step > 0:
-        raise ValueError(f"step must be > 0 s, got {step!r}.")
+        raise ConfigError(f"step must be > 0 s, got {step!r}.")
     out, keys = [], []
     for t in np.unique(trial):
         sel = trial == t
@@ -297,7 +298,7 @@ def paired_tests(a, b):
     a = np.asarray(a, float).ravel()
     b = np.asarray(b, float).ravel()
     if a.shape != b.shape:
-        raise ValueError(
+        raise ConfigError(
             f"paired scores must have the same shape (n_subjects,), got {a.shape} and {b.shape}."
         )
     keep = np.isfinite(a) & np.isfinite(b)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..utils._checks import _check_type
 from ..utils._registry import Registry
+from ..utils._errors import ConfigError
 
 logger = logging.getLogger("emopipe.distill.protocols")
 
@@ -60,9 +61,9 @@ class Fold:
 def _as_1d(name, arr, n=None):
     arr = np.asarray(arr)
     if arr.ndim != 1:
-        raise ValueError(f"{name} must have shape (n_windows,), got shape {arr.shape}.")
+        raise ConfigError(f"{name} must have shape (n_windows,), got shape {arr.shape}.")
     if n is not None and arr.shape[0] != n:
-        raise ValueError(
+        raise ConfigError(
             f"{name} must have shape (n_windows,) = ({n},) like 'subject', got shape {arr.shape}."
         )
     return arr
@@ -120,7 +121,7 @@ def _loso(subject, trial, session, labels, *, n_folds, seed):
 def _cross_subject_kfold(subject, trial, session, labels, *, n_folds, seed):
     subs = np.unique(subject.astype(str))
     if len(subs) < n_folds:
-        raise ValueError(
+        raise ConfigError(
             f"protocol 'cross_subject_kfold' needs at least n_folds = {n_folds} subjects, "
             f"got {len(subs)}. Lower n_folds or use protocol 'loso'."
         )
@@ -142,7 +143,7 @@ def _within_subject_kfold(subject, trial, session, labels, *, n_folds, seed):
     for s in np.unique(uniq["s"]):
         keys = np.flatnonzero(uniq["s"] == s)
         if len(keys) < n_folds:
-            raise ValueError(
+            raise ConfigError(
                 f"protocol 'within_subject_kfold' needs at least n_folds = {n_folds} trials per "
                 f"subject, but subject {s!r} has {len(keys)}. Lower n_folds."
             )
@@ -163,7 +164,7 @@ def _within_subject_kfold(subject, trial, session, labels, *, n_folds, seed):
 def _trs(subject, trial, session, labels, *, n_folds, seed):
     uniq, key_inv = _trial_keys(subject, trial)
     if len(uniq) < n_folds:
-        raise ValueError(
+        raise ConfigError(
             f"protocol 'trs' needs at least n_folds = {n_folds} trials, got {len(uniq)}. "
             f"Lower n_folds."
         )
@@ -185,7 +186,7 @@ def _seed_9_6(subject, trial, session, labels, *, n_folds, seed):
             sel = (sub_str == s) & (session == ses)
             trials = np.unique(trial[sel])
             if len(trials) != 15:
-                raise ValueError(
+                raise ConfigError(
                     f"protocol 'seed_9_6' needs 15 trials per (subject, session), but subject "
                     f"{s!r} session {ses!r} has {len(trials)}. Use 'within_subject_kfold' for "
                     f"datasets other than SEED."
@@ -205,7 +206,7 @@ def _cross_session(subject, trial, session, labels, *, n_folds, seed):
         sel = sub_str == s
         sessions = np.unique(session[sel])
         if len(sessions) < 2:
-            raise ValueError(
+            raise ConfigError(
                 f"protocol 'cross_session' needs at least 2 sessions per subject, but subject "
                 f"{s!r} has sessions {sessions.tolist()}. Use 'loso' or 'within_subject_kfold' "
                 f"for a dataset without sessions."
@@ -301,7 +302,7 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
     _check_type("n_folds", n_folds, ("int",))
     _check_type("val_fraction", val_fraction, ("numeric",))
     if not 0 <= val_fraction < 1:
-        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}.")
+        raise ConfigError(f"val_fraction must be in [0, 1), got {val_fraction!r}.")
     subject = _as_1d("subject", subject)
     n = subject.shape[0]
     trial = _as_1d("trial", trial, n)
@@ -309,13 +310,13 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
     if labels is not None:
         labels = _as_1d("labels", labels, n)
     if protocol in NEEDS_SESSIONS and len(np.unique(session)) < 2:
-        raise ValueError(
+        raise ConfigError(
             f"protocol {protocol!r} needs recording sessions, but the data has a single session "
             f"({np.unique(session).tolist()}). This dataset has no sessions: use 'loso' or "
             f"'within_subject_kfold'."
         )
     if protocol not in ("loso", "seed_9_6", "cross_session") and n_folds < 2:
-        raise ValueError(f"n_folds must be >= 2 for protocol {protocol!r}, got {n_folds}.")
+        raise ConfigError(f"n_folds must be >= 2 for protocol {protocol!r}, got {n_folds}.")
     subject = subject.astype(str)
     _, key_inv = _trial_keys(subject, trial)
     raw = fn(subject, trial, session, labels, n_folds=n_folds, seed=seed)
@@ -326,7 +327,7 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
         if labels is not None:
             classes = np.unique(labels[train])
             if len(classes) < 2:
-                raise ValueError(
+                raise ConfigError(
                     f"fold {name!r} of protocol {protocol!r}: the training set holds a single "
                     f"class ({classes.tolist()}), so no classifier can be trained. Use a protocol "
                     f"that pools more trials (e.g. 'loso') or another target."
@@ -420,7 +421,7 @@ def read_folds(path, subject, trial, window):
             for wi in wins:
                 key = (row["subject"], int(row["trial"]), wi)
                 if key not in lookup:
-                    raise ValueError(
+                    raise ConfigError(
                         f"{Path(path).name}: subject {key[0]!r} trial {key[1]} window {wi} is not "
                         f"in the data. The folds belong to another cache."
                     )

@@ -39,6 +39,7 @@ from ..utils._checks import _check_type
 from ..utils._lock import FolderLock
 from ..utils._logging import verbose
 from ..utils.config import config_from_dict
+from ..utils._errors import ConfigError
 from ._build import cohort_inputs, plan_model
 from ._fit import _device, _fold_seed, _predict, _score, _train_model
 from .config import DistillConfig, config_from_cli, load_distill_config
@@ -280,7 +281,7 @@ def run_distill(config, *, cohort=None, verbose=None):
     cache_files = None
     if cohort is None:
         if config.cache is None:
-            raise ValueError("config.cache is None and no cohort was given; set cache to the "
+            raise ConfigError("config.cache is None and no cohort was given; set cache to the "
                              "folder written by 'emopipe extract'.")
         specs = [config.student] + ([config.teacher] if get_recipe(config.method).needs_teacher
                                     else [])

@@ -15,7 +15,7 @@ import logging
 import numpy as np
 
 from ..utils._checks import _check_data, _check_type
-from ..utils._errors import ConfigError
+from ..utils._errors import ConfigError, UnknownNameError
 from ._windows import _window_grid, strided_windows
 
 logger = logging.getLogger("emopipe.features.univariate")
@@ -59,7 +59,7 @@ def _get_func(name):
     if not isinstance(name, str) or name not in UNIVARIATE_FEATURES:
         close = difflib.get_close_matches(str(name), UNIVARIATE_FEATURES, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise KeyError(
+        raise UnknownNameError(
             f"Univariate feature {name!r} not found.{hint} Available univariate "
             f"features: {', '.join(repr(n) for n in UNIVARIATE_FEATURES)}."
         )

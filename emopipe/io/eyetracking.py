@@ -117,11 +117,11 @@ def gaze_modality(recordings):
         ``source_unit``).
     """
     if not recordings:
-        raise ValueError("recordings is empty; give one GazeRecording per trial.")
+        raise ConfigError("recordings is empty; give one GazeRecording per trial.")
     first = recordings[0]
     for rec in recordings[1:]:
         if rec.ch_names != first.ch_names or not np.isclose(rec.sfreq, first.sfreq):
-            raise ValueError(
+            raise ConfigError(
                 f"{rec.fname}: channels {rec.ch_names} at {rec.sfreq} Hz differ from "
                 f"{first.fname}: {first.ch_names} at {first.sfreq} Hz; resample or pick "
                 f"matching recordings."
@@ -150,7 +150,7 @@ def _crop(fname, times, events, start_event, end_event, baseline):
     for ev in (start_event, end_event):
         if ev not in names:
             found = sorted(set(names))
-            raise ValueError(
+            raise ConfigError(
                 f"{fname}: event {ev!r} not found; events in the file: {found!r}. "
                 f"Pass start_event/end_event matching them, or None to keep the "
                 f"whole recording."
@@ -158,7 +158,7 @@ def _crop(fname, times, events, start_event, end_event, baseline):
     t0 = next(t for t, e in events if e == start_event)
     t1 = next(t for t, e in events if e == end_event and t > t0)
     if t0 - baseline < times[0] - 1e-9:
-        raise ValueError(
+        raise ConfigError(
             f"{fname}: baseline = {baseline} s before {start_event!r} at {t0 - times[0]:.3f} s "
             f"after the first sample reaches before the recording; lower baseline."
         )

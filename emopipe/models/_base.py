@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..utils._checks import _check_positive, _check_shape, _check_type
+from ..utils._errors import ConfigError
 
 logger = logging.getLogger("emopipe.models")
 
@@ -23,14 +24,14 @@ def _check_size(parameter, value, *, minimum=1):
     """Check that ``value`` is an int >= ``minimum`` and return it as int."""
     _check_type(parameter, value, ("int",))
     if value < minimum:
-        raise ValueError(f"{parameter} must be an int >= {minimum}, got {value!r}.")
+        raise ConfigError(f"{parameter} must be an int >= {minimum}, got {value!r}.")
     return int(value)
 
 
 def _check_dropout(parameter, value):
     _check_type(parameter, value, ("numeric",))
     if not 0.0 <= value < 1.0:
-        raise ValueError(f"{parameter} must be in [0, 1), got {value!r}.")
+        raise ConfigError(f"{parameter} must be in [0, 1), got {value!r}.")
     return float(value)
 
 
@@ -156,7 +157,7 @@ class EmoModule(nn.Module):
         """Raise a clear error if ``inputs`` do not match the built sizes."""
         name = type(self).__name__
         if len(inputs) != self.n_inputs:
-            raise ValueError(
+            raise ConfigError(
                 f"{name} takes {self.n_inputs} input tensor(s) "
                 f"({', '.join(self.input_names)}), got {len(inputs)}."
             )

@@ -1,6 +1,7 @@
 """Convolutional trunks: the 1-D CNN of raw windows and the per-frame face CNN."""
 
 from torch import nn
+from ..utils._errors import ConfigError
 
 
 class CNN1dEncoder(nn.Module):
@@ -23,13 +24,13 @@ class CNN1dEncoder(nn.Module):
     def __init__(self, n_channels, n_times, *, widths=(16, 32, 64), kernel_sizes=(7, 5, 3)):
         super().__init__()
         if len(widths) != len(kernel_sizes) or not widths:
-            raise ValueError(
+            raise ConfigError(
                 f"widths and kernel_sizes must have the same non-zero length, got "
                 f"{len(widths)} and {len(kernel_sizes)}."
             )
         min_times = 2 ** (len(widths) - 1)
         if n_times < min_times:
-            raise ValueError(
+            raise ConfigError(
                 f"n_times must be >= {min_times} samples for {len(widths)} stages "
                 f"(each but the last halves the length), got {n_times}."
             )

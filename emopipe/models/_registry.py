@@ -4,6 +4,7 @@ import difflib
 import inspect
 
 from ..utils._registry import Registry
+from ..utils._errors import ConfigTypeError
 
 MODELS = Registry("Model", "models")
 
@@ -53,7 +54,7 @@ def build_model(name, **kwargs):
             close = difflib.get_close_matches(k, list(signal) + accepted, n=1)
             if close:
                 hints += f" Did you mean {close[0]!r} for {k!r}?"
-        raise TypeError(
+        raise ConfigTypeError(
             f"Model {name!r} ({cls.__name__}) got unknown argument(s) "
             f"{', '.join(repr(k) for k in unknown)}. Signal arguments: "
             f"{', '.join(repr(a) for a in signal)}; accepted: "
@@ -63,7 +64,7 @@ def build_model(name, **kwargs):
         p for p in accepted if params[p].default is inspect.Parameter.empty and p not in kwargs
     ]
     if missing:
-        raise TypeError(
+        raise ConfigTypeError(
             f"Model {name!r} ({cls.__name__}) needs the argument(s) "
             f"{', '.join(repr(k) for k in missing)}; got {sorted(kwargs)}. Its signal "
             f"arguments are {', '.join(repr(a) for a in signal)}: give the sizes of your "

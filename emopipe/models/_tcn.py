@@ -3,6 +3,7 @@
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from ..utils._errors import ConfigError
 from ._base import _check_size
 
 
@@ -120,7 +121,7 @@ class TemporalConvNet(nn.Module):
         super().__init__()
         channels = [_check_size("channels[i]", c) for c in channels]
         if not channels:
-            raise ValueError("channels must list at least one TCN level width, got [].")
+            raise ConfigError("channels must list at least one TCN level width, got [].")
         kernel_size = _check_size("kernel_size", kernel_size)
         dilations = [2**i for i in range(len(channels))]
         widths = [n_in] + channels

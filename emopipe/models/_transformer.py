@@ -6,6 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..utils._errors import ConfigError
 from ._base import _check_size
 
 # Keras BatchNormalization defaults (EmotionKD is a Keras model): eps 1e-3,
@@ -37,7 +38,7 @@ def n_conv_tokens(n_times, kernel_size, stride=1):
     kernel_size = _check_size("kernel_size", kernel_size)
     stride = _check_size("stride", stride)
     if n_times < kernel_size:
-        raise ValueError(
+        raise ConfigError(
             f"n_times = {n_times} samples is shorter than the convolution kernel "
             f"({kernel_size} samples). Use longer windows or a smaller kernel_size."
         )

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from ..utils._checks import _check_option, _check_type
-from ..utils._errors import DataFileError
+from ..utils._errors import ConfigError, DataFileError
 from ._checkpoint import read_state_dict
 from ._base import EmoModule, _check_dropout, _check_sfreq, _check_size
 from ._cnn import CNN1dEncoder, FrameCNN
@@ -78,7 +78,7 @@ class FaceTCN(EmoModule):
         self.sfreq = _check_sfreq(sfreq)
         if isinstance(frame_size, (tuple, list)):
             if len(frame_size) != 2:
-                raise ValueError(
+                raise ConfigError(
                     f"frame_size must be an int or a (height, width) pair, got {frame_size!r}."
                 )
             height, width = (_check_size("frame_size", s, minimum=8) for s in frame_size)
@@ -320,7 +320,7 @@ class EKDTeacher(EmoModule):
         """
         half = self.n_tokens * self.dim
         if feat.ndim != 2 or feat.shape[1] != 2 * half:
-            raise ValueError(
+            raise ConfigError(
                 f"feat must have shape (batch, {2 * half}) (2 * n_tokens * dim), got shape "
                 f"{tuple(feat.shape)}. Pass the feat returned by this model's forward."
             )
@@ -407,7 +407,7 @@ class ConcatTeacher(EmoModule):
         )
         missing = [k for k, v in needed.items() if v is None]
         if missing:
-            raise ValueError(
+            raise ConfigError(
                 f"encoder={encoder!r} needs {', '.join(needed)}; got "
                 f"{', '.join(f'{k}={v!r}' for k, v in needed.items())}. Give the sizes of "
                 f"your inputs."

@@ -12,6 +12,7 @@ from torch import nn
 
 from ...utils._checks import _check_option, _check_type
 from ...utils.docs import docdict, fill_doc
+from ...utils._errors import ConfigError
 from ._base import DistillLoss, _flat
 from ._checks import _check_dim, _check_labels, _check_logit_pair, _check_pair
 from ._memory import ContrastMemory, SharedNegatives, _other_class_rows
@@ -44,7 +45,7 @@ class _Embed(nn.Module):
     def forward(self, f, name):
         f = f.reshape(f.shape[0], -1)
         if f.shape[1] != self.dim_in:
-            raise ValueError(
+            raise ConfigError(
                 f"{name} must have {self.dim_in} features per sample (flattened), got shape "
                 f"{tuple(f.shape)}. Check s_dim/t_dim against the models' feat_dim."
             )
@@ -91,7 +92,7 @@ def _negatives(loss, batch):
         if rows.numel() == 0:
             continue
         if cand.numel() == 0:
-            raise ValueError(
+            raise ConfigError(
                 f"Class-conditional negatives need samples of another class, but every training "
                 f"window has class {c}. Use loss_params={{'{type(loss).__name__}': "
                 f"{{'negatives': 'uniform'}}}} or a fold holding two classes."
@@ -130,14 +131,14 @@ class _ContrastBase(DistillLoss):
         )
         if negatives == "exact":
             if bank_labels is None:
-                raise ValueError(
+                raise ConfigError(
                     f"{loss}: negatives='exact' needs bank_labels, the class of every training "
                     f"sample of the fold, shape (n_data,) = ({n_data},). Pass them or use "
                     f"negatives='uniform'."
                 )
             bank_labels = torch.as_tensor(bank_labels).long().reshape(-1)
             if bank_labels.numel() != n_data:
-                raise ValueError(
+                raise ConfigError(
                     f"{loss}: bank_labels must have shape (n_data,) = ({n_data},), got shape "
                     f"{tuple(bank_labels.shape)}."
                 )
@@ -151,7 +152,7 @@ class _ContrastBase(DistillLoss):
         if isinstance(contrast_idx, SharedNegatives):
             if contrast_idx.idx.reshape(-1).shape != idx.shape or contrast_idx.group.numel() != \
                     idx.numel():
-                raise ValueError(
+                raise ConfigError(
                     f"contrast_idx (SharedNegatives) must hold idx and group of shape (batch,) "
                     f"= ({idx.numel()},), got {tuple(contrast_idx.idx.shape)} and "
                     f"{tuple(contrast_idx.group.shape)}. Build it from this batch's idx, one "
@@ -165,7 +166,7 @@ class _ContrastBase(DistillLoss):
                 idx, self.nce_k, labels=self.bank_labels, generator=generator
             )
         elif contrast_idx.ndim != 2 or contrast_idx.shape[0] != idx.numel():
-            raise ValueError(
+            raise ConfigError(
                 f"contrast_idx must have shape (batch, n_negatives) = ({idx.numel()}, K), got "
                 f"shape {tuple(contrast_idx.shape)}. It holds negatives only; the anchor is "
                 f"prepended internally."
@@ -195,7 +196,7 @@ class _ContrastBase(DistillLoss):
     def _embed(self, f_s, f_t, idx):
         _check_pair("f_s", f_s, "f_t", f_t, what="batch")
         if idx.ndim != 1 or idx.shape[0] != f_s.shape[0]:
-            raise ValueError(
+            raise ConfigError(
                 f"idx must have shape (batch,) = ({f_s.shape[0]},), got shape "
                 f"{tuple(idx.shape)}."
             )

@@ -7,6 +7,7 @@ attention transfer. Notation as in :mod:`emopipe.distill.losses`.
 import torch.nn.functional as F
 from torch import nn
 
+from ...utils._errors import ConfigError
 from ._base import DistillLoss, _flat
 from ._checks import _check_dim, _check_maps, _check_pair, _check_pos
 from ._registry import register_loss
@@ -17,7 +18,7 @@ def _make_projector(s_dim, t_dim, projector, *, loss):
     if s_dim == t_dim:
         return nn.Identity()
     if not projector:
-        raise ValueError(
+        raise ConfigError(
             f"{loss}: student features of shape (batch, s_dim) = (batch, {s_dim}) cannot be "
             f"compared with teacher features of shape (batch, t_dim) = (batch, {t_dim}) "
             f"without a projector. Set projector=True (a learned Linear({s_dim}, {t_dim})) "
@@ -72,7 +73,7 @@ class HintLoss(DistillLoss):
         if f_s.shape[-1] != self.s_dim or f_t.shape[-1] != self.t_dim or (
             f_s.shape[:-1] != f_t.shape[:-1]
         ):
-            raise ValueError(
+            raise ConfigError(
                 f"hint: f_s must have shape (batch, ..., s_dim) = (..., {self.s_dim}) and f_t "
                 f"(batch, ..., t_dim) = (..., {self.t_dim}) with the same leading axes, got "
                 f"f_s shape {tuple(f_s.shape)} and f_t shape {tuple(f_t.shape)}."

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...utils._checks import _check_option
+from ...utils._errors import ConfigError
 from ._base import DistillLoss
 from ._checks import (
     _check_dim,
@@ -76,7 +77,7 @@ class HintonKDLoss(DistillLoss):
         if self.alpha is None:
             return kd
         if y is None:
-            raise ValueError(
+            raise ConfigError(
                 f"y (class indices, shape (batch,)) is required when alpha={self.alpha!r} "
                 f"mixes in the cross-entropy. Pass y or set alpha=None."
             )
@@ -135,7 +136,7 @@ class MLKDLoss(DistillLoss):
             "feature_align", feature_align, ("projector", "modality_tokens", "none")
         )
         if feature_align == "modality_tokens" and t_dim < s_dim:
-            raise ValueError(
+            raise ConfigError(
                 f"feature_align='modality_tokens' takes the last s_dim = {s_dim} entries of "
                 f"the teacher feature, but t_dim = {t_dim} < s_dim. Use "
                 f"feature_align='projector'."
@@ -172,7 +173,7 @@ class MLKDLoss(DistillLoss):
         f_s = f_s.reshape(f_s.shape[0], -1)
         f_t = f_t.reshape(f_t.shape[0], -1)
         if f_s.shape[1] != self.s_dim or f_t.shape[1] != self.t_dim:
-            raise ValueError(
+            raise ConfigError(
                 f"mlkd: f_s must have shape (batch, s_dim) = (batch, {self.s_dim}) and f_t "
                 f"(batch, t_dim) = (batch, {self.t_dim}), got f_s shape {tuple(f_s.shape)} "
                 f"and f_t shape {tuple(f_t.shape)}."

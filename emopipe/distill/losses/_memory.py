@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ...utils._checks import _check_type
+from ...utils._errors import ConfigError
 from ._checks import _check_int_tensor, _check_pos, _check_unit_interval
 
 logger = logging.getLogger("emopipe.distill.losses._memory")
@@ -26,7 +27,7 @@ def _check_index(parameter, idx, n_data):
         hint=" Return each sample's position in the training fold from the dataset.",
     )
     if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= n_data):
-        raise ValueError(
+        raise ConfigError(
             f"{parameter} must hold indices in [0, n_data) = [0, {n_data}), got values in "
             f"[{int(idx.min())}, {int(idx.max())}]. Size the memory bank from the training "
             f"fold (n_data = number of training samples) and index samples within it."
@@ -38,7 +39,7 @@ def _other_class_rows(labels, c):
     """Bank rows whose class is not ``c`` (the candidates of "exact" negatives)."""
     cand = torch.nonzero(labels != c).reshape(-1)
     if cand.numel() == 0:
-        raise ValueError(
+        raise ConfigError(
             f"Class-conditional negatives need samples of another class, but every bank row "
             f"has class {c!r}. Use uniform negatives (negatives='uniform') or a fold holding "
             f"at least two classes."
@@ -144,12 +145,12 @@ class ContrastMemory(nn.Module):
         _check_type("n_data", n_data, ("int",))
         _check_type("embed_dim", embed_dim, ("int",))
         if n_data < 2:
-            raise ValueError(
+            raise ConfigError(
                 f"n_data must be >= 2 (an anchor needs at least one other sample), got "
                 f"{n_data!r}. Pass the number of training samples of the fold."
             )
         if embed_dim < 1:
-            raise ValueError(f"embed_dim must be >= 1, got {embed_dim!r}.")
+            raise ConfigError(f"embed_dim must be >= 1, got {embed_dim!r}.")
         self.n_data = int(n_data)
         self.embed_dim = int(embed_dim)
         self.momentum = _check_unit_interval("momentum", momentum)
@@ -192,7 +193,7 @@ class ContrastMemory(nn.Module):
         idx = _check_index("idx", idx, self.n_data).reshape(-1)
         _check_type("k", k, ("int",))
         if k < 1:
-            raise ValueError(f"k (number of negatives) must be >= 1, got {k!r}.")
+            raise ConfigError(f"k (number of negatives) must be >= 1, got {k!r}.")
         device = self.memory_s.device
         if labels is None:
             # uniform over {0..n_data-1} \ {i}: draw in [0, n_data - 1) and skip i
@@ -201,7 +202,7 @@ class ContrastMemory(nn.Module):
             return draw + (draw >= idx[:, None]).long()
         labels = torch.as_tensor(labels).reshape(-1)
         if labels.numel() != self.n_data:
-            raise ValueError(
+            raise ConfigError(
                 f"labels must have shape (n_data,) = ({self.n_data},), got shape "
                 f"{tuple(labels.shape)}. Pass the class of every training sample of the fold."
             )

@@ -7,6 +7,7 @@ may differ. Notation as in :mod:`emopipe.distill.losses`.
 import torch
 import torch.nn.functional as F
 
+from ...utils._errors import ConfigError
 from ._base import DistillLoss, _flat
 from ._checks import _check_nonneg, _check_pair
 from ._registry import register_loss
@@ -104,7 +105,7 @@ class RKDLoss(DistillLoss):
         """
         _check_pair("f_s", f_s, "f_t", f_t, what="batch")
         if f_s.shape[0] < 2:
-            raise ValueError(f"rkd needs batch >= 2, got f_s shape {tuple(f_s.shape)}.")
+            raise ConfigError(f"rkd needs batch >= 2, got f_s shape {tuple(f_s.shape)}.")
         s, t = _flat(f_s), _flat(f_t)
         d_s, d_t = _pdist(s), _pdist(t)
         d_s = d_s / d_s[d_s > 0].mean()

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ...utils._checks import _check_option
+from ...utils._errors import ConfigError
 from ._base import DistillLoss
 from ._checks import (
     _check_dim,
@@ -125,7 +126,7 @@ class CCCLoss(DistillLoss):
         _check_pair("y_pred", y_pred, "y_true", y_true)
         n = y_pred.shape[-1]
         if n < 2:
-            raise ValueError(
+            raise ConfigError(
                 f"y_pred must have shape (..., n_times) with n_times >= 2, got shape "
                 f"{tuple(y_pred.shape)}."
             )

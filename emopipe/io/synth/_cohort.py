@@ -72,7 +72,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ...utils._errors import UnknownNameError
+from ...utils._errors import ConfigError, UnknownNameError
 
 #: latent names, in the order of a ratings row
 LATENT_NAMES = ("valence", "arousal", "dominance", "liking")
@@ -341,7 +341,7 @@ def discrete_emotion(valence, arousal, *, classes, mid=5.0):
         return np.where(v < mid - 1.0, 0, np.where(v > mid + 1.0, 2, 1))
     if classes == 4:
         return 2 * (v > mid).astype(int) + (a > mid).astype(int)
-    raise ValueError(f"classes must be 3 or 4, got {classes!r}.")
+    raise ConfigError(f"classes must be 3 or 4, got {classes!r}.")
 
 
 def strength(planted, latent):

@@ -12,6 +12,7 @@ fixtures exercise the same path through the reader as the real files.
 import struct
 
 import numpy as np
+from ...utils._errors import ConfigTypeError
 
 _PROTO = b"\x80"
 _EMPTY_DICT = b"}"
@@ -131,7 +132,7 @@ class _Py2PickleWriter:
     def ndarray(self, array):
         array = np.ascontiguousarray(array)
         if array.dtype.hasobject:
-            raise TypeError("only numeric arrays can be written")
+            raise ConfigTypeError("only numeric arrays can be written")
         if array.dtype.byteorder == ">":
             array = array.astype(array.dtype.newbyteorder("<"))
         # _reconstruct(ndarray, (0,), 'b')

@@ -114,7 +114,7 @@ def _subject_ids(n_subjects):
     n_geneva = min(n_subjects // 2, 10)
     n_twente = n_subjects - n_geneva
     if n_twente > 22 or n_subjects < 0:
-        raise ValueError(f"n_subjects must be <= 32 (DEAP has 32), got {n_subjects}.")
+        raise ConfigError(f"n_subjects must be <= 32 (DEAP has 32), got {n_subjects}.")
     return [f"s{i:02d}" for i in range(1, n_twente + 1)] + [
         f"s{i:02d}" for i in range(23, 23 + n_geneva)
     ]
@@ -535,7 +535,7 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
     for name, value, hi in (("n_subjects", n_subjects, 32), ("n_trials", n_trials, 40)):
         _check_type(name, value, ("int",))
         if not 1 <= value <= hi:
-            raise ValueError(f"{name} must be in [1, {hi}], got {value}.")
+            raise ConfigError(f"{name} must be in [1, {hi}], got {value}.")
     _check_type("seed", seed, ("int",))
     if raw_trials is None:
         raw_trials = min(4, n_trials)
@@ -551,7 +551,7 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
     if face:
         _check_positive("face_fps", face_fps)
         if len(face_frame_size) != 2 or min(face_frame_size) < 48:
-            raise ValueError(f"face_frame_size must be (width, height) with both >= 48 px, got "
+            raise ConfigError(f"face_frame_size must be (width, height) with both >= 48 px, got "
                              f"{face_frame_size!r}.")
     out = Path(out)
     (out / "data_preprocessed_python").mkdir(parents=True, exist_ok=True)

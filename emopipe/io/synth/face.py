@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ...utils._checks import _check_positive
+from ...utils._errors import ConfigError
 
 
 def sample_face():
@@ -177,7 +178,7 @@ def write_openface_csv(fname, *, n_frames, fps=30.0, seed=0, failed_frames=(), v
     table["success"] = (~failed).astype(float)
     for k, v in (values or {}).items():
         if k not in table:
-            raise ValueError(f"values[{k!r}] is not an OpenFace column.")
+            raise ConfigError(f"values[{k!r}] is not an OpenFace column.")
         table[k] = np.asarray(v, float)
     for c in OPENFACE_COLUMNS[5:]:
         table[c] = np.where(failed, 0.0, table[c])
