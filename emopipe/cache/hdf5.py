@@ -411,6 +411,25 @@ def read_cohort(cache_dir, *, modalities=None):
     return sorted(subjects, key=lambda s: s.subject)
 
 
+def cached_modalities(path):
+    """Names of the modality groups a cache file holds, whatever a reader loaded.
+
+    Parameters
+    ----------
+    path : path-like
+        A subject's cache file.
+
+    Returns
+    -------
+    modalities : list of str
+        Sorted modality names.
+    """
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return sorted(k for k in f if k not in _RESERVED_GROUPS)
+
+
 def cached_hash(path):
     """``config_hash`` of a cache file, or None when absent or unreadable.
 

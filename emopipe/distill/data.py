@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..cache import default_feature
+from ..cache import cached_modalities, default_feature
 from ..utils._checks import _check_option
 from ..utils._errors import ConfigError, RunError, UnknownNameError
 
@@ -293,9 +293,10 @@ def _resolve_in_subject(cs, part, spec):
     mods = cs.modalities
     if part.modality not in mods:
         why = f" ({cs.missing[part.modality]})" if part.modality in cs.missing else ""
+        held = cached_modalities(cs.path) if cs.path is not None else sorted(mods)
         raise UnknownNameError(
             f"{cs.path}: modality {part.modality!r} (from spec {spec!r}) is not in the cache"
-            f"{why}. Available modalities: {', '.join(repr(m) for m in sorted(mods)) or 'none'}."
+            f"{why}. Available modalities: {', '.join(repr(m) for m in held) or 'none'}."
         )
     feats = mods[part.modality]
     if part.feature is not None:

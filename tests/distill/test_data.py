@@ -84,6 +84,10 @@ def test_missing_modality_names_the_file_and_what_exists(tmp_path):
     with pytest.raises(KeyError, match=r"feature eeg/band_power .* Available eeg features: "
                                        r"'de', 'psd'"):
         load_cohort(tmp_path, ["eeg:band_power"])
+    # what the file holds, not only what this call loaded
+    with pytest.raises(KeyError, match=r"s01\.h5: modality 'gaze' \(from spec 'gaze'\) is not "
+                                       r"in the cache\. Available modalities: 'eeg', 'eog'\."):
+        load_cohort(tmp_path, ["eeg", "gaze"])
 
 
 def test_mismatched_window_counts_are_refused(tmp_path):
