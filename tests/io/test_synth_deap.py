@@ -169,3 +169,17 @@ def test_same_seed_same_bytes_and_argument_errors(tmp_path):
     # unset, raw_trials is min(4, n_trials): fewer trials than 4 need no option
     truth = write_deap_synth(tmp_path / "d", n_subjects=1, n_trials=2, seed=5)
     assert truth["raw_trials"] == 2
+
+
+def test_subject_ids_split_twente_and_geneva_up_to_all_32():
+    from emopipe.io.synth.deap import _subject_ids
+
+    # Geneva (s23-s32) takes half, at most its 10; Twente (s01-s22) the rest
+    assert _subject_ids(4) == ["s01", "s02", "s23", "s24"]
+    assert _subject_ids(5) == ["s01", "s02", "s03", "s23", "s24"]
+    every = _subject_ids(32)
+    assert every == [f"s{i:02d}" for i in range(1, 33)]
+    assert _subject_ids(21) == [f"s{i:02d}" for i in range(1, 12)] + [
+        f"s{i:02d}" for i in range(23, 33)]
+    with pytest.raises(ValueError, match=r"n_subjects must be <= 32 \(DEAP has 32\), got 33"):
+        _subject_ids(33)
