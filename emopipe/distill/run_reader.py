@@ -293,6 +293,52 @@ class Run:
     def __repr__(self):
         return f"<Run {str(self.path)!r}: {len(self.folds)} folds>"
 
+    def cohort(self, data=None):
+        """The run's cohort, checked to be the data the run was trained on.
+
+        Parameters
+        ----------
+        data : CohortData | path-like | None
+            An in-memory cohort, or a cache folder; ``None`` reads the cache
+            folder the run recorded.
+
+        Returns
+        -------
+        cohort : CohortData
+            Its rows are those the folds' ``test_idx`` index.
+        """
+        from .data import load_cohort
+        from .run_folder import _data_hash
+
+        if data is None:
+            if self.cache is None:
+                raise RunError(
+                    f"{self.path}: the run was trained on an in-memory cohort; pass that "
+                    f"cohort (Run.cohort(cohort))."
+                )
+            data = self.cache["folder"]
+        if isinstance(data, CohortData):
+            cohort = data
+            files = cohort.sources if (cohort.sources and self.cache is not None) else None
+            what = "the given cohort"
+        else:
+            roles = {r for f in self.folds for r in f.roles}
+            specs = [self.config["student"]] if roles - {"teacher"} else []
+            if "teacher" in roles:
+                specs.append(self.config["teacher"])
+            cohort = load_cohort(data, specs)
+            files = cohort.sources
+            what = f"the cache {data}"
+        now = _data_hash(cohort, cache_files=files)
+        if now != self.data_hash:
+            raise RunError(
+                f"{self.path}: {what} is not the data the run was trained on (data_hash "
+                f"{now!r}, the run recorded {self.data_hash!r}: another cache, or one "
+                f"re-extracted since training). Give the cache the run was trained on, or "
+                f"rerun 'emopipe distill' on this one."
+            )
+        return cohort
+
     def fold(self, name):
         """The fold named ``name``.
 
