@@ -119,3 +119,32 @@ def test_cli_tsne_reports_a_user_error(planted_runs, tmp_path, capsys):
     assert err.startswith("emopipe tsne: error: ") and "in-memory cohort" in err
     assert main(["tsne", "--run", str(tmp_path / "none"), "--out", str(tmp_path / "f")]) == 1
     assert "not a run folder (no config.yaml)" in capsys.readouterr().err
+
+
+def test_cli_tsne_on_a_cached_run(tmp_path, capsys):
+    from emopipe.cache import write_features
+    from emopipe.cli import main
+    from emopipe.features._base import Feature
+
+    c = _planted(True, n_sub=2)
+    for s in np.unique(c.subject):
+        sel = c.subject == s
+        write_features(
+            tmp_path / "cache" / f"{s}.h5", dataset="deap", subject=str(s),
+            windows={"trial": c.trial[sel], "onset": c.onset[sel],
+                     "duration": np.ones(int(sel.sum()))},
+            labels={k: v[sel] for k, v in c.labels.items()},
+            modalities={"eog": {"features": Feature(c.features["eog:features"][sel],
+                                                    ("window", "feature"), {"unit": "a.u."})}},
+            config={}, config_hash="h1")
+    run = tmp_path / "run"
+    run_distill(DistillConfig(cache=str(tmp_path / "cache"), student="eog", method="none",
+                              epochs=5, batch_size=32, out=str(run), max_folds=1))
+    assert main(["tsne", "--run", str(run), "--out", str(tmp_path / "fig")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["model", "fold", "windows", "silhouette", "5-NN", "acc"]
+    assert lines[1].split()[:3] == ["student", "sub-s01", "48"]
+    with open(tmp_path / "fig" / "tsne_scores.csv", newline="") as fid:
+        first = next(csv.DictReader(fid))
+    assert lines[1].split()[3:] == [f"{float(first['silhouette']):.3f}",
+                                    f"{float(first['knn_accuracy']):.3f}"]
