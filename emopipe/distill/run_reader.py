@@ -267,6 +267,15 @@ class RunFold:
 class Run:
     """A run folder read back by :func:`load_run`.
 
+    Parameters
+    ----------
+    path : Path
+        The folder.
+    config : dict
+        Its ``config.yaml``.
+    folds : list of RunFold
+        Its finished folds, in the run's order.
+
     Attributes
     ----------
     path : Path

@@ -236,3 +236,38 @@ def test_no_checkpoints_saved_is_a_named_error(tmp_path):
     with pytest.raises(RunError, match=r"trained with save_checkpoints=False, so its student "
                                        r"has no weights"):
         load_run(out).folds[0].model("student")
+
+
+def test_raw_frames_teacher_and_continuous_target_reload(tmp_path):
+    # a face-frame teacher (window TCN: frame_size is a tuple argument, sfreq from the cache
+    # attributes) and a continuous target
+    rng = np.random.default_rng(3)
+    n_sub, n_trials, n_win = 2, 4, 4
+    n = n_sub * n_trials * n_win
+    subject = np.repeat(["s01", "s02"], n_trials * n_win)
+    trial = np.tile(np.repeat(np.arange(1, n_trials + 1), n_win), n_sub)
+    v = np.repeat(rng.standard_normal(n_sub * n_trials), n_win)
+    frames = rng.uniform(0, 40, (n, 4, 8, 8)).astype(np.uint8)
+    c = CohortData.from_arrays(
+        {"face:frames": frames, "eeg:band_power": rng.standard_normal((n, 2, 3))},
+        subject=subject, trial=trial, labels={"valence": 5 + v},
+        dims={"face:frames": ("window", "time", "height", "width"),
+              "eeg:band_power": ("window", "channel", "band")},
+        sfreq={"face:frames": 4.0}, meta={"face:frames": {"unit": "grey level"}})
+    out = tmp_path / "run"
+    run_distill(DistillConfig(teacher="face:frames", student="eeg:band_power", method="v2e",
+                              epochs=1, teacher_epochs=1, batch_size=16, max_folds=1,
+                              teacher_params={"embed_dim": 8, "channels": [8, 128]},
+                              out=str(out)), cohort=c)
+    fold = load_run(out).folds[0]
+    plan = fold.plan("teacher")
+    assert plan.name == "face_window_tcn"
+    assert plan.kwargs["frame_size"] == (8, 8) and plan.kwargs["sfreq"] == 4.0
+    assert plan.kwargs["channels"] == [8, 128]  # a list stays a list
+    assert fold.inputs["face:frames"]["meta"] == {"unit": "grey level", "sfreq": 4.0}
+    assert fold.target == {"name": "valence", "kind": "continuous", "classes": None,
+                           "n_outputs": 1}
+    stored = _stored(out, fold.name)
+    test = {k: v[fold.test_idx] for k, v in c.features.items()}
+    for role in fold.roles:
+        assert_array_equal(fold.predict(role, test), stored[role])
