@@ -35,6 +35,7 @@ _LAZY = {
     "DistillConfig": ("emopipe.distill.config", "DistillConfig"),
     "load_distill_config": ("emopipe.distill.config", "load_distill_config"),
     "run_distill": ("emopipe.distill.train", "run_distill"),
+    "load_run": ("emopipe.distill.run_reader", "load_run"),
     "load_config": ("emopipe.utils.config", "load_config"),
 }
 

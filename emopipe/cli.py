@@ -111,6 +111,16 @@ def build_parser():
     p.add_argument("--teacher-only", action="store_true", help="train and report the teacher only")
     _add_verbose(p)
 
+    p = sub.add_parser("tsne", help="t-SNE of a run's penultimate features, with separation scores")
+    p.add_argument("--run", required=True, help="run folder written by 'emopipe distill'")
+    p.add_argument("--out", required=True, help="folder for the figure, its sidecar and the table")
+    p.add_argument("--cache", default=None,
+                   help="cache folder (default: the one the run recorded; checked against it)")
+    p.add_argument("--perplexity", type=float, default=30.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, default=5, help="neighbours of the k-NN accuracy")
+    _add_verbose(p)
+
     p = sub.add_parser("demo", help="synthesise a small cohort, extract, distill; print where outputs are")
     p.add_argument("--out", default="demo_out", help="working folder")
     p.add_argument("--subjects", type=int, default=6)
@@ -238,6 +248,21 @@ def _cmd_distill(args):
     return 0
 
 
+def _cmd_tsne(args):
+    from .analysis.embedding import run_tsne
+
+    rows = run_tsne(args.run, args.out, cohort=args.cache, perplexity=args.perplexity,
+                    seed=args.seed, k=args.k)
+    print(f"{'model':<10} {'fold':<14} {'windows':>7} {'silhouette':>10} "
+          f"{f'{args.k}-NN acc':>9}")
+    for r in rows:
+        print(f"{r['role']:<10} {r['fold']:<14} {r['n_windows']:>7} {r['silhouette']:>10.3f} "
+              f"{r['knn_accuracy']:>9.3f}")
+    print(f"Figure: {args.out}/tsne.png, tsne.pdf (sidecar tsne.json); table: "
+          f"{args.out}/tsne_scores.csv")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -250,7 +275,7 @@ def _cmd_demo(args):
 
 
 _COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
-             "distill": _cmd_distill, "demo": _cmd_demo}
+             "distill": _cmd_distill, "tsne": _cmd_tsne, "demo": _cmd_demo}
 
 
 def _one_paragraph(text):

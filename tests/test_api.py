@@ -16,6 +16,7 @@ WORKFLOW = {
     "DistillConfig": "emopipe.distill.config",
     "load_distill_config": "emopipe.distill.config",
     "run_distill": "emopipe.distill.train",
+    "load_run": "emopipe.distill.run_reader",
     "load_config": "emopipe.utils.config",
 }
 

@@ -143,6 +143,39 @@ class ModelPlan:
     kwargs: dict
     shapes: tuple
 
+    def to_record(self):
+        """The plan as JSON values, for the run folder (``models/<fold>.json``).
+
+        Returns
+        -------
+        record : dict
+            ``name``, ``kwargs`` (the exact constructor arguments; tuples as
+            lists, their names in ``tuple_kwargs``) and ``shapes``.
+        """
+        return {"name": self.name,
+                "kwargs": {k: list(v) if isinstance(v, tuple) else v
+                           for k, v in self.kwargs.items()},
+                "tuple_kwargs": sorted(k for k, v in self.kwargs.items() if isinstance(v, tuple)),
+                "shapes": [list(s) for s in self.shapes]}
+
+    @classmethod
+    def from_record(cls, record):
+        """The plan :meth:`to_record` wrote.
+
+        Parameters
+        ----------
+        record : dict
+            ``name``, ``kwargs``, ``tuple_kwargs`` and ``shapes``.
+
+        Returns
+        -------
+        plan : ModelPlan
+            Builds the model with the recorded arguments.
+        """
+        tuples = set(record.get("tuple_kwargs", ()))
+        kwargs = {k: tuple(v) if k in tuples else v for k, v in record["kwargs"].items()}
+        return cls(record["name"], kwargs, tuple(tuple(s) for s in record["shapes"]))
+
     def build(self):
         """Build the model (consumes the torch RNG for its initial weights).
 

@@ -30,6 +30,10 @@ logger = logging.getLogger("emopipe.distill.data")
 
 NORMALISE = ("pooled", "per_subject", "none")
 
+#: cached feature attributes a cohort carries through to the models and the run
+#: folder (:attr:`CohortData.meta`): what a figure needs to name its axes
+META_ATTRS = ("unit", "ch_names", "band_names", "band_edges", "feature_names", "sfreq")
+
 #: pseudo-feature name: all non-raw features of a modality, flattened and
 #: concatenated in name order (e.g. ``"eog:features"`` = blink and saccade
 #: statistics, band power and DE), unless the cache holds a feature of that name
@@ -111,6 +115,11 @@ class CohortData:
     sfreq : dict of str -> float
         Sampling frequency in Hz of each feature whose cache attributes give
         one (raw windows, face frames).
+    meta : dict of str -> dict
+        Metadata of each feature, from its cache attributes
+        (:data:`META_ATTRS`: ``unit``, ``ch_names``, ``band_names``,
+        ``band_edges``, ``feature_names``, ``sfreq``, those present), as
+        JSON values (lists, floats, strings).
     """
 
     features: dict
@@ -124,6 +133,7 @@ class CohortData:
     dims: dict = field(default_factory=dict)
     sources: list = field(default_factory=list)
     sfreq: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
 
     @property
     def n_windows(self):
@@ -132,7 +142,7 @@ class CohortData:
 
     @classmethod
     def from_arrays(cls, features, *, subject, trial, labels, session=None, window=None,
-                    onset=None, duration=None, dims=None, sfreq=None):
+                    onset=None, duration=None, dims=None, sfreq=None, meta=None):
         """Build a cohort from in-memory arrays (tests, benchmarks, notebooks).
 
         Parameters
@@ -156,6 +166,9 @@ class CohortData:
             Axis names; default ``("window", "feature", ...)``.
         sfreq : dict of str -> float | None
             Sampling frequency in Hz of the features that have one.
+        meta : dict of str -> dict | None
+            Metadata of the features, as a cache's attributes give it
+            (:data:`META_ATTRS`; other keys are dropped).
 
         Returns
         -------
@@ -165,7 +178,7 @@ class CohortData:
         subject = np.asarray(subject).astype(str)
         n = subject.shape[0]
         trial = np.asarray(trial).astype(np.int64)
-        feats, fdims, fsfreq = {}, {}, {}
+        feats, fdims, fsfreq, fmeta = {}, {}, {}, {}
         for key, arr in features.items():
             arr = np.asarray(arr)
             spec = parse_spec(key)
@@ -183,6 +196,8 @@ class CohortData:
             fdims[full] = tuple(given) if given else ("window",) + ("feature",) * (arr.ndim - 1)
             if (sfreq or {}).get(key) is not None:
                 fsfreq[full] = float(sfreq[key])
+            fmeta[full] = feature_meta({**(meta or {}).get(key, {}),
+                                        **({"sfreq": fsfreq[full]} if full in fsfreq else {})})
         if session is None:
             session = np.zeros(n, np.int64)
         if window is None:
@@ -201,7 +216,7 @@ class CohortData:
                 )
         return cls(feats, subject, trial, labels, np.asarray(session).astype(np.int64),
                    np.asarray(window).astype(np.int64), np.asarray(onset, float),
-                   np.asarray(duration, float), fdims, [], fsfreq)
+                   np.asarray(duration, float), fdims, [], fsfreq, fmeta)
 
     def resolve(self, spec):
         """Feature keys of a modality spec.
@@ -277,6 +292,36 @@ class CohortData:
             return y.astype(np.float64), None
         classes, y = np.unique(y, return_inverse=True)
         return y.astype(np.int64).ravel(), classes
+
+
+def _json_value(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def feature_meta(attrs):
+    """The metadata a cohort keeps of a feature's attributes, as JSON values.
+
+    Parameters
+    ----------
+    attrs : dict
+        A cached feature's attributes (:attr:`emopipe.features._base.Feature.attrs`).
+
+    Returns
+    -------
+    meta : dict
+        The :data:`META_ATTRS` present in ``attrs``; arrays as (nested)
+        lists, ``sfreq`` as float.
+    """
+    out = {k: _json_value(attrs[k]) for k in META_ATTRS if attrs.get(k) is not None}
+    if "sfreq" in out:
+        out["sfreq"] = float(out["sfreq"])
+    return out
 
 
 def _running_index(group):
@@ -364,6 +409,7 @@ def cohort_from_subjects(subjects, specs):
     per_key = {}
     dims = {}
     sfreq = {}
+    meta = {}
     cols = {k: [] for k in ("subject", "trial", "session", "window", "onset", "duration")}
     label_names = None
     labels = {}
@@ -384,6 +430,7 @@ def cohort_from_subjects(subjects, specs):
             dims[key] = tuple(feat.dims)
             if feat.attrs.get("sfreq") is not None:
                 sfreq[key] = float(feat.attrs["sfreq"])
+            meta.setdefault(key, feature_meta(feat.attrs))  # the first subject's
             if key not in per_key or per_key[key][-1][0] != cs.subject:
                 per_key.setdefault(key, []).append((cs.subject, feat.data))
         cols["subject"].append(np.full(n, cs.subject))
@@ -415,7 +462,8 @@ def cohort_from_subjects(subjects, specs):
     cohort = CohortData(feats, *(np.concatenate(cols[k]) for k in ("subject", "trial")),
                         labels, *(np.concatenate(cols[k]) for k in
                                   ("session", "window", "onset", "duration")),
-                        dims=dims, sources=[str(cs.path) for cs in subjects], sfreq=sfreq)
+                        dims=dims, sources=[str(cs.path) for cs in subjects], sfreq=sfreq,
+                        meta=meta)
     cohort.subject = cohort.subject.astype(str)
     return cohort
 
@@ -534,3 +582,55 @@ class FoldScaler:
                 if sel.any():
                     out[sel] = (X[sel] - m) / sd
         return out.astype(np.float32, copy=False)
+
+    def get_state(self):
+        """The fitted statistics as arrays, for an ``.npz`` file.
+
+        Returns
+        -------
+        state : dict of str -> ndarray
+            ``mean`` and ``std`` (pooled, shape of one window), and for
+            ``per_subject`` ``subjects`` (shape (n_subjects,)),
+            ``subject_mean`` and ``subject_std`` (shape (n_subjects, ...));
+            empty for ``scope="none"``.
+        """
+        if self.scope == "none" or not hasattr(self, "mean_"):
+            return {}
+        state = {"mean": self.mean_, "std": self.std_}
+        if self.scope == "per_subject":
+            subs = sorted(self.subject_stats_)
+            state["subjects"] = np.asarray(subs, dtype="U")
+            state["subject_mean"] = np.stack([self.subject_stats_[s][0] for s in subs])
+            state["subject_std"] = np.stack([self.subject_stats_[s][1] for s in subs])
+        return state
+
+    @classmethod
+    def from_state(cls, scope, state, *, time_axis=False):
+        """A scaler holding statistics written by :meth:`get_state`.
+
+        Parameters
+        ----------
+        scope : ``"pooled"`` | ``"per_subject"`` | ``"none"``
+            The scope they were fitted with.
+        state : dict of str -> ndarray
+            :meth:`get_state`'s arrays.
+        time_axis : bool
+            As in the constructor.
+
+        Returns
+        -------
+        scaler : FoldScaler
+            Fitted (``scope="none"``: unfitted, as a run uses it).
+        """
+        self = cls(scope, time_axis=time_axis)
+        if scope == "none":
+            return self
+        self.mean_ = np.asarray(state["mean"], np.float32)
+        self.std_ = np.asarray(state["std"], np.float32)
+        self.subject_stats_ = {}
+        if scope == "per_subject":
+            for s, m, sd in zip(state["subjects"], state["subject_mean"],
+                                state["subject_std"]):
+                self.subject_stats_[str(s)] = (np.asarray(m, np.float32),
+                                               np.asarray(sd, np.float32))
+        return self

@@ -9,6 +9,13 @@ Layout::
                                    feedback steps, dynamic KD weight)
           checkpoints/<fold>/{teacher,student,baseline}.pt   (state dicts)
           teacher_cache/<fold>.npz  train/val indices, teacher logits and features
+          models/<fold>.json   what reloads the fold (:func:`~emopipe.distill.run_reader.load_run`):
+                               each model's registry name and constructor arguments,
+                               its inputs with their cached metadata (dims, channel
+                               and band names, band edges, sfreq, unit), the target,
+                               the normalisation, the data hash and cache identity
+          models/<fold>.npz    the fold's test indices and the normalisation
+                               statistics fitted on its training windows
 
 ``config.yaml`` carries ``settings_hash`` (the config without its runtime
 fields, :data:`~emopipe.distill.config._RUNTIME_FIELDS`; ``n_threads`` is
@@ -22,7 +29,7 @@ not fit or holds NaN is a named error, and NaN weights are never written.
 
 Every file is written to a temporary name and renamed, and a fold's
 ``predictions/<fold>.npz`` (its resume key) is written last, after its
-training record, so a kill at any moment leaves a folder that resumes.
+``models/`` files and its training record, so a kill at any moment leaves a folder that resumes.
 The folder is locked (``.lock``) while a run writes it.
 """
 
@@ -261,7 +268,7 @@ def _prepare_out(config, data_hash):
         if tmp.is_file() and not tmp.is_symlink():
             tmp.unlink()
     if not config.resume:
-        for sub in ("predictions", "teacher_cache", "checkpoints"):
+        for sub in ("predictions", "teacher_cache", "checkpoints", "models"):
             d = out / sub
             if d.is_dir():
                 import shutil
@@ -352,6 +359,12 @@ def _read_fold(path, *, test_idx, roles, n_out):
 def _write_json(path, data, *, indent=2):
     with _atomic(path) as tmp, open(tmp, "w", encoding="utf-8") as fid:
         json.dump(config_to_dict(data), fid, indent=indent, allow_nan=True)
+
+
+def _write_fold_models(out, name, record, stats):
+    """``models/<name>.npz`` (test indices, fitted statistics), then ``models/<name>.json``."""
+    _save_npz(Path(out) / "models" / f"{name}.npz", **stats)
+    _write_json(Path(out) / "models" / f"{name}.json", record, indent=1)
 
 
 def _write_report(out, rows_fold, rows_sub, summary):

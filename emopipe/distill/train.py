@@ -58,6 +58,7 @@ from .run_folder import (
     _save_npz,
     _save_state,
     _verified,
+    _write_fold_models,
     _write_json,
     _write_report,
     versions,
@@ -114,8 +115,8 @@ class _Run:
         sup = "ce" if self.kind == "class" else "ccc"
         self.b_terms = [Term(sup, 1.0, dict(config.loss_params.get(sup, {})))]
 
-    def inputs(self, keys, fold):
-        """Standardised tensors of ``keys`` for every window."""
+    def inputs(self, keys, fold, scalers=None):
+        """Standardised tensors of ``keys`` for every window (fitted scalers into ``scalers``)."""
         cfg, c = self.config, self.cohort
         fit_idx = np.arange(c.n_windows) if cfg.transductive else fold.train
         out = []
@@ -124,6 +125,8 @@ class _Run:
             scaler = FoldScaler(cfg.normalise, time_axis=c.is_raw(key))
             if cfg.normalise != "none":
                 scaler.fit(X[fit_idx], subject=c.subject[fit_idx])
+            if scalers is not None:
+                scalers[key] = scaler
             out.append(torch.from_numpy(scaler.transform(X, subject=c.subject)).to(self.device))
         return out
 
@@ -142,12 +145,13 @@ def _run_fold(run, k, fold, out):
     y_tr, y_va = y_all[tr], y_all[va]
     preds = {"test_idx": fold.test}
     info = {}
-    XS = run.inputs(run.s_keys, fold)
+    scalers = {}
+    XS = run.inputs(run.s_keys, fold, scalers)
     teacher = None
     t_out = None
     teacher_val = None
     if run.recipe.needs_teacher:
-        XT = run.inputs(run.t_keys, fold)
+        XT = run.inputs(run.t_keys, fold, scalers)
         torch.manual_seed(seed)
         teacher = run.t_plan.build().to(dev)
         XT = run.t_plan.arrange(XT)
@@ -235,13 +239,55 @@ def _run_fold(run, k, fold, out):
             if any("kd_scale" in h for h in i["history"]):
                 training[role]["kd_scale"] = [h.get("kd_scale") for h in i["history"]]
     if out is not None:
-        # the training record first, the predictions (the fold's resume key) last
+        # what reloads the fold (models, statistics, metadata), the training record, and
+        # the predictions (the fold's resume key) last
+        record, stats = _fold_record(run, k, fold, scalers)
+        _write_fold_models(out, name, record, stats)
         _write_json(out / "predictions" / f"{name}.json", training, indent=1)
         _save_npz(out / "predictions" / f"{name}.npz",
                   **{k: np.asarray(v) for k, v in preds.items()})
     return preds, training
 
 
+
+
+def _fold_record(run, k, fold, scalers):
+    """``models/<fold>.json`` and the arrays of ``models/<fold>.npz`` of a fold.
+
+    The record names each model's registry key and exact constructor
+    arguments, its inputs with their cached metadata, the normalisation and
+    the run's data identity; the arrays hold the fold's test windows and the
+    fitted statistics of each input (``in<i>_mean`` ... for ``inputs[i]``).
+    """
+    cfg, c = run.config, run.cohort
+    name = _safe_name(fold.name)
+    roles = _roles(cfg, run)
+    keys = list(dict.fromkeys(run.t_keys + run.s_keys))
+    inputs, stats = [], {"test_idx": np.asarray(fold.test)}
+    for i, key in enumerate(keys):
+        scaler = scalers.get(key)
+        inputs.append({"key": key, "dims": list(c.dims.get(key) or ()),
+                       "shape": list(c.features[key].shape[1:]),
+                       "meta": dict(c.meta.get(key, {})), "time_axis": c.is_raw(key),
+                       "stats": f"in{i}"})
+        for s, a in ({} if scaler is None else scaler.get_state()).items():
+            stats[f"in{i}_{s}"] = a
+    models = {}
+    for role in roles:
+        plan = run.t_plan if role == "teacher" else run.s_plan
+        models[role] = {**plan.to_record(),
+                        "inputs": run.t_keys if role == "teacher" else run.s_keys,
+                        "checkpoint": (f"checkpoints/{name}/{role}.pt"
+                                       if cfg.save_checkpoints else None)}
+    target = {"name": cfg.target, "kind": run.kind,
+              "classes": None if run.classes is None else np.asarray(run.classes).tolist(),
+              "n_outputs": run.n_out}
+    record = {"schema": 1, "emopipe_version": versions()["emopipe"], "fold": fold.name,
+              "index": k, "models": models, "inputs": inputs, "target": target,
+              "normalise": {"scope": cfg.normalise, "transductive": cfg.transductive,
+                            "stats": f"models/{name}.npz"},
+              "n_threads": cfg.n_threads, "data_hash": run.data_hash, "cache": run.cache}
+    return record, stats
 
 
 def _roles(config, run):
@@ -311,6 +357,12 @@ def _run_locked(config, cohort, cache_files, t0):
         if config.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
         run = _Run(config, cohort, device)
+        run.data_hash = data_hash
+        run.cache = None
+        if cache_files is not None:
+            from ..cache.hdf5 import cache_identity
+
+            run.cache = {"folder": str(config.cache), "files": cache_identity(cache_files)}
         folds = make_folds(config.protocol, cohort.subject, cohort.trial,
                            session=cohort.session,
                            labels=run.y if run.kind == "class" else None,

@@ -1,0 +1,150 @@
+"""t-SNE of a run's penultimate features: separation scores, planted runs, files, CLI."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from emopipe import __version__
+from emopipe.analysis.embedding import run_tsne, separation_scores
+from emopipe.distill.data import CohortData
+from emopipe.distill.train import DistillConfig, run_distill
+from emopipe.utils._errors import ConfigError, RunError
+
+
+def _silhouette_by_hand(X, y):
+    s = []
+    for i in range(len(X)):
+        d = np.abs(X - X[i]).sum(1)  # 1-D points: |x_i - x_j|
+        same = (y == y[i]) & (np.arange(len(X)) != i)
+        a, b = d[same].mean(), d[y != y[i]].mean()
+        s.append((b - a) / max(a, b))
+    return float(np.mean(s))
+
+
+def test_separation_scores_on_hand_made_points():
+    X = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2]])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    sc = separation_scores(X, y, k=2)
+    assert sc["knn_accuracy"] == 1.0
+    assert sc["silhouette"] == pytest.approx(_silhouette_by_hand(X, y), rel=1e-12)
+    # alternating classes on a line: every nearest neighbour is of the other class
+    X = np.arange(10.0)[:, None]
+    y = np.arange(10) % 2
+    sc = separation_scores(X, y, k=1)
+    assert sc["knn_accuracy"] == 0.0
+    assert sc["silhouette"] == pytest.approx(_silhouette_by_hand(X, y), rel=1e-12)
+    with pytest.raises(ConfigError, match=r"labels must have shape \(n_windows,\) = \(10,\), "
+                                          r"got \(9,\)"):
+        separation_scores(X, y[:9])
+
+
+def _planted(separable, n_sub=3, n_trials=8, n_win=6, seed=0):
+    """Student features that carry the class (3 SD shift in 3 of 6 entries) or only noise."""
+    rng = np.random.default_rng(seed)
+    n = n_sub * n_trials * n_win
+    subject = np.repeat([f"s{i + 1:02d}" for i in range(n_sub)], n_trials * n_win)
+    trial = np.tile(np.repeat(np.arange(1, n_trials + 1), n_win), n_sub)
+    cls = np.repeat(np.tile([0, 1], n_sub * n_trials // 2), n_win)
+    eog = rng.standard_normal((n, 6))
+    if separable:
+        eog[:, :3] += 3.0 * (2 * cls[:, None] - 1)
+    return CohortData.from_arrays({"eog:features": eog}, subject=subject, trial=trial,
+                                  labels={"valence_class": cls})
+
+
+@pytest.fixture(scope="module")
+def planted_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tsne")
+    out = {}
+    for sep in (True, False):
+        cohort = _planted(sep)
+        run = root / f"run_{sep}"
+        run_distill(DistillConfig(student="eog", method="none", epochs=5, batch_size=32,
+                                  max_folds=2, out=str(run)), cohort=cohort)
+        rows = run_tsne(run, root / f"fig_{sep}", cohort=cohort)
+        out[sep] = (run, root / f"fig_{sep}", rows)
+    return out
+
+
+def test_separable_features_separate_better_than_noise(planted_runs):
+    mean = {sep: next(r for r in rows if r["fold"] == "mean")
+            for sep, (_, _, rows) in planted_runs.items()}
+    for m in ("silhouette", "knn_accuracy", "silhouette_features"):
+        assert mean[True][m] > mean[False][m] + 0.3, m
+    assert mean[False]["knn_accuracy"] < 0.75  # chance is 0.5 (balanced classes)
+    assert mean[True]["knn_accuracy"] > 0.95
+
+
+def test_files_table_and_sidecar(planted_runs):
+    run, fig, rows = planted_runs[True]
+    assert [(r["role"], r["fold"]) for r in rows] == [
+        ("student", "sub-s01"), ("student", "sub-s02"), ("student", "mean")]
+    mean = rows[-1]
+    assert mean["n_windows"] == 96  # two test subjects of 8 trials x 6 windows
+    assert mean["knn_accuracy"] == pytest.approx(np.mean([r["knn_accuracy"] for r in rows[:2]]))
+    with open(fig / "tsne_scores.csv", newline="") as fid:
+        table = list(csv.DictReader(fid))
+    assert [float(t["silhouette"]) for t in table] == pytest.approx(
+        [r["silhouette"] for r in rows], rel=1e-5)
+    side = json.loads((fig / "tsne.json").read_text())
+    assert side["run"] == str(run) and side["emopipe_version"] == __version__
+    assert side["config"]["method"] == "none" and side["config"]["data_hash"] == \
+        side["data_hash"]
+    for ext in ("png", "pdf"):
+        assert (fig / f"tsne.{ext}").stat().st_size > 1000
+    with np.load(fig / "tsne.npz") as z:
+        assert z["student__sub-s01__embedding"].shape == (48, 2)
+
+
+def test_tsne_refuses_other_data_and_unknown_roles(planted_runs):
+    run = planted_runs[True][0]
+    with pytest.raises(RunError, match=r"the given cohort is not the data the run was trained "
+                                       r"on"):
+        run_tsne(run, None, cohort=_planted(False))
+    with pytest.raises(RunError, match=r"trained on an in-memory cohort; pass that cohort"):
+        run_tsne(run, None)
+    with pytest.raises(ConfigError, match=r"roles \['teacher'\] are not in the run .*; it "
+                                          r"holds \['student'\]"):
+        run_tsne(run, None, cohort=_planted(True), roles=["teacher"])
+
+
+def test_cli_tsne_reports_a_user_error(planted_runs, tmp_path, capsys):
+    from emopipe.cli import main
+
+    run = planted_runs[True][0]
+    assert main(["tsne", "--run", str(run), "--out", str(tmp_path / "f")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("emopipe tsne: error: ") and "in-memory cohort" in err
+    assert main(["tsne", "--run", str(tmp_path / "none"), "--out", str(tmp_path / "f")]) == 1
+    assert "not a run folder (no config.yaml)" in capsys.readouterr().err
+
+
+def test_cli_tsne_on_a_cached_run(tmp_path, capsys):
+    from emopipe.cache import write_features
+    from emopipe.cli import main
+    from emopipe.features._base import Feature
+
+    c = _planted(True, n_sub=2)
+    for s in np.unique(c.subject):
+        sel = c.subject == s
+        write_features(
+            tmp_path / "cache" / f"{s}.h5", dataset="deap", subject=str(s),
+            windows={"trial": c.trial[sel], "onset": c.onset[sel],
+                     "duration": np.ones(int(sel.sum()))},
+            labels={k: v[sel] for k, v in c.labels.items()},
+            modalities={"eog": {"features": Feature(c.features["eog:features"][sel],
+                                                    ("window", "feature"), {"unit": "a.u."})}},
+            config={}, config_hash="h1")
+    run = tmp_path / "run"
+    run_distill(DistillConfig(cache=str(tmp_path / "cache"), student="eog", method="none",
+                              epochs=5, batch_size=32, out=str(run), max_folds=1))
+    assert main(["tsne", "--run", str(run), "--out", str(tmp_path / "fig")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["model", "fold", "windows", "silhouette", "5-NN", "acc"]
+    assert lines[1].split()[:3] == ["student", "sub-s01", "48"]
+    with open(tmp_path / "fig" / "tsne_scores.csv", newline="") as fid:
+        first = next(csv.DictReader(fid))
+    assert lines[1].split()[3:] == [f"{float(first['silhouette']):.3f}",
+                                    f"{float(first['knn_accuracy']):.3f}"]
