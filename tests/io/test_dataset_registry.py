@@ -8,7 +8,8 @@ from emopipe.io._registry import load_datasets
 
 def test_load_datasets_fills_the_registry():
     assert load_datasets() is DATASETS
-    assert DATASETS.names() == ["deap"] and DATASETS.get("deap") is DEAP
+    # every module registers the dataset named like it (deap.py -> "deap", seed_iv.py -> "seed_iv")
+    assert DATASETS.names() == sorted(_registry.DATASET_MODULES) and DATASETS.get("deap") is DEAP
 
 
 def test_an_import_failure_while_filling_names_the_module(monkeypatch):
