@@ -48,7 +48,9 @@ def precomputed_grid(rec, config):
     """The window grid of a recording's precomputed features.
 
     Window ``w`` of a trial starts at ``w * window`` seconds after stimulus
-    onset, ``window = rec.precomputed_window``.
+    onset, ``window = rec.precomputed_window``. Every signal modality of the
+    recording (features emopipe computes on this grid) must hold exactly as
+    many complete windows per trial.
 
     Parameters
     ----------
@@ -73,6 +75,17 @@ def precomputed_grid(rec, config):
             f"line, --window {window:g}), or choose a source that reads the signals."
         )
     counts = _counts(rec)
+    for mod, modality in rec.modalities.items():  # signals computed on the same grid
+        n_win = int(round(window * modality.sfreq))
+        for t in range(modality.n_trials):
+            n_times = np.shape(modality.data[t])[-1] - int(round(rec.baseline * modality.sfreq))
+            if n_times // n_win != counts[t]:
+                raise DataFileError(
+                    f"{rec.dataset} {rec.subject}: trial {int(rec.trial_ids[t])} has "
+                    f"{counts[t]} windows in the official features but {n_times // n_win} "
+                    f"complete {window:g}-s windows in the {mod} signal ({n_times} samples at "
+                    f"{modality.sfreq:g} Hz); the modalities of a trial must share its windows."
+                )
     return WindowGrid([np.arange(n) * window for n in counts], window, rec.baseline)
 
 

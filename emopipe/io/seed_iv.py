@@ -21,6 +21,14 @@ features (``SubjectRecording.precomputed``, passed through to the cache by
   eye_24``, each ``(31, W)``; cached as ``eye/official`` with dims
   ``(window, feature)`` and the 31 feature names of the manifest.
 
+With ``source="raw"`` the EEG comes from ``eeg_raw_data/<session>/<subject>_<date>.mat``
+(``<initials>_eeg1 ... _eeg24``, ``(62, n_times)`` uV at 200 Hz) as an ``eeg``
+signal modality in V, and the eye features (still precomputed) fix the 4-s
+window grid emopipe computes its own EEG features on, so the two align
+window by window; a trial whose complete 4-s windows differ in number from
+its eye windows is a :class:`~emopipe.utils._errors.DataFileError` naming
+both counts.
+
 The session is the folder number, never the date. Trial ids are unique
 within a subject, ``24 * (session - 1) + k`` (1 ... 72), so trial-level
 splits can never mix two sessions' clip ``k``.
@@ -40,7 +48,7 @@ from ._dataset import Dataset
 from ._files import _check_regular_file
 from ._manifest import load_manifest
 from ._registry import DATASETS
-from ._types import PrecomputedFeature, SubjectRecording
+from ._types import Modality, PrecomputedFeature, SubjectRecording
 
 logger = logging.getLogger("emopipe.io.seed_iv")
 
@@ -52,11 +60,13 @@ N_CHANNELS = 62
 N_EYE = 31
 EEG_FEATURE_FOLDER = "eeg_feature_smooth"
 EYE_FEATURE_FOLDER = "eye_feature_smooth"
+EEG_RAW_FOLDER = "eeg_raw_data"
 EEG_FEATURE_KEYS = ("de_movingAve", "de_LDS", "psd_movingAve", "psd_LDS")
-SOURCES = ("auto", "features")
+SOURCES = ("auto", "features", "raw")
 _FILE = re.compile(r"^(\d+)_(\d{8})\.mat$")
 _EEG_KEY = re.compile(r"^(de_movingAve|de_LDS|psd_movingAve|psd_LDS)(\d+)$")
 _EYE_KEY = re.compile(r"^eye_(\d+)$")
+_RAW_KEY = re.compile(r"^([A-Za-z]+)_eeg(\d+)$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -215,6 +225,54 @@ def read_seed_iv_eye_features(fname):
     return out
 
 
+def read_seed_iv_raw(fname):
+    """Read one ``eeg_raw_data/<session>/<subject>_<date>.mat`` file.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file: 24 variables ``<initials>_eeg1 ... <initials>_eeg24``
+        (one prefix per file, found by the pattern ``_eeg(\\d+)$``), each
+        ``(62, n_times)`` in uV at 200 Hz.
+
+    Returns
+    -------
+    trials : list of ndarray, shape (62, n_times_t)
+        One array per trial in V, trial 1 first (by the number in the
+        name, not the position in the file).
+    prefix : str
+        The subject's initials as the file names its variables.
+    """
+    _check_type("fname", fname, ("path-like",))
+    mat = _loadmat(fname)
+    trials = _by_trial(fname, mat, _RAW_KEY, "raw EEG", "<initials>_eeg1 ... _eeg24")
+    prefixes = sorted({p for tr in trials.values() for p in tr})
+    if len(prefixes) != 1:
+        raise DataFileError(
+            f"{_rel(fname)}: the raw EEG variables carry {len(prefixes)} prefixes {prefixes}; "
+            f"a SEED-IV file holds one subject, named by one prefix (e.g. 'cz_eeg1'). The "
+            f"file mixes subjects: re-download it."
+        )
+    prefix = prefixes[0]
+    out = []
+    for k in range(1, N_TRIALS + 1):
+        arr = trials[k][prefix]
+        if arr.ndim != 2 or arr.shape[0] != N_CHANNELS or arr.dtype.kind not in "fiu":
+            raise DataFileError(
+                f"{_rel(fname)}: variable {prefix}_eeg{k} has shape {arr.shape} and dtype "
+                f"{arr.dtype}, expected ({N_CHANNELS}, n_times) floating-point samples (uV at "
+                f"{SFREQ:g} Hz)."
+            )
+        if not np.all(np.isfinite(arr)):
+            raise DataFileError(
+                f"{_rel(fname)}: variable {prefix}_eeg{k} holds "
+                f"{int(np.count_nonzero(~np.isfinite(arr)))} NaN or infinite samples. "
+                f"Re-download the file."
+            )
+        out.append(np.asarray(arr, dtype=np.float64) * 1e-6)
+    return out, prefix
+
+
 def _scan(root, folder):
     """``{subject: {session: path}}`` of the ``<folder>/<session>/<subject>_<date>.mat`` files."""
     found = {}
@@ -247,11 +305,13 @@ class SEEDIV(Dataset):
 
     Folders under ``root``: ``eeg_feature_smooth/{1,2,3}/<subject>_<date>.mat``
     and ``eye_feature_smooth/{1,2,3}/<subject>_<date>.mat`` (see the module
-    docstring); ``eeg_raw_data/`` and ``eye_raw_data/`` are not read yet.
+    docstring) and ``eeg_raw_data/{1,2,3}/<subject>_<date>.mat`` (``source="raw"``:
+    emopipe's own features on the eye features' 4-s windows); ``eye_raw_data/``
+    is not read yet.
 
     The facts generic code reads (see :class:`emopipe.io._dataset.Dataset`):
-    ``sfreq`` 200 Hz (the raw EEG), ``sources`` ``"auto"`` and
-    ``"features"`` (the official features; ``"auto"`` picks them),
+    ``sfreq`` 200 Hz (the raw EEG), ``sources`` ``"auto"``, ``"features"``
+    (the official features; ``"auto"`` picks them when present) and ``"raw"``,
     ``label_names`` ``("emotion",)``, classes 0-3 never thresholded
     (``label_scale`` and ``default_threshold`` ``None``),
     ``default_modalities`` EEG and eye. The official features come in
@@ -272,7 +332,7 @@ class SEEDIV(Dataset):
 
     @classmethod
     def subjects(cls, root):
-        """Sorted ids (``"1"`` ... ``"15"``) of the subjects with an EEG feature file.
+        """Sorted ids (``"1"`` ... ``"15"``) of the subjects with an EEG feature or raw file.
 
         Parameters
         ----------
@@ -288,7 +348,8 @@ class SEEDIV(Dataset):
         if not Path(root).is_dir():
             raise FileNotFoundError(f"SEED-IV root {str(root)!r} does not exist or is not a "
                                     f"folder.")
-        return _sorted_subjects(_scan(root, EEG_FEATURE_FOLDER))
+        return _sorted_subjects(set(_scan(root, EEG_FEATURE_FOLDER))
+                                | set(_scan(root, EEG_RAW_FOLDER)))
 
     @classmethod
     def read_subject(cls, root, subject, *, source="auto", sfreq=SFREQ, modalities=None,
@@ -302,9 +363,12 @@ class SEEDIV(Dataset):
         subject : str
             Subject id, ``"1"`` ... ``"15"``.
         source : str
-            ``"features"`` or ``"auto"`` (the same).
+            ``"features"`` (the official EEG features), ``"raw"``
+            (``eeg_raw_data``: an ``eeg`` signal modality emopipe computes its
+            own features from) or ``"auto"`` (features when present, else
+            raw).
         sfreq : float
-            Must be 200 (the official features have no rate to change).
+            Must be 200 (the rate of the files; no resampling).
         modalities : list of str | None
             Modalities wanted (``"eeg"``, ``"eye"``); ``None`` means both.
         verbose : bool | str | int | None
@@ -313,8 +377,10 @@ class SEEDIV(Dataset):
         Returns
         -------
         recording : SubjectRecording
-            No signal modalities; ``precomputed["eeg"]`` the four official
-            EEG features, ``precomputed["eye"]["official"]`` the 31 eye
+            With ``source="features"``, no signal modalities and
+            ``precomputed["eeg"]`` the four official EEG features; with
+            ``source="raw"``, ``modalities["eeg"]`` (62 channels, V, 200 Hz,
+            one array per trial). Both: ``precomputed["eye"]["official"]`` the 31 eye
             features (when ``eye_feature_smooth`` has the subject; otherwise
             ``missing["eye"]`` says why), ``precomputed_window`` 4.0,
             ``labels["emotion"]`` (n_trials,), ``sessions`` the folder
@@ -342,6 +408,14 @@ class SEEDIV(Dataset):
         return _check_root(root)
 
 
+def _resolve_source(source, subject, feature_files, raw_files):
+    if source == "auto":
+        source = "features" if subject in feature_files else "raw"
+    files = feature_files if source == "features" else raw_files
+    folder = EEG_FEATURE_FOLDER if source == "features" else EEG_RAW_FOLDER
+    return source, files, folder
+
+
 @_verbose
 def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
     _check_type("root", root, ("path-like",))
@@ -349,45 +423,56 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
     _check_option("source", source, SOURCES)
     if float(sfreq) != SFREQ:
         raise ConfigError(
-            f"sfreq = {sfreq!r} Hz is not available from the SEED-IV official features (the "
-            f"EEG was recorded at {SFREQ:g} Hz and the features are per 4-s window). Use "
-            f"sfreq={SFREQ:g}."
+            f"sfreq = {sfreq!r} Hz is not available from SEED-IV: its EEG files are at "
+            f"{SFREQ:g} Hz and its features per 4-s window. Use sfreq={SFREQ:g}."
         )
     root = Path(root)
-    eeg_files = _scan(root, EEG_FEATURE_FOLDER) if root.is_dir() else {}
+    feature_files = _scan(root, EEG_FEATURE_FOLDER) if root.is_dir() else {}
+    raw_files = _scan(root, EEG_RAW_FOLDER) if root.is_dir() else {}
+    source, eeg_files, folder = _resolve_source(source, subject, feature_files, raw_files)
     if subject not in eeg_files:
         raise FileNotFoundError(
             f"Subject {subject!r} not found under {str(root)!r}: no "
-            f"{EEG_FEATURE_FOLDER}/{{1,2,3}}/{subject}_<date>.mat. Available subjects: "
-            f"{', '.join(repr(s) for s in _sorted_subjects(eeg_files)) or 'none'}."
+            f"{folder}/{{1,2,3}}/{subject}_<date>.mat (source {source!r}). Subjects with "
+            f"such files: {', '.join(repr(s) for s in _sorted_subjects(eeg_files)) or 'none'}."
         )
     want_eye = modalities is None or "eye" in modalities
     eye_files = _scan(root, EYE_FEATURE_FOLDER).get(subject, {}) if want_eye else {}
     sessions = sorted(eeg_files[subject])
     eeg = {key: [] for key in EEG_FEATURE_KEYS}
-    eye, labels, trial_ids, trial_sessions, sources = [], [], [], [], []
-    missing = {}
+    raw, eye, labels, trial_ids, trial_sessions, sources = [], [], [], [], [], []
+    missing, prefixes = {}, {}
     if want_eye and any(s not in eye_files for s in sessions):
         absent = [s for s in sessions if s not in eye_files]
         missing["eye"] = (f"{EYE_FEATURE_FOLDER}/ has no file of subject {subject} for "
                           f"session(s) {absent}")
     read_eye = want_eye and "eye" not in missing
     for session in sessions:
-        feats = read_seed_iv_eeg_features(eeg_files[subject][session])
-        sources.append(eeg_files[subject][session])
-        for key in EEG_FEATURE_KEYS:
-            eeg[key].extend(feats[key])
+        fname = eeg_files[subject][session]
+        sources.append(fname)
+        if source == "features":
+            feats = read_seed_iv_eeg_features(fname)
+            for key in EEG_FEATURE_KEYS:
+                eeg[key].extend(feats[key])
+            counts = [len(t) for t in feats["de_LDS"]]
+            what = "de_LDS"
+        else:
+            trials, prefixes[session] = read_seed_iv_raw(fname)
+            raw.extend(trials)
+            counts = [int(t.shape[1] // int(WINDOW * SFREQ)) for t in trials]
+            what = f"{prefixes[session]}_eeg"
         if read_eye:
             eye_trials = read_seed_iv_eye_features(eye_files[session])
             sources.append(eye_files[session])
-            for k, (e, d) in enumerate(zip(eye_trials, feats["de_LDS"]), start=1):
-                if e.shape[0] != d.shape[0]:
+            for k, (e, n) in enumerate(zip(eye_trials, counts), start=1):
+                if e.shape[0] != n:
                     raise DataFileError(
                         f"Subject {subject} session {session} trial {k}: "
-                        f"{_rel(eye_files[session])} (eye_{k}) has {e.shape[0]} "
-                        f"windows but {_rel(eeg_files[subject][session])} (de_LDS{k}) has "
-                        f"{d.shape[0]}; the eye and EEG features of a trial share its 4-s "
-                        f"windows. The files are inconsistent: re-download them."
+                        f"{_rel(eye_files[session])} (eye_{k}) has {e.shape[0]} windows but "
+                        f"{_rel(fname)} ({what}{k}) has {n}"
+                        f"{' complete 4-s windows' if source == 'raw' else ''}; the eye and "
+                        f"EEG of a trial share its 4-s windows. The files are inconsistent: "
+                        f"re-download them."
                     )
             eye.extend(eye_trials)
         labels.append(session_labels(session))
@@ -395,33 +480,43 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
         trial_sessions.append(np.full(N_TRIALS, session))
     man = _manifest()
     band_names = list(man["eeg_features"]["bands"])
-    precomputed = {"eeg": {
-        f"official_{key}": PrecomputedFeature(
-            eeg[key], ("window", "channel", "band"),
-            {"unit": "a.u.", "ch_names": list(man["channels"]), "band_names": band_names,
-             "band_edges": np.asarray(man["eeg_features"]["band_edges"], dtype=float),
-             "source": f"{EEG_FEATURE_FOLDER} {key}<k> (channel, window, band), transposed"})
-        for key in EEG_FEATURE_KEYS}}
+    precomputed, signals = {}, {}
+    if source == "features":
+        precomputed["eeg"] = {
+            f"official_{key}": PrecomputedFeature(
+                eeg[key], ("window", "channel", "band"),
+                {"unit": "a.u.", "ch_names": list(man["channels"]), "band_names": band_names,
+                 "band_edges": np.asarray(man["eeg_features"]["band_edges"], dtype=float),
+                 "source": f"{EEG_FEATURE_FOLDER} {key}<k> (channel, window, band), "
+                           f"transposed"})
+            for key in EEG_FEATURE_KEYS}
+    else:
+        signals["eeg"] = Modality(data=raw, sfreq=SFREQ, ch_names=list(man["channels"]),
+                                  unit="V", source_unit="uV")
     if read_eye:
         precomputed["eye"] = {"official": PrecomputedFeature(
             eye, ("window", "feature"),
             {"unit": "mixed", "feature_names": list(man["eye_features"]["names"]),
              "source": f"{EYE_FEATURE_FOLDER} eye_<k> (feature, window), transposed"})}
-    logger.info("SEED-IV subject %s: sessions %s, %d trials, %d windows of %g s", subject,
-                sessions, N_TRIALS * len(sessions), sum(len(t) for t in eeg["de_LDS"]), WINDOW)
+    logger.info("SEED-IV subject %s (%s): sessions %s, %d trials", subject, source, sessions,
+                N_TRIALS * len(sessions))
+    info = {"format": "official features" if source == "features" else "raw EEG",
+            "source": source, "sessions": sessions}
+    if prefixes:
+        info["prefix"] = sorted(set(prefixes.values()))
     return SubjectRecording(
         dataset="seed_iv",
         subject=subject,
-        modalities={},
+        modalities=signals,
         labels={"emotion": np.concatenate(labels).astype(np.float64)},
         trial_ids=np.concatenate(trial_ids).astype(np.int64),
         baseline=0.0,
         sessions=np.concatenate(trial_sessions).astype(np.int64),
         sources=[str(Path(s).resolve()) for s in sources],
-        info={"format": "official features", "sessions": sessions},
+        info=info,
         missing=missing,
         precomputed=precomputed,
-        precomputed_window=WINDOW,
+        precomputed_window=WINDOW if precomputed else None,
     )
 
 
@@ -430,34 +525,41 @@ def _check_root(root):
     root = Path(root)
     if not root.is_dir():
         return [f"SEED-IV root {str(root)!r} does not exist or is not a folder"]
-    eeg_files = _scan_safe(root, EEG_FEATURE_FOLDER)
-    if isinstance(eeg_files, str):
-        return [eeg_files]
-    if not eeg_files:
-        return [f"no SEED-IV EEG feature file under {str(root)!r}: expected "
-                f"{EEG_FEATURE_FOLDER}/{{1,2,3}}/<subject>_<YYYYMMDD>.mat (docs/datasets.md "
+    scans = {}
+    for folder in (EEG_FEATURE_FOLDER, EEG_RAW_FOLDER, EYE_FEATURE_FOLDER):
+        scans[folder] = _scan_safe(root, folder)
+        if isinstance(scans[folder], str):
+            return [scans[folder]]
+    by_source = {"features": scans[EEG_FEATURE_FOLDER], "raw": scans[EEG_RAW_FOLDER]}
+    eye_files = scans[EYE_FEATURE_FOLDER]
+    present = set(by_source["features"]) | set(by_source["raw"])
+    if not present:
+        return [f"no SEED-IV EEG file under {str(root)!r}: expected "
+                f"{EEG_FEATURE_FOLDER}/{{1,2,3}}/<subject>_<YYYYMMDD>.mat or "
+                f"{EEG_RAW_FOLDER}/{{1,2,3}}/<subject>_<YYYYMMDD>.mat (docs/datasets.md "
                 f"section 3)"]
-    eye_files = _scan_safe(root, EYE_FEATURE_FOLDER)
-    if isinstance(eye_files, str):
-        return [eye_files]
     problems = []
-    absent = [s for s in SEEDIV.subject_ids if s not in eeg_files]
+    absent = [s for s in SEEDIV.subject_ids if s not in present]
     if absent:
         problems.append(f"info: {len(absent)} of 15 subjects are absent ({', '.join(absent)}); "
-                        f"{len(eeg_files)} present")
-    for sub in _sorted_subjects(eeg_files):
-        lacking = [s for s in SESSIONS if s not in eeg_files[sub]]
-        if lacking:
-            problems.append(f"subject {sub}: {EEG_FEATURE_FOLDER} has no file for session(s) "
-                            f"{lacking}")
-        eye_lacking = [s for s in eeg_files[sub] if s not in eye_files.get(sub, {})]
+                        f"{len(present)} present")
+    for sub in _sorted_subjects(present):
+        for source, files in by_source.items():
+            if sub not in files:
+                continue
+            folder = EEG_FEATURE_FOLDER if source == "features" else EEG_RAW_FOLDER
+            lacking = [s for s in SESSIONS if s not in files[sub]]
+            if lacking:
+                problems.append(f"subject {sub}: {folder} has no file for session(s) {lacking}")
+            try:
+                _read_subject(root, sub, source=source, sfreq=SFREQ, modalities=None)
+            except (EmopipeError, OSError) as exc:
+                problems.append(f"subject {sub}: {exc}")
+        sessions = set(by_source["features"].get(sub, {})) | set(by_source["raw"].get(sub, {}))
+        eye_lacking = sorted(s for s in sessions if s not in eye_files.get(sub, {}))
         if eye_lacking:
             problems.append(f"subject {sub}: {EYE_FEATURE_FOLDER} has no file for session(s) "
                             f"{eye_lacking} (the eye modality will be missing)")
-        try:
-            _read_subject(root, sub, source="features", sfreq=SFREQ, modalities=None)
-        except (EmopipeError, OSError) as exc:
-            problems.append(f"subject {sub}: {exc}")
     return problems
 
 

@@ -213,3 +213,91 @@ def test_cmcrd_eye_teacher_into_eeg_student(cache, tmp_path):
     assert all(r["n_test"] == n_test for r in rows.values())
     logits = result.predictions["sub-1_ses-1"]["student"]
     assert np.asarray(logits).shape == (n_test, 4)
+
+
+@pytest.fixture(scope="module")
+def raw_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("seed_iv_raw")
+    write_seed_iv_synth(root, n_subjects=1, n_sessions=1, n_windows=(2, 3), raw=True, seed=3)
+    return root
+
+
+def test_raw_reader_returns_the_file_in_volts(raw_root):
+    path = raw_root / "eeg_raw_data" / "1" / "1_20160518.mat"
+    mat = scipy.io.loadmat(path)
+    assert [k for k in mat if not k.startswith("__")] == [f"cz_eeg{k}" for k in range(1, 25)]
+    rec = SEEDIV.read_subject(raw_root, "1", source="raw")
+    eeg = rec.modalities["eeg"]
+    assert (eeg.sfreq, eeg.unit, eeg.source_unit, len(eeg.ch_names)) == (200.0, "V", "uV", 62)
+    assert_array_equal(eeg.trial(6), mat["cz_eeg7"] * 1e-6)
+    assert rec.info["prefix"] == ["cz"] and list(rec.precomputed) == ["eye"]
+    # "auto" takes the official features when they are there
+    assert "eeg" in SEEDIV.read_subject(raw_root, "1").precomputed
+
+
+def test_raw_source_computes_de_on_the_eye_windows(raw_root, tmp_path):
+    from emopipe.cache import run_extract
+
+    cfg = ExtractConfig(dataset="seed_iv", source="raw", bands="seed5", eeg_features=("de",))
+    assert run_extract(cfg, raw_root, tmp_path)["written"] == ["1"]
+    c = read_features(tmp_path / "1.h5")
+    de, eye = c.get("eeg", "de"), c.get("eye", "official")
+    truth = json.loads((raw_root / "ground_truth.json").read_text())["subjects"]["1"]["1"]
+    n_win = [t["n_windows"] for t in truth["trials"]]
+    assert de.data.shape == (sum(n_win), 62, 5) and eye.data.shape == (sum(n_win), 31)
+    assert_array_equal(c.labels["emotion_class"], np.repeat(LABELS[1], n_win))
+    # planted: right-minus-left frontal alpha ln power 2 * asym -> DE difference asym;
+    # C3/C4/CZ/T7/T8 beta ln power + bg (occipital/parietal unshifted) -> DE difference bg / 2.
+    # Order-4 Butterworth bands overlap their neighbours, whose unshifted power dilutes the
+    # shift: measured slopes 0.96 of the planted value (seed 3), so 0.9-1.0 is asserted.
+    ch = list(de.attrs["ch_names"])
+    idx = {name: [ch.index(x) for x in names] for name, names in (
+        ("R", ("FP2", "AF4", "F4", "F6", "F8")), ("L", ("FP1", "AF3", "F3", "F5", "F7")),
+        ("A", ("C3", "C4", "CZ", "T7", "T8")), ("O", ("O1", "OZ", "O2", "PZ", "POZ")))}
+    trial = c.windows["trial"]
+
+    def diff(a, b, band):
+        return np.array([de.data[trial == k][:, idx[a], band].mean()
+                         - de.data[trial == k][:, idx[b], band].mean() for k in range(1, 25)])
+
+    asym = np.array([t["alpha_asym_ln_power"] for t in truth["trials"]])
+    bg = np.array([t["beta_gamma_ln_power"] for t in truth["trials"]]) / 2
+    for measured, planted in ((diff("R", "L", 2), asym), (diff("A", "O", 3), bg)):
+        slope = np.polyfit(planted, measured, 1)[0]
+        assert 0.9 <= slope <= 1.0 and np.corrcoef(measured, planted)[0, 1] > 0.98
+
+
+def test_raw_trial_shorter_than_its_eye_windows(raw_root, tmp_path):
+    import shutil
+
+    shutil.copytree(raw_root, tmp_path / "r")
+    path = tmp_path / "r" / "eeg_raw_data" / "1" / "1_20160518.mat"
+    mat = {k: v for k, v in scipy.io.loadmat(path).items() if not k.startswith("__")}
+    n_eye = scipy.io.loadmat(str(path).replace("eeg_raw_data", "eye_feature_smooth"))[
+        "eye_2"].shape[1]
+    mat["cz_eeg2"] = mat["cz_eeg2"][:, :800 * n_eye - 1]
+    scipy.io.savemat(path, mat)
+    with pytest.raises(DataFileError, match=(
+            rf"^Subject 1 session 1 trial 2: eye_feature_smooth/1/1_20160518\.mat \(eye_2\) has "
+            rf"{n_eye} windows but eeg_raw_data/1/1_20160518\.mat \(cz_eeg2\) has {n_eye - 1} "
+            rf"complete 4-s windows;")):
+        SEEDIV.read_subject(tmp_path / "r", "1", source="raw")
+
+
+def test_precomputed_seam_refuses_features_whose_windows_differ():
+    from emopipe.features.precomputed import precomputed_grid
+    from emopipe.io import PrecomputedFeature, SubjectRecording
+
+    feats = {"eeg": {"a": PrecomputedFeature([np.zeros((3, 2)), np.zeros((2, 2))],
+                                             ("window", "feature"))},
+             "eye": {"b": PrecomputedFeature([np.zeros((3, 1)), np.zeros((4, 1))],
+                                             ("window", "feature"))}}
+    rec = SubjectRecording("seed_iv", "9", {}, {"emotion": np.array([0.0, 1.0])},
+                           np.array([5, 6]), precomputed=feats, precomputed_window=4.0)
+    with pytest.raises(DataFileError, match=(
+            r"^seed_iv 9: trial 6 has 2 windows in eeg/a but 4 in eye/b; the official features "
+            r"of one trial must share its windows\.")):
+        precomputed_grid(rec, ExtractConfig(dataset="seed_iv"))
+    feats["eye"]["b"].trials[1] = np.zeros((2, 1))
+    grid = precomputed_grid(rec, ExtractConfig(dataset="seed_iv"))
+    assert [o.tolist() for o in grid.onsets] == [[0.0, 4.0, 8.0], [0.0, 4.0]]

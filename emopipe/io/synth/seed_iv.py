@@ -7,10 +7,15 @@ and dtypes as the authors ship them)::
                                                           psd_movingAve<k>, psd_LDS<k>,
                                                           k = 1 ... 24, (62, W_k, 5) float64
     out/eye_feature_smooth/{1,2,3}/<subject>_<date>.mat   eye_1 ... eye_24, (31, W_k) float64
+    out/eeg_raw_data/{1,2,3}/<subject>_<date>.mat         <initials>_eeg1 ... _eeg24,
+                                                          (62, 800 W_k + r_k) float64 uV
     out/ground_truth.json                                 everything planted, for scoring
 
 Dates are the real ones of the manifest; each trial has ``W_k`` 4-s windows,
-the same in both files.
+the same in every file (the raw trial adds ``r_k < 800`` samples, an incomplete
+last window). The raw variables' prefixes are :data:`PREFIXES` in subject
+order (``cz`` is subject 1 in the real files; the rest of the mapping is
+unverified).
 
 Cohort model (:mod:`emopipe.io.synth._cohort`): the class of a trial is the
 clip's official label (0 neutral, 1 sad, 2 fear, 3 happy; the labels are
@@ -30,6 +35,11 @@ scenario's strengths:
   ``de_movingAve`` is the centred 5-window moving average of that DE,
   ``de_LDS`` a forward-backward exponential smoothing (factor 0.5) of it;
   ``psd_*`` are the band powers ``exp(2 DE) / (2 pi e)`` of the smoothed DE.
+- Raw EEG (``raw=True``), uV at 200 Hz: per channel the sum of five
+  independent white noises band-passed (Butterworth order 4, zero phase) to
+  the bands of the manifest, each of SD :data:`RAW_BAND_UV` times
+  ``exp(shift / 2)`` where ``shift`` is the trial's planted ln-power shift
+  of that channel and band (the same shifts as the feature files').
 - Eye (rows in the manifest's order): pupil diameter mean X and Y (rows 1-2)
   ``+ PUPIL_PER_BLINK * blink * (arousal - 5)``, blink frequency (row 23,
   per s) ``+ blink / 60 * (arousal - 5)``, saccade frequency (row 28, per
@@ -72,6 +82,22 @@ EYE_SD = 0.1
 PUPIL_ROWS = (0, 1)
 BLINK_ROW = 22
 SACCADE_ROW = 27
+#: raw-variable prefixes of subjects 1-15 (docs/datasets.md section 3; only cz = 1 verified)
+PREFIXES = ("cz", "ha", "hql", "ldy", "ly", "mhw", "mz", "qyt", "rx", "tyc", "whh", "wll", "wq",
+            "zjd", "zjy")
+RAW_BAND_UV = 10.0
+
+
+def _raw_trial(rng, gains, n_times, sos):
+    """(62, n_times) uV: per band, band-passed white noise times the channel's gain."""
+    from scipy.signal import sosfiltfilt
+
+    x = np.zeros((gains.shape[0], n_times))
+    for b, s in enumerate(sos):
+        noise = sosfiltfilt(s, rng.standard_normal((gains.shape[0], n_times)), axis=-1)
+        noise /= noise.std(axis=-1, keepdims=True)
+        x += RAW_BAND_UV * gains[:, b:b + 1] * noise
+    return x
 
 
 def _smooth_ma(x, n=5):
@@ -96,7 +122,7 @@ def _smooth_exp(x, a=0.5):
 
 @_verbose
 def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), seed=0,
-                        scenario="kd", eye=True, verbose=None):
+                        scenario="kd", eye=True, raw=False, verbose=None):
     """Write a synthetic SEED-IV download (official features) with planted effects.
 
     See the module docstring for the layout and the effects.
@@ -118,6 +144,10 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
         Cohort scenario of :data:`emopipe.io.synth._cohort.SCENARIOS`.
     eye : bool
         Also write ``eye_feature_smooth``.
+    raw : bool
+        Also write ``eeg_raw_data``: 0.4 MB per 4-s window (62 x 800
+        float64), about 76 MB per subject and session at the default
+        ``n_windows``; keep ``n_windows`` small in tests.
     verbose : bool | str | int | None
         Log level for this call.
 
@@ -135,6 +165,7 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
                           f"1 <= lowest <= highest, got {n_windows!r}.")
     sc = get_scenario(scenario)
     import scipy.io
+    from scipy.signal import butter
 
     out = Path(out)
     man = _layout._manifest()
@@ -143,6 +174,9 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
     left = [ch.index(c) for c in LEFT_FRONTAL]
     aro = [ch.index(c) for c in AROUSAL_CHANNELS]
     alpha, beta_gamma = 2, [3, 4]
+    fs = _layout.SFREQ
+    sos = [butter(4, (lo, hi), btype="bandpass", fs=fs, output="sos")
+           for lo, hi in man["eeg_features"]["band_edges"]]
     rng = np.random.default_rng(seed)
     subjects = {}
     for i in range(1, n_subjects + 1):
@@ -153,7 +187,7 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
         for session in range(1, n_sessions + 1):
             date = man["dates"][sub][session - 1]
             labels = _layout.session_labels(session)
-            eeg_vars, eye_vars, trials = {}, {}, []
+            eeg_vars, eye_vars, raw_vars, trials = {}, {}, {}, []
             for k, c in enumerate(labels, start=1):
                 v0, a0 = CLASS_CENTRES[int(c)]
                 val = float(v0 + LATENT_SD * rng.standard_normal())
@@ -167,6 +201,15 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
                 de[left, :, alpha] -= asym / 2
                 for b in beta_gamma:
                     de[aro, :, b] += bg / 2
+                if raw:
+                    shift = np.zeros((_layout.N_CHANNELS, 5))  # ln power, as planted in DE
+                    shift[right, alpha] += asym
+                    shift[left, alpha] -= asym
+                    for b in beta_gamma:
+                        shift[aro, b] += bg
+                    n_times = int(w * _layout.WINDOW * fs + rng.integers(0, 800))
+                    raw_vars[f"{PREFIXES[i - 1]}_eeg{k}"] = _raw_trial(
+                        rng, np.exp(shift / 2), n_times, sos)
                 de_ma, de_lds = _smooth_ma(de), _smooth_exp(de)
                 scale = 2 * np.pi * np.e
                 eeg_vars[f"de_movingAve{k}"] = de_ma
@@ -196,6 +239,10 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
                 d = out / _layout.EYE_FEATURE_FOLDER / str(session)
                 d.mkdir(parents=True, exist_ok=True)
                 scipy.io.savemat(d / fname, eye_vars)
+            if raw:
+                d = out / _layout.EEG_RAW_FOLDER / str(session)
+                d.mkdir(parents=True, exist_ok=True)
+                scipy.io.savemat(d / fname, raw_vars)
             sessions[str(session)] = {"file": fname, "trials": trials}
         subjects[sub] = sessions
     all_trials = [t for s in subjects.values() for ses in s.values() for t in ses["trials"]]
@@ -204,7 +251,8 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
     truth = {
         "dataset": "seed_iv",
         "settings": {"n_subjects": n_subjects, "n_sessions": n_sessions,
-                     "n_windows": list(n_windows), "seed": seed, "eye": eye,
+                     "n_windows": list(n_windows), "seed": seed, "eye": eye, "raw": raw,
+                     "raw_band_uv": RAW_BAND_UV,
                      "window": _layout.WINDOW},
         "scenario": sc.to_dict(),
         "labels": "official clip labels (no self-report noise): 0 neutral, 1 sad, 2 fear, 3 happy",
