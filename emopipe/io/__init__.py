@@ -33,6 +33,8 @@ from .seed_iv import (  # noqa: E402
     SEEDIV,
     read_seed_iv_eeg_features,
     read_seed_iv_eye_features,
+    read_seed_iv_eye_raw,
+    read_seed_iv_raw,
 )
 
 __all__ = [
@@ -58,6 +60,8 @@ __all__ = [
     "read_participant_ratings",
     "read_seed_iv_eeg_features",
     "read_seed_iv_eye_features",
+    "read_seed_iv_eye_raw",
+    "read_seed_iv_raw",
     "read_tobii_tsv",
     "read_video_frames",
     "typed_modalities",

@@ -273,6 +273,70 @@ def read_seed_iv_raw(fname):
     return out, prefix
 
 
+#: ``eye_raw_data`` file kinds and the variable each holds (one cell per clip)
+EYE_RAW_KINDS = {"blink": "Eye_Blink", "event": "Eye_Event", "fixation": "Eye_Fixation",
+                 "pupil": "Eye_Pupil", "saccade": "Eye_Saccade"}
+EYE_RAW_FOLDER = "eye_raw_data"
+
+
+def read_seed_iv_eye_raw(root, subject, date):
+    """Read the five ``eye_raw_data/<subject>_<date>_<kind>.mat`` event tables of one session.
+
+    ``eye_raw_data/`` is flat (not per session): the date, which the
+    session's EEG file name carries, names the session's files.
+
+    Parameters
+    ----------
+    root : path-like
+        Folder of the SEED-IV download.
+    subject : str
+        Subject id, ``"1"`` ... ``"15"``.
+    date : str
+        ``YYYYMMDD`` of the session.
+
+    Returns
+    -------
+    tables : dict of str -> list of ndarray
+        Kind (``"blink"``, ``"event"``, ``"fixation"``, ``"pupil"``,
+        ``"saccade"``) -> one 2-D float array per clip (24, clip 1 first),
+        as the file's cell holds it (``pupil`` rows: average pupil size X,
+        Y in px, dispersion X, Y; ``saccade`` rows: duration in ms,
+        amplitude in deg). Kinds whose file is absent are left out.
+    """
+    _check_type("root", root, ("path-like",))
+    out = {}
+    for kind, key in EYE_RAW_KINDS.items():
+        fname = Path(root) / EYE_RAW_FOLDER / f"{subject}_{date}_{kind}.mat"
+        if not fname.exists():
+            continue
+        mat = _loadmat(fname)
+        name = f"{EYE_RAW_FOLDER}/{fname.name}"
+        if key not in mat:
+            raise DataFileError(
+                f"{name}: no variable {key!r}; found "
+                f"{sorted(k for k in mat if not k.startswith('__'))}. Is this a SEED-IV "
+                f"eye_raw_data {kind} file?"
+            )
+        cells = np.asarray(mat[key])
+        if cells.dtype != object or cells.size != N_TRIALS:
+            raise DataFileError(
+                f"{name}: variable {key!r} holds {cells.size} "
+                f"{'cells' if cells.dtype == object else 'values (not a cell array)'}, "
+                f"shape {cells.shape}, expected a cell array of {N_TRIALS} (one per clip)."
+            )
+        tables = []
+        for k, cell in enumerate(cells.ravel(), start=1):
+            arr = np.asarray(cell)
+            if arr.dtype.kind not in "fiu" or arr.ndim > 2:
+                raise DataFileError(
+                    f"{name}: cell {k} of {key!r} has shape {arr.shape} and dtype {arr.dtype}, "
+                    f"expected a numeric table (rows x events)."
+                )
+            tables.append(np.atleast_2d(arr.astype(np.float64)))
+        out[kind] = tables
+    return out
+
+
 def _scan(root, folder):
     """``{subject: {session: path}}`` of the ``<folder>/<session>/<subject>_<date>.mat`` files."""
     found = {}
@@ -306,8 +370,10 @@ class SEEDIV(Dataset):
     Folders under ``root``: ``eeg_feature_smooth/{1,2,3}/<subject>_<date>.mat``
     and ``eye_feature_smooth/{1,2,3}/<subject>_<date>.mat`` (see the module
     docstring) and ``eeg_raw_data/{1,2,3}/<subject>_<date>.mat`` (``source="raw"``:
-    emopipe's own features on the eye features' 4-s windows); ``eye_raw_data/``
-    is not read yet.
+    emopipe's own features on the eye features' 4-s windows); the flat
+    ``eye_raw_data/<subject>_<date>_<kind>.mat`` event tables, where present,
+    go to ``info["eye_raw"]`` (:func:`read_seed_iv_eye_raw`; no extractor
+    uses them yet).
 
     The facts generic code reads (see :class:`emopipe.io._dataset.Dataset`):
     ``sfreq`` 200 Hz (the raw EEG), ``sources`` ``"auto"``, ``"features"``
@@ -441,7 +507,7 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
     sessions = sorted(eeg_files[subject])
     eeg = {key: [] for key in EEG_FEATURE_KEYS}
     raw, eye, labels, trial_ids, trial_sessions, sources = [], [], [], [], [], []
-    missing, prefixes = {}, {}
+    missing, prefixes, eye_raw = {}, {}, {}
     if want_eye and any(s not in eye_files for s in sessions):
         absent = [s for s in sessions if s not in eye_files]
         missing["eye"] = (f"{EYE_FEATURE_FOLDER}/ has no file of subject {subject} for "
@@ -475,6 +541,13 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
                         f"re-download them."
                     )
             eye.extend(eye_trials)
+        if want_eye:
+            date = _FILE.match(Path(fname).name).group(2)
+            tables = read_seed_iv_eye_raw(root, subject, date)
+            if tables:
+                eye_raw[session] = tables
+                sources.extend(root / EYE_RAW_FOLDER / f"{subject}_{date}_{kind}.mat"
+                               for kind in tables)
         labels.append(session_labels(session))
         trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
         trial_sessions.append(np.full(N_TRIALS, session))
@@ -504,6 +577,8 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
             "source": source, "sessions": sessions}
     if prefixes:
         info["prefix"] = sorted(set(prefixes.values()))
+    if eye_raw:  # event tables per session -> kind -> 24 arrays (read_seed_iv_eye_raw)
+        info["eye_raw"] = eye_raw
     return SubjectRecording(
         dataset="seed_iv",
         subject=subject,

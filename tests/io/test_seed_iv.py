@@ -301,3 +301,27 @@ def test_precomputed_seam_refuses_features_whose_windows_differ():
     feats["eye"]["b"].trials[1] = np.zeros((2, 1))
     grid = precomputed_grid(rec, ExtractConfig(dataset="seed_iv"))
     assert [o.tolist() for o in grid.onsets] == [[0.0, 4.0, 8.0], [0.0, 4.0]]
+
+
+def test_eye_raw_event_tables(tmp_path):
+    from emopipe.io import read_seed_iv_eye_raw
+
+    write_seed_iv_synth(tmp_path, n_subjects=1, n_sessions=2, n_windows=(1, 1), eye_raw=True)
+    # flat folder, one set of five files per session named by the session's date
+    assert sorted(p.name for p in (tmp_path / "eye_raw_data").iterdir())[:5] == [
+        f"1_20160518_{k}.mat" for k in ("blink", "event", "fixation", "pupil", "saccade")]
+    path = tmp_path / "eye_raw_data" / "1_20161125_pupil.mat"
+    cells = scipy.io.loadmat(path)["Eye_Pupil"]
+    tables = read_seed_iv_eye_raw(tmp_path, "1", "20161125")
+    assert sorted(tables) == ["blink", "event", "fixation", "pupil", "saccade"]
+    assert len(tables["pupil"]) == 24 and tables["pupil"][5].shape[0] == 4
+    assert_array_equal(tables["pupil"][5], cells.ravel()[5])
+    rec = SEEDIV.read_subject(tmp_path, "1")
+    assert sorted(rec.info["eye_raw"]) == [1, 2]
+    # a cell array of 23 clips
+    scipy.io.savemat(path, {"Eye_Pupil": cells[:23]})
+    with pytest.raises(DataFileError, match=(
+            r"^eye_raw_data/1_20161125_pupil\.mat: variable 'Eye_Pupil' holds 23 cells, shape "
+            r"\(23, 1\), expected a cell array of 24 \(one per clip\)\.$")):
+        read_seed_iv_eye_raw(tmp_path, "1", "20161125")
+    assert any("holds 23 cells" in p for p in SEEDIV.check(tmp_path))

@@ -9,6 +9,9 @@ and dtypes as the authors ship them)::
     out/eye_feature_smooth/{1,2,3}/<subject>_<date>.mat   eye_1 ... eye_24, (31, W_k) float64
     out/eeg_raw_data/{1,2,3}/<subject>_<date>.mat         <initials>_eeg1 ... _eeg24,
                                                           (62, 800 W_k + r_k) float64 uV
+    out/eye_raw_data/<subject>_<date>_<kind>.mat          (flat) Eye_Blink, Eye_Event,
+                                                          Eye_Fixation, Eye_Pupil,
+                                                          Eye_Saccade: 24 cells each
     out/ground_truth.json                                 everything planted, for scoring
 
 Dates are the real ones of the manifest; each trial has ``W_k`` 4-s windows,
@@ -122,7 +125,7 @@ def _smooth_exp(x, a=0.5):
 
 @_verbose
 def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), seed=0,
-                        scenario="kd", eye=True, raw=False, verbose=None):
+                        scenario="kd", eye=True, raw=False, eye_raw=False, verbose=None):
     """Write a synthetic SEED-IV download (official features) with planted effects.
 
     See the module docstring for the layout and the effects.
@@ -148,6 +151,11 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
         Also write ``eeg_raw_data``: 0.4 MB per 4-s window (62 x 800
         float64), about 76 MB per subject and session at the default
         ``n_windows``; keep ``n_windows`` small in tests.
+    eye_raw : bool
+        Also write the five flat ``eye_raw_data`` files per subject and
+        session: cell arrays of 24 random event tables (rows: blink 1,
+        event 1, fixation 1, pupil 4, saccade 2; 3-8 events each), with no
+        planted effect.
     verbose : bool | str | int | None
         Log level for this call.
 
@@ -243,6 +251,15 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
                 d = out / _layout.EEG_RAW_FOLDER / str(session)
                 d.mkdir(parents=True, exist_ok=True)
                 scipy.io.savemat(d / fname, raw_vars)
+            if eye_raw:
+                d = out / _layout.EYE_RAW_FOLDER
+                d.mkdir(parents=True, exist_ok=True)
+                for kind, key in _layout.EYE_RAW_KINDS.items():
+                    rows = {"pupil": 4, "saccade": 2}.get(kind, 1)
+                    cells = np.empty((_layout.N_TRIALS, 1), dtype=object)
+                    for k in range(_layout.N_TRIALS):
+                        cells[k, 0] = rng.random((rows, int(rng.integers(3, 9))))
+                    scipy.io.savemat(d / f"{sub}_{date}_{kind}.mat", {key: cells})
             sessions[str(session)] = {"file": fname, "trials": trials}
         subjects[sub] = sessions
     all_trials = [t for s in subjects.values() for ses in s.values() for t in ses["trials"]]
@@ -252,7 +269,7 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
         "dataset": "seed_iv",
         "settings": {"n_subjects": n_subjects, "n_sessions": n_sessions,
                      "n_windows": list(n_windows), "seed": seed, "eye": eye, "raw": raw,
-                     "raw_band_uv": RAW_BAND_UV,
+                     "eye_raw": eye_raw, "raw_band_uv": RAW_BAND_UV,
                      "window": _layout.WINDOW},
         "scenario": sc.to_dict(),
         "labels": "official clip labels (no self-report noise): 0 neutral, 1 sad, 2 fear, 3 happy",
