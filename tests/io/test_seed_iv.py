@@ -53,7 +53,10 @@ def test_dataset_facts():
     assert ExtractConfig(dataset="deap").window == 1.0
 
 
-def test_synth_layout_is_format_faithful(synth_root):
+def test_synth_layout_is_format_faithful(synth_root, capsys):
+    assert main(["check", "--dataset", "seed_iv", "--root", str(synth_root)]) == 0
+    assert ("seed_iv at " + str(synth_root) + ": every file present is readable and "
+            "well-formed.") in capsys.readouterr().out
     f = synth_root / "eeg_feature_smooth" / "2" / "1_20161125.mat"  # subject 1, session 2 date
     mat = scipy.io.loadmat(f)
     keys = [k for k in mat if not k.startswith("__")]
