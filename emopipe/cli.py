@@ -58,7 +58,8 @@ def build_parser():
     p.add_argument("--dataset", type=_dataset_arg, default="deap")
     p.add_argument("--out", required=True, help="folder to write the dataset layout into")
     p.add_argument("--subjects", type=int, default=4, help="number of subjects")
-    p.add_argument("--trials", type=int, default=40, help="trials per subject")
+    p.add_argument("--trials", type=int, default=None,
+                   help="trials per subject (DEAP; default 40)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-raw", action="store_true", help="skip the raw BDF files")
     p.add_argument("--raw-trials", type=int, default=None,
@@ -154,17 +155,50 @@ def _check_input_path(option, path, *, folder):
                           f"Give a YAML file.")
 
 
+def _synth_deap(args):
+    from .io.synth.deap import write_deap_synth
+
+    trials = 40 if args.trials is None else args.trials
+    _check_count("trials", trials)
+    write_deap_synth(args.out, n_subjects=args.subjects, n_trials=trials, seed=args.seed,
+                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face,
+                     scenario=args.scenario)
+
+
+def _refuse_options(args, dataset, options, why):
+    """A ``synth`` option the dataset's writer has no use for is an error, never ignored."""
+    given = [f"--{o.replace('_', '-')}" for o in options
+             if getattr(args, o) not in (None, False)]
+    if given:
+        raise ConfigError(f"emopipe synth --dataset {dataset}: {', '.join(given)} do(es) not "
+                          f"apply: {why} Leave {'them' if len(given) > 1 else 'it'} out.")
+
+
+def _synth_seed_iv(args):
+    from .io.synth.seed_iv import write_seed_iv_synth
+
+    _refuse_options(args, "seed_iv", ("trials", "raw_trials", "face"),
+                    "SEED-IV has 24 clips per session, fixed by the stimulus list, and the "
+                    "writer renders the official features (no raw files, no face video).")
+    write_seed_iv_synth(args.out, n_subjects=args.subjects, seed=args.seed,
+                        scenario=args.scenario)
+
+
+#: dataset -> ``fn(args)`` writing its synthetic download (one entry per dataset)
+_SYNTH_WRITERS = {"deap": _synth_deap, "seed_iv": _synth_seed_iv}
+
+
 def _cmd_synth(args):
     from pathlib import Path
 
-    from .io.synth.deap import write_deap_synth
-
     _check_count("subjects", args.subjects)
-    _check_count("trials", args.trials)
-
-    write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face,
-                     scenario=args.scenario)
+    writer = _SYNTH_WRITERS.get(args.dataset)
+    if writer is None:
+        raise ConfigError(
+            f"emopipe synth has no synthetic writer for dataset {args.dataset!r}; it writes "
+            f"{', '.join(repr(d) for d in _SYNTH_WRITERS)}."
+        )
+    writer(args)
     print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
     print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
     return 0

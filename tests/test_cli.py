@@ -27,7 +27,10 @@ def test_help_and_version():
 def test_unknown_dataset_exits_2_with_close_match():
     res = _run("extract", "--dataset", "deep", "--root", ".")
     assert res.returncode == 2
-    assert ("Invalid value for the 'dataset' parameter. Allowed values are 'deap', "
+    from emopipe.io import DATASETS
+
+    allowed = ", ".join(repr(d) for d in DATASETS.names())  # 'deap', 'seed_iv', ...
+    assert (f"Invalid value for the 'dataset' parameter. Allowed values are {allowed}, "
             "but got 'deep' instead. Did you mean 'deap'?") in res.stderr
 
 

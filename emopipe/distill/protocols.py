@@ -177,25 +177,36 @@ def _trs(subject, trial, session, labels, *, n_folds, seed):
     return out
 
 
-@PROTOCOLS.register("seed_9_6")
-def _seed_9_6(subject, trial, session, labels, *, n_folds, seed):
+def _first_last(name, subject, trial, session, *, n_trials, n_train, hint):
+    """Per (subject, session): the first ``n_train`` of ``n_trials`` trials train, the rest test."""
     out = []
     sub_str = subject.astype(str)
     for s in np.unique(sub_str):
         for ses in np.unique(session[sub_str == s]):
             sel = (sub_str == s) & (session == ses)
             trials = np.unique(trial[sel])
-            if len(trials) != 15:
+            if len(trials) != n_trials:
                 raise ConfigError(
-                    f"protocol 'seed_9_6' needs 15 trials per (subject, session), but subject "
-                    f"{s!r} session {ses!r} has {len(trials)}. Use 'within_subject_kfold' for "
-                    f"datasets other than SEED."
+                    f"protocol {name!r} needs {n_trials} trials per (subject, session), but "
+                    f"subject {s!r} session {ses!r} has {len(trials)}. {hint}"
                 )
-            train_trials, test_trials = trials[:9], trials[9:]
+            train_trials, test_trials = trials[:n_train], trials[n_train:]
             train = np.flatnonzero(sel & np.isin(trial, train_trials))
             test = np.flatnonzero(sel & np.isin(trial, test_trials))
             out.append((f"sub-{s}_ses-{ses}", train, test))
     return out
+
+
+@PROTOCOLS.register("seed_9_6")
+def _seed_9_6(subject, trial, session, labels, *, n_folds, seed):
+    return _first_last("seed_9_6", subject, trial, session, n_trials=15, n_train=9,
+                       hint="Use 'within_subject_kfold' for datasets other than SEED.")
+
+
+@PROTOCOLS.register("seed_iv_16_8")
+def _seed_iv_16_8(subject, trial, session, labels, *, n_folds, seed):
+    return _first_last("seed_iv_16_8", subject, trial, session, n_trials=24, n_train=16,
+                       hint="Use 'within_subject_kfold' for datasets other than SEED-IV.")
 
 
 @PROTOCOLS.register("cross_session")
@@ -274,7 +285,7 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
     ----------
     protocol : str
         A key of :data:`PROTOCOLS`: ``"loso"``, ``"within_subject_kfold"``,
-        ``"seed_9_6"``, ``"cross_session"``, ``"trs"``,
+        ``"seed_9_6"``, ``"seed_iv_16_8"``, ``"cross_session"``, ``"trs"``,
         ``"cross_subject_kfold"``.
     subject : array-like of str, shape (n_windows,)
         Subject id of each window.
@@ -315,7 +326,7 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
             f"({np.unique(session).tolist()}). This dataset has no sessions: use 'loso' or "
             f"'within_subject_kfold'."
         )
-    if protocol not in ("loso", "seed_9_6", "cross_session") and n_folds < 2:
+    if protocol not in ("loso", "seed_9_6", "seed_iv_16_8", "cross_session") and n_folds < 2:
         raise ConfigError(f"n_folds must be >= 2 for protocol {protocol!r}, got {n_folds}.")
     subject = subject.astype(str)
     _, key_inv = _trial_keys(subject, trial)

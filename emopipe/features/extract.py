@@ -19,6 +19,7 @@ from ..utils._errors import ConfigError, ConfigTypeError
 from ..utils.config import config_hash, config_to_dict
 from ._base import MODALITY_EXTRACTORS
 from ._windows import WindowGrid
+from .precomputed import precomputed_features, precomputed_grid
 from .spectral import _check_taper
 
 logger = logging.getLogger("emopipe.features.extract")
@@ -45,8 +46,10 @@ class ExtractConfig:
         Target rate in Hz when reading raw recordings (DEAP raw: 512 -> 128).
         ``None`` means the dataset's rate (DEAP: 128 Hz), resolved when the
         config is built so the cache key holds the number.
-    window : float
-        Window length in seconds (shared by every modality).
+    window : float | None
+        Window length in seconds (shared by every modality). ``None`` means
+        the dataset's ``default_window`` (1 s; SEED-IV: 4 s, its official
+        features' windows), resolved when the config is built.
     step : float | None
         Hop between windows in seconds; ``None`` means ``window``.
     bands : str | dict
@@ -102,7 +105,7 @@ class ExtractConfig:
     source: str = "auto"
     subjects: tuple = None
     sfreq: float = None
-    window: float = 1.0
+    window: float = None
     step: float = None
     bands: object = "torcheeg4"
     eeg_features: tuple = ("de", "band_power")
@@ -138,6 +141,8 @@ class ExtractConfig:
         _check_number("label_threshold", self.label_threshold, none_ok=True)
         if self.label_threshold is None:
             object.__setattr__(self, "label_threshold", ds.default_threshold)
+        if self.window is None:
+            object.__setattr__(self, "window", float(ds.default_window))
         _check_number("window", self.window, low=0, low_open=True)
         _check_number("step", self.step, low=0, low_open=True, none_ok=True)
         _check_option("de_method", self.de_method, ("spectral", "butter", "bandpass"))
@@ -247,11 +252,14 @@ def extract_subject(rec, config, *, timings=None):
     labels : dict of str -> ndarray, shape (n_windows,)
         Ratings and binarised classes per window.
     modalities : dict of str -> dict of str -> Feature
-        Features.
+        Features. A modality the reader returned precomputed (official
+        features, ``rec.precomputed``) is passed through unchanged, and its
+        window counts fix the grid (:mod:`emopipe.features.precomputed`).
     missing : dict of str -> str
         Modalities requested but absent, with the reason.
     """
-    grid = make_grid(rec, config)
+    # official features shipped with the dataset fix the grid (features.precomputed)
+    grid = precomputed_grid(rec, config) if rec.precomputed else make_grid(rec, config)
     if grid.n_windows == 0:
         raise ConfigError(
             f"{rec.dataset} {rec.subject}: no complete {config.window}-s window fits the trials. "
@@ -274,6 +282,9 @@ def extract_subject(rec, config, *, timings=None):
         labels[f"{name}_class"] = dataset.label_classes(v, config.label_threshold)
     modalities, missing = {}, {}
     for mod in config.modalities:
+        if mod in rec.precomputed:  # passed through; emopipe computes nothing for it
+            modalities[mod] = precomputed_features(rec, mod, grid)
+            continue
         if mod not in rec.modalities:
             missing[mod] = rec.missing.get(mod, f"the {rec.dataset} recording has no {mod} data")
             logger.info("%s: %s missing (%s)", rec.subject, mod, missing[mod])

@@ -9,7 +9,7 @@ from ._manifest import load_manifest
 from ._mne import eog_role, infer_channel_types, typed_modalities
 from ._pickle import load_pickle
 from ._registry import DATASETS, load_datasets
-from ._types import Modality, SubjectRecording
+from ._types import Modality, PrecomputedFeature, SubjectRecording
 from ._video import read_video_frames
 
 load_datasets()  # every dataset module registers its class; a failure names the module
@@ -29,12 +29,21 @@ from .eyetracking import (  # noqa: E402
     read_tobii_tsv,
 )
 from .openface import read_openface_csv  # noqa: E402
+from .seed_iv import (  # noqa: E402
+    SEEDIV,
+    read_seed_iv_eeg_features,
+    read_seed_iv_eye_features,
+    read_seed_iv_eye_raw,
+    read_seed_iv_raw,
+)
 
 __all__ = [
     "DATASETS",
     "DEAP",
     "GazeRecording",
     "Modality",
+    "PrecomputedFeature",
+    "SEEDIV",
     "SubjectRecording",
     "binarize_labels",
     "eog_role",
@@ -49,6 +58,10 @@ __all__ = [
     "read_eyelink_edf",
     "read_openface_csv",
     "read_participant_ratings",
+    "read_seed_iv_eeg_features",
+    "read_seed_iv_eye_features",
+    "read_seed_iv_eye_raw",
+    "read_seed_iv_raw",
     "read_tobii_tsv",
     "read_video_frames",
     "typed_modalities",

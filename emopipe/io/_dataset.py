@@ -34,6 +34,10 @@ class Dataset:
       are classes already (never thresholded).
     - ``default_modalities`` : tuple of str, what ``extract`` computes when
       the config names no modalities (``ExtractConfig(modalities=None)``).
+    - ``default_window`` : float, the window length in s ``extract`` uses
+      when the config names none (``ExtractConfig(window=None)``); a dataset
+      whose official features come in fixed windows declares theirs
+      (SEED-IV: 4).
     """
 
     name = None
@@ -43,6 +47,7 @@ class Dataset:
     label_scale = None
     default_threshold = None
     default_modalities = ("eeg",)
+    default_window = 1.0
 
     @classmethod
     def label_classes(cls, ratings, threshold=None):

@@ -72,6 +72,31 @@ class Modality:
 
 
 @dataclass
+class PrecomputedFeature:
+    """A feature the dataset ships already computed (official features), cut into trials.
+
+    The extract stage passes it through to the cache unchanged
+    (:mod:`emopipe.features.precomputed`); the window grid then comes from
+    the window counts of these trials.
+
+    Parameters
+    ----------
+    trials : list of ndarray, shape (n_windows_i, ...)
+        One array per trial, windows first, in trial order.
+    dims : tuple of str
+        Axis names of each array, first ``"window"`` (e.g.
+        ``("window", "channel", "band")``).
+    attrs : dict
+        Cache attributes: ``unit`` always; ``ch_names``, ``band_names``,
+        ``feature_names`` as the axes require; ``source`` (file and keys).
+    """
+
+    trials: list
+    dims: tuple
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
 class SubjectRecording:
     """Everything a reader returns for one subject.
 
@@ -100,6 +125,13 @@ class SubjectRecording:
         Anything else worth recording (site, channel order found, ...).
     missing : dict of str -> str
         Modalities the dataset defines but this recording lacks, with why.
+    precomputed : dict of str -> dict of str -> PrecomputedFeature
+        Official features shipped with the dataset, modality -> feature
+        name -> per-trial arrays (SEED-IV ``eeg/official_de_LDS``, ``eye``
+        features). Empty for datasets that ship signals only.
+    precomputed_window : float | None
+        Window length in s of every precomputed feature (SEED-IV: 4.0);
+        ``None`` when ``precomputed`` is empty.
     """
 
     dataset: str
@@ -112,6 +144,8 @@ class SubjectRecording:
     sources: list = field(default_factory=list)
     info: dict = field(default_factory=dict)
     missing: dict = field(default_factory=dict)
+    precomputed: dict = field(default_factory=dict)
+    precomputed_window: float = None
 
     @property
     def n_trials(self):

@@ -1,5 +1,7 @@
 """The dataset registry is filled explicitly, and the CLI offers what it holds."""
 
+import re
+
 import pytest
 
 from emopipe.io import DATASETS, DEAP, _registry
@@ -8,7 +10,8 @@ from emopipe.io._registry import load_datasets
 
 def test_load_datasets_fills_the_registry():
     assert load_datasets() is DATASETS
-    assert DATASETS.names() == ["deap"] and DATASETS.get("deap") is DEAP
+    # every module registers the dataset named like it (deap.py -> "deap", seed_iv.py -> "seed_iv")
+    assert DATASETS.names() == sorted(_registry.DATASET_MODULES) and DATASETS.get("deap") is DEAP
 
 
 def test_an_import_failure_while_filling_names_the_module(monkeypatch):
@@ -33,9 +36,12 @@ def test_cli_dataset_choices_are_the_registry(monkeypatch):
 
     monkeypatch.setitem(DATASETS._items, "other", Other)
     assert cli._dataset_arg("other") == "other"
-    with pytest.raises(argparse.ArgumentTypeError, match=r"Allowed values are 'deap', 'other', "
-                                                         r"but got 'othr' instead\. Did you mean "
-                                                         r"'other'\?"):
+    allowed = ", ".join(repr(d) for d in DATASETS.names())  # sorted: 'deap', 'other', ...
+    assert "'other'" in allowed
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(
+            f"Allowed values are {allowed}, but got 'othr' instead. Did you mean 'other'?")):
         cli._dataset_arg("othr")
-    assert cli._source_choices() == ["auto", "preprocessed_python", "preprocessed_matlab", "raw",
-                                     "csv"]
+    expected = list(dict.fromkeys(s for n in DATASETS.names() for s in DATASETS.get(n).sources))
+    assert cli._source_choices() == expected
+    assert expected[:4] == ["auto", "preprocessed_python", "preprocessed_matlab", "raw"]
+    assert "csv" in expected
