@@ -144,7 +144,15 @@ def _check_input_path(option, path, *, folder):
                           f"Give a YAML file.")
 
 
+#: dataset -> (module, function) of its synthetic writer, called with the common options
+#: (out, n_subjects, seed, scenario); DEAP's writer takes more options and is called below
+_SYNTH_WRITERS = {
+    "seed_v": ("emopipe.io.synth.seed_v", "write_seed_v_synth"),
+}
+
+
 def _cmd_synth(args):
+    import importlib
     from pathlib import Path
 
     from .io.synth.deap import write_deap_synth
@@ -152,9 +160,14 @@ def _cmd_synth(args):
     _check_count("subjects", args.subjects)
     _check_count("trials", args.trials)
 
-    write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face,
-                     scenario=args.scenario)
+    if args.dataset in _SYNTH_WRITERS:
+        module, func = _SYNTH_WRITERS[args.dataset]
+        getattr(importlib.import_module(module), func)(
+            args.out, n_subjects=args.subjects, seed=args.seed, scenario=args.scenario)
+    else:
+        write_deap_synth(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
+                         raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face,
+                         scenario=args.scenario)
     print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
     print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
     return 0

@@ -17,7 +17,7 @@ from .._version import __version__
 from ..utils._checks import _check_number, _check_option, _check_type
 from ..utils._errors import ConfigError, ConfigTypeError
 from ..utils.config import config_hash, config_to_dict
-from ._base import MODALITY_EXTRACTORS
+from ._base import MODALITY_EXTRACTORS, Feature
 from ._windows import WindowGrid
 from .spectral import _check_taper
 
@@ -220,6 +220,18 @@ def make_grid(rec, config):
     return WindowGrid.from_duration(stim, config.window, config.step, baseline=rec.baseline)
 
 
+def _precomputed_grid(rec, pre, config):
+    """The grid of features a reader returns ready: ``pre["n_windows"]`` per trial."""
+    if config.window != pre["window"] or config.step not in (None, pre["window"]):
+        raise ConfigError(
+            f"{rec.dataset} {rec.subject}: the official features are on {pre['window']:g}-s "
+            f"windows without overlap, but the config asks window={config.window!r}, "
+            f"step={config.step!r}. Set window: {pre['window']:g} (--window "
+            f"{pre['window']:g}) and leave step unset.")
+    onsets = [np.arange(n) * pre["window"] for n in pre["n_windows"]]
+    return WindowGrid(onsets, pre["window"], rec.baseline)
+
+
 def _extractor_params(config, name, extractor):
     """``params`` of one modality's extractor: its ``modality_params`` entry plus
     the values of the ``ExtractConfig`` fields it lists in ``config_fields``."""
@@ -251,7 +263,8 @@ def extract_subject(rec, config, *, timings=None):
     missing : dict of str -> str
         Modalities requested but absent, with the reason.
     """
-    grid = make_grid(rec, config)
+    pre = rec.info.get("precomputed")  # features a reader returns ready (SEED-V official)
+    grid = make_grid(rec, config) if pre is None else _precomputed_grid(rec, pre, config)
     if grid.n_windows == 0:
         raise ConfigError(
             f"{rec.dataset} {rec.subject}: no complete {config.window}-s window fits the trials. "
@@ -274,6 +287,9 @@ def extract_subject(rec, config, *, timings=None):
         labels[f"{name}_class"] = dataset.label_classes(v, config.label_threshold)
     modalities, missing = {}, {}
     for mod in config.modalities:
+        if pre is not None and mod in pre["features"]:  # passed through unchanged
+            modalities[mod] = {k: Feature(**f) for k, f in pre["features"][mod].items()}
+            continue
         if mod not in rec.modalities:
             missing[mod] = rec.missing.get(mod, f"the {rec.dataset} recording has no {mod} data")
             logger.info("%s: %s missing (%s)", rec.subject, mod, missing[mod])

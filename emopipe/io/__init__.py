@@ -29,10 +29,12 @@ from .eyetracking import (  # noqa: E402
     read_tobii_tsv,
 )
 from .openface import read_openface_csv  # noqa: E402
+from .seed_v import SEEDV, read_seed_v_features  # noqa: E402
 
 __all__ = [
     "DATASETS",
     "DEAP",
+    "SEEDV",
     "GazeRecording",
     "Modality",
     "SubjectRecording",
@@ -49,6 +51,7 @@ __all__ = [
     "read_eyelink_edf",
     "read_openface_csv",
     "read_participant_ratings",
+    "read_seed_v_features",
     "read_tobii_tsv",
     "read_video_frames",
     "typed_modalities",
