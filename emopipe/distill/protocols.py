@@ -210,7 +210,7 @@ def _seed_v_3fold(subject, trial, session, labels, *, n_folds, seed):
         if not np.array_equal(trials, np.arange(1, 46)):
             raise ConfigError(
                 f"protocol 'seed_v_3fold' needs the SEED-V trial ids 1-45 (15 trials x 3 "
-                f"sessions) for every subject, but subject {s!r} has {len(trials)} trials "
+                f"sessions) for every subject, but subject {str(s)!r} has {len(trials)} trials "
                 f"({trials.min()}-{trials.max()}). Use 'within_subject_kfold' for other datasets.")
         pos = (trial - 1) % 15  # position within its session, 0-14
         for k in range(3):
