@@ -27,7 +27,7 @@ def test_help_and_version():
 def test_unknown_dataset_exits_2_with_close_match():
     res = _run("extract", "--dataset", "deep", "--root", ".")
     assert res.returncode == 2
-    assert ("Invalid value for the 'dataset' parameter. Allowed values are 'deap', "
+    assert ("Invalid value for the 'dataset' parameter. Allowed values are 'deap', 'seed_v', "
             "but got 'deep' instead. Did you mean 'deap'?") in res.stderr
 
 

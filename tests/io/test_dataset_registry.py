@@ -8,7 +8,7 @@ from emopipe.io._registry import load_datasets
 
 def test_load_datasets_fills_the_registry():
     assert load_datasets() is DATASETS
-    assert DATASETS.names() == ["deap"] and DATASETS.get("deap") is DEAP
+    assert DATASETS.names() == ["deap", "seed_v"] and DATASETS.get("deap") is DEAP
 
 
 def test_an_import_failure_while_filling_names_the_module(monkeypatch):
@@ -33,9 +33,9 @@ def test_cli_dataset_choices_are_the_registry(monkeypatch):
 
     monkeypatch.setitem(DATASETS._items, "other", Other)
     assert cli._dataset_arg("other") == "other"
-    with pytest.raises(argparse.ArgumentTypeError, match=r"Allowed values are 'deap', 'other', "
+    with pytest.raises(argparse.ArgumentTypeError, match=r"Allowed values are 'deap', 'other', 'seed_v', "
                                                          r"but got 'othr' instead\. Did you mean "
                                                          r"'other'\?"):
         cli._dataset_arg("othr")
     assert cli._source_choices() == ["auto", "preprocessed_python", "preprocessed_matlab", "raw",
-                                     "csv"]
+                                     "csv", "official_features"]
