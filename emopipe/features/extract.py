@@ -140,6 +140,13 @@ class ExtractConfig:
             object.__setattr__(self, "label_threshold", ds.default_threshold)
         _check_number("window", self.window, low=0, low_open=True)
         _check_number("step", self.step, low=0, low_open=True, none_ok=True)
+        fixed = getattr(ds, "source_windows", {}).get(self.source)  # precomputed features
+        if fixed is not None and (self.window != fixed or self.step not in (None, fixed)):
+            raise ConfigError(
+                f"{self.dataset} source {self.source!r} holds features precomputed on {fixed:g}-s "
+                f"windows without overlap, but the config asks window={self.window!r}, "
+                f"step={self.step!r}. Set window: {fixed:g} (--window {fixed:g}) and leave step "
+                f"unset.")
         _check_option("de_method", self.de_method, ("spectral", "butter", "bandpass"))
         # None stands for the estimator's taper (Hann for "spectral"), stored resolved
         object.__setattr__(self, "taper",

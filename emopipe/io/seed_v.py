@@ -237,6 +237,9 @@ class SEEDV(Dataset):
     sfreq = 200.0
     window = WINDOW
     sources = SOURCES
+    #: sources whose features come precomputed, and their fixed window (s); the
+    #: extract config must use it (ExtractConfig checks)
+    source_windows = {"auto": WINDOW, "official_features": WINDOW}
     label_names = ("emotion",)
     label_scale = None
     default_threshold = None

@@ -139,12 +139,21 @@ def test_extract_fills_the_cache_and_labels_come_back_exactly(synth, tmp_path):
 def test_extract_refuses_another_window(synth):
     from emopipe.features.extract import ExtractConfig, extract_subject
 
-    rec = SEEDV.read_subject(synth[0], "1")
     with pytest.raises(ConfigError, match=re.escape(
-            "seed_v 1: the official features are on 4-s windows without overlap, but the "
-            "config asks window=1.0, step=None. Set window: 4 (--window 4) and leave step "
+            "seed_v source 'auto' holds features precomputed on 4-s windows without overlap, "
+            "but the config asks window=1.0, step=None. Set window: 4 (--window 4) and leave "
+            "step unset.")):
+        ExtractConfig(dataset="seed_v")
+    with pytest.raises(ConfigError, match=re.escape("step=2.0. Set window: 4")):
+        ExtractConfig(dataset="seed_v", source="official_features", window=4.0, step=2.0)
+    # the reader's own window is checked again per subject (a config built by hand)
+    rec = SEEDV.read_subject(synth[0], "1")
+    rec.info["precomputed"]["window"] = 2.0
+    with pytest.raises(ConfigError, match=re.escape(
+            "seed_v 1: the official features are on 2-s windows without overlap, but the "
+            "config asks window=4.0, step=None. Set window: 2 (--window 2) and leave step "
             "unset.")):
-        extract_subject(rec, ExtractConfig(dataset="seed_v"))
+        extract_subject(rec, ExtractConfig(dataset="seed_v", window=4.0))
 
 
 def test_dict_with_44_keys_is_refused(tmp_path):
