@@ -15,6 +15,7 @@ described in the manifest but not read yet.
 """
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -186,8 +187,9 @@ def read_seed_v_features(eeg_fname, eye_fname=None, *, subject=None):
         for k, (d, e) in enumerate(zip(data, eye_data)):
             if d.shape[0] != e.shape[0]:
                 raise DataFileError(
-                    f"SEED-V subject {subject}, trial key {k}: {eye_fname.name} holds "
-                    f"{e.shape[0]} eye windows but {eeg_fname.name} holds {d.shape[0]} EEG "
+                    f"SEED-V subject {subject}, trial key {k}: {eye_fname.parent.name}/"
+                    f"{eye_fname.name} holds {e.shape[0]} eye windows but "
+                    f"{eeg_fname.parent.name}/{eeg_fname.name} holds {d.shape[0]} EEG "
                     f"windows; both modalities must share the 4-s windows.")
         _check_labels(eye_fname, eye_labels)
         feats["eye"] = {"official": {
@@ -204,6 +206,44 @@ def read_seed_v_features(eeg_fname, eye_fname=None, *, subject=None):
         info={"format": "official_features",
               "precomputed": {"window": WINDOW, "n_windows": n_win, "features": feats}},
         missing=missing)
+
+
+_RAW_NAME = re.compile(r"^(\d+)_([123])_(\d{8})\.cnt$", re.IGNORECASE)
+
+
+def raw_files(root, subject):
+    """The raw CNT files of a subject, by session taken from the file name (not the date).
+
+    ``EEG_raw/<subject>_<session>_<YYYYMMDD>.cnt``: the session follows the
+    stimuli watched, so ``1_2_20180810.cnt`` is session 2 even though it was
+    recorded after ``1_3_20180808.cnt`` (``Read me.txt``).
+
+    Parameters
+    ----------
+    root : path-like
+        Folder of the SEED-V download.
+    subject : str
+        ``"1"`` ... ``"16"``.
+
+    Returns
+    -------
+    files : dict of int -> Path
+        Session (1-3) -> file, in session order; empty without ``EEG_raw/``.
+    """
+    folder = Path(root) / "EEG_raw"
+    found = {}
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        m = _RAW_NAME.match(path.name)
+        if m is None or m.group(1) != subject:
+            continue
+        session = int(m.group(2))
+        if session in found:
+            raise DataFileError(
+                f"EEG_raw: subject {subject} has two session-{session} files, "
+                f"{found[session].name} and {path.name}; expected one "
+                f"<subject>_<session>_<YYYYMMDD>.cnt per session. Remove the copy.")
+        found[session] = path
+    return dict(sorted(found.items()))
 
 
 def _files(root, subject):
@@ -332,6 +372,15 @@ class SEEDV(Dataset):
         if absent:
             problems.append(f"info: {len(absent)} of 16 subjects absent: {', '.join(absent)}")
         for s in found:
+            try:
+                raw = raw_files(root, s)
+            except DataFileError as exc:
+                problems.append(str(exc))
+                raw = {}
+            if raw:
+                problems.append(f"info: subject {s}: raw CNT sessions "
+                                f"{', '.join(f'{k}={p.name}' for k, p in raw.items())} (not "
+                                f"read yet: emopipe reads the official features)")
             eeg, eye = _files(root, s)
             if not eye.is_file():
                 problems.append(f"subject {s}: no Eye_movement_features/{s}_123.npz (eye "

@@ -8,6 +8,7 @@ import pytest
 
 from emopipe.cli import main
 from emopipe.io import DATASETS, SEEDV, load_pickle, read_seed_v_features
+from emopipe.io.seed_v import raw_files
 from emopipe.io.synth.seed_v import _dict_pickle, write_member_npz, write_seed_v_synth
 from emopipe.utils._errors import ConfigError, DataFileError
 
@@ -194,8 +195,9 @@ def test_eye_and_eeg_window_counts_must_match(tmp_path):
     write_member_npz(tmp_path / "EEG_DE_features" / "1_123.npz", *_trials(n_eeg, 310))
     write_member_npz(tmp_path / "Eye_movement_features" / "1_123.npz", *_trials(n_eye, 33))
     with pytest.raises(DataFileError, match=re.escape(
-            "SEED-V subject 1, trial key 17: 1_123.npz holds 2 eye windows but 1_123.npz holds "
-            "3 EEG windows; both modalities must share the 4-s windows.")):
+            "SEED-V subject 1, trial key 17: Eye_movement_features/1_123.npz holds 2 eye "
+            "windows but EEG_DE_features/1_123.npz holds 3 EEG windows; both modalities must "
+            "share the 4-s windows.")):
         SEEDV.read_subject(tmp_path, "1")
 
 
@@ -274,3 +276,41 @@ def test_cli_synth_check_then_cmcrd_eye_to_eeg(tmp_path, capsys):
     trials = sorted(set(cohort.trial[test_idx].tolist()))
     assert trials == [1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 31, 32, 33, 34, 35]
     assert res.predictions["sub-1_fold-0"]["student"].shape == (len(test_idx), 5)
+
+
+def test_raw_sessions_come_from_the_file_name_not_the_date(tmp_path):
+    raw = tmp_path / "EEG_raw"
+    raw.mkdir()
+    # as in Read me.txt: session 2 was recorded after session 3
+    for name in ("1_1_20180804.cnt", "1_2_20180810.cnt", "1_3_20180808.cnt", "11_1_20180901.cnt",
+                 "notes.txt"):
+        (raw / name).write_bytes(b"")
+    files = raw_files(tmp_path, "1")
+    assert {k: p.name for k, p in files.items()} == {
+        1: "1_1_20180804.cnt", 2: "1_2_20180810.cnt", 3: "1_3_20180808.cnt"}
+    assert list(files) == [1, 2, 3]
+    assert {k: p.name for k, p in raw_files(tmp_path, "11").items()} == {1: "11_1_20180901.cnt"}
+    (raw / "1_2_20180811.cnt").write_bytes(b"")
+    with pytest.raises(DataFileError, match=re.escape(
+            "EEG_raw: subject 1 has two session-2 files, 1_2_20180810.cnt and 1_2_20180811.cnt; "
+            "expected one <subject>_<session>_<YYYYMMDD>.cnt per session. Remove the copy.")):
+        raw_files(tmp_path, "1")
+
+
+def test_a_bad_subject_leaves_nothing_in_the_cache(tmp_path):
+    from emopipe.cache import run_extract
+    from emopipe.features.extract import ExtractConfig
+
+    root = tmp_path / "sv"
+    write_seed_v_synth(root, n_subjects=2, max_windows=2)
+    data, label = _trials([2] * 45, 33)
+    data[3] = np.zeros((1, 33))
+    label[3] = np.full(1, OFFICIAL[3])
+    write_member_npz(root / "Eye_movement_features" / "2_123.npz", data, label)
+    summary = run_extract(ExtractConfig(dataset="seed_v", window=4.0), root, tmp_path / "c")
+    assert summary["written"] == ["1"] and list(summary["failed"]) == ["2"]
+    assert ("Eye_movement_features/2_123.npz holds 1 eye windows but "
+            "EEG_DE_features/2_123.npz holds 2 EEG windows") in \
+        summary["failed"]["2"]
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["1.h5"]
+    assert main(["check", "--dataset", "seed_v", "--root", str(root)]) == 1
