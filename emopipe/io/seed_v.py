@@ -16,6 +16,7 @@ described in the manifest but not read yet.
 
 import functools
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +75,13 @@ def _member_dict(npz, fname, member, n_cols):
     if member not in npz.files:
         raise DataFileError(f"{where}: member missing; the file holds {sorted(npz.files)}, "
                             f"expected 'data' and 'label' (SEED-V official features).")
-    arr = npz[member]
+    try:
+        arr = npz[member]
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:  # object arrays, corrupt members
+        raise DataFileError(
+            f"{where}: cannot be read without unpickling it as an object array ({exc}); the "
+            f"official files store the pickle as a byte string (dtype S). Re-download the "
+            f"file.") from exc
     if arr.dtype.kind != "S" or arr.ndim != 0:
         raise DataFileError(
             f"{where}: expected a byte string holding a pickle (0-d array of dtype S), got "
@@ -108,13 +115,18 @@ def _read_npz(fname, n_cols):
     fname = Path(fname)
     if not fname.is_file():
         raise FileNotFoundError(f"SEED-V feature file {str(fname)!r} not found.")
-    try:
-        npz = np.load(fname, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise DataFileError(f"{fname.name}: not a readable npz file ({exc}). "
-                            f"Re-download it.") from exc
-    with npz:
-        return _member_dict(npz, fname, "data", n_cols), _member_dict(npz, fname, "label", 0)
+    with open(fname, "rb") as fh:  # closed even when np.load fails
+        try:
+            npz = np.load(fh, allow_pickle=False)
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise DataFileError(f"{fname.name}: not a readable npz file ({exc}). "
+                                f"Re-download it.") from exc
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise DataFileError(f"{fname.name}: a single .npy array, not an npz archive with "
+                                f"members 'data' and 'label'. Re-download it.")
+        with npz:
+            return (_member_dict(npz, fname, "data", n_cols),
+                    _member_dict(npz, fname, "label", 0))
 
 
 def _check_labels(fname, labels):
@@ -180,7 +192,8 @@ def read_seed_v_features(eeg_fname, eye_fname=None, *, subject=None):
                   "reshape": "310 -> (62, 5), channel-major"}}}}
     sources, missing = [str(eeg_fname.resolve())], {}
     if eye_fname is None:
-        missing["eye"] = f"no Eye_movement_features/{subject}_123.npz"
+        missing["eye"] = (f"Eye_movement_features/{subject}_123.npz not read (absent or not "
+                          f"wanted)")
     else:
         eye_fname = Path(eye_fname)
         eye_data, eye_labels = _read_npz(eye_fname, N_EYE)

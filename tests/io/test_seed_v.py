@@ -110,7 +110,8 @@ def test_reader_reshapes_channel_major(tmp_path):
     assert rec.trial_ids.tolist() == list(range(1, 46))
     assert rec.sessions.tolist() == [1] * 15 + [2] * 15 + [3] * 15
     assert rec.labels["emotion"].tolist() == OFFICIAL.tolist()
-    assert rec.missing == {"eye": "no Eye_movement_features/7_123.npz"}
+    assert rec.missing == {"eye": "Eye_movement_features/7_123.npz not read (absent or not "
+                                  "wanted)"}
 
 
 def test_extract_fills_the_cache_and_labels_come_back_exactly(synth, tmp_path):
@@ -314,3 +315,15 @@ def test_a_bad_subject_leaves_nothing_in_the_cache(tmp_path):
         summary["failed"]["2"]
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["1.h5"]
     assert main(["check", "--dataset", "seed_v", "--root", str(root)]) == 1
+
+
+def test_object_array_member_and_corrupt_npz_are_named(tmp_path):
+    f = tmp_path / "3_123.npz"
+    np.savez(f, data=np.array([{0: 1}], dtype=object), label=np.zeros(2))
+    with pytest.raises(DataFileError, match=re.escape(
+            "3_123.npz['data']: cannot be read without unpickling it as an object array")):
+        read_seed_v_features(f)
+    g = tmp_path / "4_123.npz"
+    g.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(DataFileError, match=r"^4_123\.npz: not a readable npz file \("):
+        read_seed_v_features(g)
