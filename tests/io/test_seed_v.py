@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -327,3 +328,21 @@ def test_object_array_member_and_corrupt_npz_are_named(tmp_path):
     g.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(DataFileError, match=r"^4_123\.npz: not a readable npz file \("):
         read_seed_v_features(g)
+
+
+def test_pipeline_yaml_runs_cmcrd_on_the_synthetic_layout(tmp_path, capsys):
+    import yaml
+
+    root, cache, run = tmp_path / "sv", tmp_path / "cache", tmp_path / "run"
+    write_seed_v_synth(root, n_subjects=1, max_windows=6)
+    cfg = str(Path(__file__).resolve().parents[2] / "pipelines" / "cmcrd_seed_v.yaml")
+    assert main(["extract", "--dataset", "seed_v", "--root", str(root), "--config", cfg,
+                 "--cache", str(cache)]) == 0
+    assert main(["distill", "--cache", str(cache), "--config", cfg, "--epochs", "1",
+                 "--out", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "cmcrd / seed_v_3fold / emotion: 3 fold(s), seed 0" in out
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert (saved["teacher"], saved["student"], saved["transductive"]) == (
+        "eye:official", "eeg:official_de", False)
+    assert (run / "folds.csv").is_file()
