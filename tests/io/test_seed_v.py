@@ -346,3 +346,22 @@ def test_pipeline_yaml_runs_cmcrd_on_the_synthetic_layout(tmp_path, capsys):
     assert (saved["teacher"], saved["student"], saved["transductive"]) == (
         "eye:official", "eeg:official_de", False)
     assert (run / "folds.csv").is_file()
+
+
+@pytest.mark.parametrize("backbone", ["mlp", "eegnet_mini", "dgcnn"])
+def test_cmcrd_backbones_take_the_62_x_5_official_de(synth, tmp_path, backbone):
+    from emopipe.cache import run_extract
+    from emopipe.distill.data import load_cohort
+    from emopipe.distill.train import DistillConfig, run_distill
+    from emopipe.features.extract import ExtractConfig
+
+    run_extract(ExtractConfig(dataset="seed_v", window=4.0), synth[0], tmp_path,
+                on_error="raise")
+    cohort = load_cohort(tmp_path, ["eye:official", "eeg:official_de"])
+    assert cohort.features["eeg:official_de"].shape == (2 * 45 * 4, 62, 5)
+    res = run_distill(DistillConfig(method="cmcrd", teacher="eye:official",
+                                    student="eeg:official_de", student_model=backbone,
+                                    target="emotion", protocol="seed_v_3fold", epochs=1,
+                                    batch_size=64, n_threads=1, max_folds=1), cohort=cohort)
+    assert res.summary["student_model"] == backbone
+    assert res.predictions["sub-1_fold-0"]["student"].shape == (60, 5)
