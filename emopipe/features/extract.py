@@ -253,7 +253,11 @@ def extract_subject(rec, config, *, timings=None):
     Parameters
     ----------
     rec : SubjectRecording
-        What the dataset reader returned.
+        What the dataset reader returned. When ``rec.info["precomputed"]``
+        holds features the dataset ships ready (SEED-V's official features:
+        ``{"window": s, "n_windows": per trial, "features": {modality:
+        {name: {"data", "dims", "attrs"}}}}``), the grid is theirs and those
+        modalities are passed to the cache unchanged.
     config : ExtractConfig
         The extraction config.
     timings : dict | None
