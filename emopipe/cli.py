@@ -184,8 +184,18 @@ def _synth_seed_iv(args):
                         scenario=args.scenario)
 
 
+def _synth_seed_v(args):
+    from .io.synth.seed_v import write_seed_v_synth
+
+    _refuse_options(args, "seed_v", ("trials", "raw_trials", "face"),
+                    "SEED-V has 15 clips per session, fixed by the stimulus list, and the "
+                    "writer renders the official features (no raw files, no face video).")
+    write_seed_v_synth(args.out, n_subjects=args.subjects, seed=args.seed,
+                       scenario=args.scenario)
+
+
 #: dataset -> ``fn(args)`` writing its synthetic download (one entry per dataset)
-_SYNTH_WRITERS = {"deap": _synth_deap, "seed_iv": _synth_seed_iv}
+_SYNTH_WRITERS = {"deap": _synth_deap, "seed_iv": _synth_seed_iv, "seed_v": _synth_seed_v}
 
 
 def _cmd_synth(args):

@@ -209,6 +209,28 @@ def _seed_iv_16_8(subject, trial, session, labels, *, n_folds, seed):
                        hint="Use 'within_subject_kfold' for datasets other than SEED-IV.")
 
 
+@PROTOCOLS.register("seed_v_3fold")
+def _seed_v_3fold(subject, trial, session, labels, *, n_folds, seed):
+    # methods.md section 8.1: per subject, fold k tests trials 5k+1 ... 5k+5 of every session
+    # (trial ids 1-45: session s holds 15 (s - 1) + 1 ... 15 s); n_folds is fixed at 3
+    out = []
+    sub_str = subject.astype(str)
+    for s in np.unique(sub_str):
+        sel = sub_str == s
+        trials = np.unique(trial[sel])
+        if not np.array_equal(trials, np.arange(1, 46)):
+            raise ConfigError(
+                f"protocol 'seed_v_3fold' needs the SEED-V trial ids 1-45 (15 trials x 3 "
+                f"sessions) for every subject, but subject {str(s)!r} has {len(trials)} trials "
+                f"({trials.min()}-{trials.max()}). Use 'within_subject_kfold' for other datasets.")
+        pos = (trial - 1) % 15  # position within its session, 0-14
+        for k in range(3):
+            is_test = (pos >= 5 * k) & (pos < 5 * k + 5)
+            out.append((f"sub-{s}_fold-{k}", np.flatnonzero(sel & ~is_test),
+                        np.flatnonzero(sel & is_test)))
+    return out
+
+
 @PROTOCOLS.register("cross_session")
 def _cross_session(subject, trial, session, labels, *, n_folds, seed):
     out = []
@@ -285,7 +307,7 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
     ----------
     protocol : str
         A key of :data:`PROTOCOLS`: ``"loso"``, ``"within_subject_kfold"``,
-        ``"seed_9_6"``, ``"seed_iv_16_8"``, ``"cross_session"``, ``"trs"``,
+        ``"seed_9_6"``, ``"seed_iv_16_8"``, ``"seed_v_3fold"``, ``"cross_session"``, ``"trs"``,
         ``"cross_subject_kfold"``.
     subject : array-like of str, shape (n_windows,)
         Subject id of each window.
@@ -326,7 +348,8 @@ def make_folds(protocol, subject, trial, *, session=None, labels=None, n_folds=1
             f"({np.unique(session).tolist()}). This dataset has no sessions: use 'loso' or "
             f"'within_subject_kfold'."
         )
-    if protocol not in ("loso", "seed_9_6", "seed_iv_16_8", "cross_session") and n_folds < 2:
+    if protocol not in ("loso", "seed_9_6", "seed_iv_16_8", "seed_v_3fold",
+                        "cross_session") and n_folds < 2:
         raise ConfigError(f"n_folds must be >= 2 for protocol {protocol!r}, got {n_folds}.")
     subject = subject.astype(str)
     _, key_inv = _trial_keys(subject, trial)

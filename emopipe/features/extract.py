@@ -145,6 +145,13 @@ class ExtractConfig:
             object.__setattr__(self, "window", float(ds.default_window))
         _check_number("window", self.window, low=0, low_open=True)
         _check_number("step", self.step, low=0, low_open=True, none_ok=True)
+        fixed = getattr(ds, "source_windows", {}).get(self.source)  # precomputed features
+        if fixed is not None and (self.window != fixed or self.step not in (None, fixed)):
+            raise ConfigError(
+                f"{self.dataset} source {self.source!r} holds features precomputed on {fixed:g}-s "
+                f"windows without overlap, but the config asks window={self.window!r}, "
+                f"step={self.step!r}. Set window: {fixed:g} (--window {fixed:g}) and leave step "
+                f"unset.")
         _check_option("de_method", self.de_method, ("spectral", "butter", "bandpass"))
         # None stands for the estimator's taper (Hann for "spectral"), stored resolved
         object.__setattr__(self, "taper",
@@ -239,7 +246,10 @@ def extract_subject(rec, config, *, timings=None):
     Parameters
     ----------
     rec : SubjectRecording
-        What the dataset reader returned.
+        What the dataset reader returned. When ``rec.precomputed`` holds
+        features the dataset ships ready (SEED-IV's and SEED-V's official
+        features), the grid is theirs and those modalities are passed to
+        the cache unchanged.
     config : ExtractConfig
         The extraction config.
     timings : dict | None

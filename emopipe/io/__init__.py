@@ -36,10 +36,12 @@ from .seed_iv import (  # noqa: E402
     read_seed_iv_eye_raw,
     read_seed_iv_raw,
 )
+from .seed_v import SEEDV, read_seed_v_features  # noqa: E402
 
 __all__ = [
     "DATASETS",
     "DEAP",
+    "SEEDV",
     "GazeRecording",
     "Modality",
     "PrecomputedFeature",
@@ -62,6 +64,7 @@ __all__ = [
     "read_seed_iv_eye_features",
     "read_seed_iv_eye_raw",
     "read_seed_iv_raw",
+    "read_seed_v_features",
     "read_tobii_tsv",
     "read_video_frames",
     "typed_modalities",

@@ -37,7 +37,10 @@ class Dataset:
     - ``default_window`` : float, the window length in s ``extract`` uses
       when the config names none (``ExtractConfig(window=None)``); a dataset
       whose official features come in fixed windows declares theirs
-      (SEED-IV: 4).
+      (SEED-IV, SEED-V: 4).
+    - ``source_windows`` : dict of str -> float (optional), sources whose
+      features come precomputed, with their fixed window; ``ExtractConfig``
+      refuses any other window for them.
     """
 
     name = None

@@ -171,6 +171,7 @@ def test_protocol_errors():
     with pytest.raises(ValueError, match=r"trial must have shape \(n_windows,\) = \(90,\) like .subject., got shape \(89,\)"):
         make_folds("loso", subject, trial[:-1])
     assert PROTOCOLS.names() == sorted(["loso", "within_subject_kfold", "seed_9_6", "seed_iv_16_8",
+                                        "seed_v_3fold",
                                         "cross_session", "trs", "cross_subject_kfold"])
 
 

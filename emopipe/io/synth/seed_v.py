@@ -1,0 +1,177 @@
+"""Synthetic SEED-V official features in the authors' format, with planted effects.
+
+Layout written (``docs/datasets.md`` section 4)::
+
+    out/EEG_DE_features/<subject>_123.npz        members data, label: pickle bytes (dtype S)
+    out/Eye_movement_features/<subject>_123.npz  the same, 33 columns
+    out/ground_truth.json                        everything planted, for scoring
+
+Each member is a protocol-2 pickle (written opcode by opcode as Python 2's
+cPickle did, :mod:`emopipe.io.synth._pickle2`) of a dict keyed by the ints
+0-44 in order (0-14 session 1, 15-29 session 2, 30-44 session 3): EEG
+``data[k]`` ``(n_windows, 310)`` float64, the 62 channels x 5 bands flattened
+channel-major; eye ``data[k]`` ``(n_windows, 33)``; ``label[k]`` ``(n_windows,)``
+int64, the trial's class in the official order. A trial has
+``floor((end - start) / 4)`` windows of the official trial windows, or at most
+``max_windows``.
+
+Cohort model (:mod:`emopipe.io.synth._cohort`, scenario strengths): each
+class has a latent valence and arousal on 1-9 (:data:`PROTOTYPES`), plus a
+trial draw ``N(0, 0.75)``; the classes are written exactly (SEED-V's labels
+are the stimuli's emotions, not self-reports). Planted, in DE units (nats):
+
+- alpha DE at the right frontal channels ``+ g * alpha_asym * (v - 5)``, at
+  the left ones ``- g * alpha_asym * (v - 5)`` (``alpha_jitter`` per trial);
+- beta and gamma DE at C3, C4, CZ, T7, T8 ``+ g * beta_gamma * (a - 5)``
+  (``beta_gamma_jitter`` per trial);
+- eye column 22 (SEED-IV's row 23, blink frequency, per s) a Poisson count
+  over the 4-s window at ``(15 + g * blink * (a - 5)) / 60`` per s, column 27
+  (saccade frequency) at ``(30 + g * saccade * (a - 5)) / 60`` per s;
+
+``g`` is the subject's gain per modality, ``U(1 - strength_spread, 1 +
+strength_spread)``. Every other value is noise around a per-subject mean.
+"""
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ...utils._checks import _check_type
+from ...utils._errors import ConfigError
+from .._manifest import load_manifest
+from ._cohort import get_scenario, strength
+from ._pickle2 import _Py2PickleWriter
+
+#: latent (valence, arousal) on 1-9 of each class: disgust, fear, sad, neutral, happy
+PROTOTYPES = ((3.0, 6.0), (2.5, 7.5), (2.5, 3.0), (5.0, 5.0), (7.5, 7.0))
+RIGHT_FRONTAL = ("FP2", "AF4", "F4", "F6", "F8")
+LEFT_FRONTAL = ("FP1", "AF3", "F3", "F5", "F7")
+CENTRAL = ("C3", "C4", "CZ", "T7", "T8")
+BLINK_COL, SACCADE_COL = 22, 27
+
+
+def _dict_pickle(arrays):
+    """Protocol-2 pickle bytes of ``{int: ndarray}``, keys in the order given."""
+    buf = io.BytesIO()
+    w = _Py2PickleWriter(buf)
+    buf.write(b"\x80\x02}")
+    w.put()
+    buf.write(b"(")
+    for key, value in arrays.items():
+        w.int(key)
+        w.ndarray(np.asarray(value))
+    buf.write(b"u.")
+    return buf.getvalue()
+
+
+def write_member_npz(fname, data, label):
+    """Write an official SEED-V npz: ``data`` and ``label`` as pickle bytes (dtype S).
+
+    Parameters
+    ----------
+    fname : path-like
+        Output ``.npz``.
+    data, label : dict of int -> ndarray | bytes
+        The dicts to pickle (keys in order), or pickle bytes written as given.
+    """
+    members = {}
+    for name, obj in (("data", data), ("label", label)):
+        raw = obj if isinstance(obj, bytes) else _dict_pickle(obj)
+        members[name] = np.array(raw, dtype=f"S{len(raw)}")
+    np.savez(fname, **members)
+
+
+def _n_windows(man, max_windows):
+    raw = man["raw"]
+    out = []
+    for s in (1, 2, 3):
+        for a, b in zip(raw["trial_start"][s], raw["trial_end"][s]):
+            n = int((b - a) // man["official_features"]["window"])
+            out.append(n if max_windows is None else min(n, max_windows))
+    return out
+
+
+def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=None):
+    """Write a synthetic SEED-V cohort (official feature files) with planted effects.
+
+    Parameters
+    ----------
+    out : path-like
+        Folder to write into (created).
+    n_subjects : int
+        Subjects ``1 ... n_subjects`` (at most 16).
+    seed : int
+        Seed of every draw.
+    scenario : str
+        Cohort scenario (:data:`emopipe.io.synth.SCENARIOS`).
+    max_windows : int | None
+        Cap on the windows of a trial (small test cohorts); ``None`` keeps
+        the official trial lengths.
+
+    Returns
+    -------
+    ground_truth : dict
+        What ``out/ground_truth.json`` holds.
+    """
+    _check_type("n_subjects", n_subjects, ("int",))
+    if not 1 <= n_subjects <= 16:
+        raise ConfigError(f"n_subjects must be 1-16 (SEED-V has 16 subjects), got {n_subjects}.")
+    sc = get_scenario(scenario)
+    man = load_manifest("seed_v")
+    ch = list(man["channels"])
+    labels = np.concatenate([man["session_labels"][s] for s in (1, 2, 3)]).astype(np.int64)
+    n_win = _n_windows(man, max_windows)
+    out = Path(out)
+    (out / "EEG_DE_features").mkdir(parents=True, exist_ok=True)
+    (out / "Eye_movement_features").mkdir(parents=True, exist_ok=True)
+    idx = {name: [ch.index(c) for c in group] for name, group in
+           (("right", RIGHT_FRONTAL), ("left", LEFT_FRONTAL), ("central", CENTRAL))}
+    truth = {"dataset": "seed_v", "scenario": sc.to_dict(), "seed": seed,
+             "prototypes": {str(i): list(p) for i, p in enumerate(PROTOTYPES)},
+             "planted": {"alpha_asymmetry": {"band": "alpha", "right": list(RIGHT_FRONTAL),
+                                             "left": list(LEFT_FRONTAL), "follows": "valence"},
+                         "beta_gamma": {"bands": ["beta", "gamma"], "channels": list(CENTRAL),
+                                        "follows": "arousal"},
+                         "eye_blink_col": BLINK_COL, "eye_saccade_col": SACCADE_COL},
+             "n_windows": n_win, "subjects": {}}
+    for i in range(1, n_subjects + 1):
+        rng = np.random.default_rng([seed, i])
+        g = {m: float(rng.uniform(1 - sc.strength_spread, 1 + sc.strength_spread))
+             for m in ("eeg", "eye")}
+        va = np.array([PROTOTYPES[c] for c in labels]) + rng.normal(0, 0.75, (len(labels), 2))
+        v, a = va[:, 0], va[:, 1]
+        base = 15.0 - 1.5 * np.arange(5)[None, :] + rng.normal(0, 1.0, (62, 5))
+        eye_base = rng.uniform(0.5, 2.0, 33)
+        eeg_d, eye_d, lab_d, trial_alpha, trial_bg = {}, {}, {}, [], []
+        for k, n in enumerate(n_win):
+            de = base[None] + rng.normal(0, 0.5, (n, 62, 5))
+            asym = g["eeg"] * sc.alpha_asym * (v[k] - 5) + rng.normal(0, sc.alpha_jitter)
+            de[:, idx["right"], 2] += asym
+            de[:, idx["left"], 2] -= asym
+            bg = g["eeg"] * sc.beta_gamma * (a[k] - 5) + rng.normal(0, sc.beta_gamma_jitter)
+            de[:, idx["central"], 3:5] += bg
+            trial_alpha.append(asym)
+            trial_bg.append(bg)
+            eye = eye_base[None] + rng.normal(0, 0.1, (n, 33))
+            for col, base_rate, slope in ((BLINK_COL, 15.0, sc.blink),
+                                          (SACCADE_COL, 30.0, sc.saccade)):
+                rate = max(base_rate + g["eye"] * slope * (a[k] - 5), 0.0) / 60.0
+                eye[:, col] = rng.poisson(rate * 4.0, n) / 4.0
+            eeg_d[k] = de.reshape(n, 310)
+            eye_d[k] = eye
+            lab_d[k] = np.full(n, labels[k], dtype=np.int64)
+        write_member_npz(out / "EEG_DE_features" / f"{i}_123.npz", eeg_d, lab_d)
+        write_member_npz(out / "Eye_movement_features" / f"{i}_123.npz", eye_d, lab_d)
+        blink = [float(eye_d[k][:, BLINK_COL].mean()) for k in range(len(n_win))]
+        truth["subjects"][str(i)] = {
+            "gains": g, "valence": v.round(4).tolist(), "arousal": a.round(4).tolist(),
+            "emotion": labels.tolist(), "planted_alpha_asym": np.round(trial_alpha, 4).tolist(),
+            "planted_beta_gamma": np.round(trial_bg, 4).tolist(),
+            "strength": {"alpha_asym_vs_valence": strength(trial_alpha, v),
+                         "beta_gamma_vs_arousal": strength(trial_bg, a),
+                         "blink_vs_arousal": strength(blink, a)}}
+    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
+        json.dump(truth, fh, indent=1)
+    return truth
