@@ -82,8 +82,8 @@ def test_full_length_windows_follow_the_official_trial_windows(tmp_path):
 def test_planted_effects_are_in_the_features(synth):
     root, truth = synth
     rec = SEEDV.read_subject(root, "1")
-    de = rec.info["precomputed"]["features"]["eeg"]["official_de"]["data"]
-    ch = rec.info["precomputed"]["features"]["eeg"]["official_de"]["attrs"]["ch_names"]
+    de = np.concatenate(rec.precomputed["eeg"]["official_de"].trials)
+    ch = rec.precomputed["eeg"]["official_de"].attrs["ch_names"]
     trial = np.repeat(np.arange(45), 4)
     right = [ch.index(c) for c in ("FP2", "AF4", "F4", "F6", "F8")]
     left = [ch.index(c) for c in ("FP1", "AF3", "F3", "F5", "F7")]
@@ -102,12 +102,13 @@ def test_reader_reshapes_channel_major(tmp_path):
     data, label = _trials(n_win, 310, fill=lambda k, n: np.tile(row + 1000 * k, (n, 1)))
     write_member_npz(tmp_path / "EEG_DE_features" / "7_123.npz", data, label)
     rec = SEEDV.read_subject(tmp_path, "7", modalities=["eeg"])
-    feat = rec.info["precomputed"]["features"]["eeg"]["official_de"]
-    assert feat["dims"] == ("window", "channel", "band") and feat["data"].shape == (90, 62, 5)
-    assert feat["data"][0, 61, 4] == 614 and feat["data"][0, 3, 2] == 32
-    assert feat["data"][89, 0, 1] == 44 * 1000 + 1
-    assert feat["attrs"]["ch_names"][61] == "CB2"
-    assert feat["attrs"]["band_names"] == ["delta", "theta", "alpha", "beta", "gamma"]
+    feat = rec.precomputed["eeg"]["official_de"]
+    data = np.concatenate(feat.trials)
+    assert feat.dims == ("window", "channel", "band") and data.shape == (90, 62, 5)
+    assert data[0, 61, 4] == 614 and data[0, 3, 2] == 32
+    assert data[89, 0, 1] == 44 * 1000 + 1
+    assert feat.attrs["ch_names"][61] == "CB2"
+    assert feat.attrs["band_names"] == ["delta", "theta", "alpha", "beta", "gamma"]
     assert rec.trial_ids.tolist() == list(range(1, 46))
     assert rec.sessions.tolist() == [1] * 15 + [2] * 15 + [3] * 15
     assert rec.labels["emotion"].tolist() == OFFICIAL.tolist()
@@ -146,16 +147,17 @@ def test_extract_refuses_another_window(synth):
             "seed_v source 'auto' holds features precomputed on 4-s windows without overlap, "
             "but the config asks window=1.0, step=None. Set window: 4 (--window 4) and leave "
             "step unset.")):
-        ExtractConfig(dataset="seed_v")
+        ExtractConfig(dataset="seed_v", window=1.0)
+    assert ExtractConfig(dataset="seed_v").window == 4.0  # the dataset's default window
     with pytest.raises(ConfigError, match=re.escape("step=2.0. Set window: 4")):
         ExtractConfig(dataset="seed_v", source="official_features", window=4.0, step=2.0)
     # the reader's own window is checked again per subject (a config built by hand)
     rec = SEEDV.read_subject(synth[0], "1")
-    rec.info["precomputed"]["window"] = 2.0
+    rec.precomputed_window = 2.0
     with pytest.raises(ConfigError, match=re.escape(
-            "seed_v 1: the official features are on 2-s windows without overlap, but the "
-            "config asks window=4.0, step=None. Set window: 2 (--window 2) and leave step "
-            "unset.")):
+            "seed_v 1: the official features come in 2-s windows without overlap, but the "
+            "config asks for window = 4.0 s, step = None. Set window: 2 and leave step "
+            "unset")):
         extract_subject(rec, ExtractConfig(dataset="seed_v", window=4.0))
 
 
