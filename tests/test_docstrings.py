@@ -12,7 +12,7 @@ import pytest
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
 SUBPACKAGES = ["emopipe.utils", "emopipe.io", "emopipe.features", "emopipe.cache",
-               "emopipe.models", "emopipe.distill"]
+               "emopipe.models", "emopipe.distill", "emopipe.analysis"]
 # no docstring, parameter missing from the docstring, documented parameter that does not
 # exist, no Returns section for a function that returns, a return value without description
 CHECKED = {"GL08", "PR01", "PR02", "RT01", "RT03"}

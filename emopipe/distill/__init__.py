@@ -48,9 +48,13 @@ from .protocols import PROTOCOLS, Fold, carve_validation, make_folds, read_folds
 from .config import DistillConfig, config_from_cli, load_distill_config
 from .report import RunResult
 from .run_folder import versions
+from .run_reader import Run, RunFold, load_run
 from .train import run_distill
 
 __all__ = [
+    "Run",
+    "RunFold",
+    "load_run",
     "AttentionLoss",
     "CCCLoss",
     "CELoss",
