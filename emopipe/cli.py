@@ -122,6 +122,9 @@ def build_parser():
     p.add_argument("--k", type=int, default=5, help="neighbours of the k-NN accuracy")
     _add_verbose(p)
 
+    p = sub.add_parser("datasets", help="list the datasets emopipe reads, with their facts")
+    _add_verbose(p)
+
     p = sub.add_parser("demo", help="synthesise a small cohort, extract, distill; print where outputs are")
     p.add_argument("--out", default="demo_out", help="working folder")
     p.add_argument("--subjects", type=int, default=6)
@@ -318,8 +321,27 @@ def _cmd_demo(args):
     return 0
 
 
+def _cmd_datasets(args):
+    from .distill.protocols import PROTOCOLS
+    from .io import DATASETS
+
+    facts = [DATASETS.get(name).describe() for name in DATASETS.names()]
+    declared = {p for f in facts for p in f["protocols"]}
+    split_of = {p: getattr(PROTOCOLS.get(p), "dataset", None) for p in PROTOCOLS.names()}
+    shared = [p for p, d in split_of.items() if d is None and p not in declared]
+    for f in facts:
+        official = [p for p, d in split_of.items() if d == f["name"]]
+        print(f"{f['name']}: {f['subjects']} subjects x {f['sessions']} session(s); "
+              f"modalities {', '.join(f['modalities'])}; {f['labels']}; "
+              f"{f['window']:g}-s windows by default")
+        print(f"    sources: {', '.join(f['sources'])}")
+        print(f"    protocols: {', '.join(official + list(f['protocols']) + shared)}")
+    return 0
+
+
 _COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
-             "distill": _cmd_distill, "tsne": _cmd_tsne, "demo": _cmd_demo}
+             "distill": _cmd_distill, "tsne": _cmd_tsne, "datasets": _cmd_datasets,
+             "demo": _cmd_demo}
 
 
 def _one_paragraph(text):

@@ -507,3 +507,24 @@ def test_bdf_physical_range_past_any_amplifier_is_refused(tmp_path_factory, tmp_
             in err and "no EEG, EOG or EMG amplifier records more than 1 V" in err), err
     assert main(["check", *args]) == 1
     assert "no EEG, EOG or EMG amplifier records more than 1 V" in capsys.readouterr().out
+
+
+def test_datasets_lists_every_registered_dataset_with_its_facts(capsys):
+    from emopipe.io import DATASETS, load_manifest
+
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    heads = [line for line in out if not line.startswith("    ")]
+    assert [h.split(":")[0] for h in heads] == DATASETS.names()
+    for name, head in zip(DATASETS.names(), heads):
+        n = load_manifest(name)["n_subjects"]
+        assert head.startswith(f"{name}: {n} subjects x ")
+    deap = out[out.index(heads[0]):][:3]
+    assert "ratings 1-9, class 1 above 5" in deap[0] and "modalities eeg, eog, gsr" in deap[0]
+    assert deap[1] == "    sources: auto, preprocessed_python, preprocessed_matlab, raw"
+    protocols = {h.split(":")[0]: out[out.index(h) + 2] for h in heads}
+    # an official split is listed for its own dataset only; cross_session needs sessions
+    assert "seed_iv_16_8" not in protocols["deap"] and "cross_session" not in protocols["deap"]
+    assert protocols["seed_iv"].startswith("    protocols: seed_iv_16_8, cross_session, ")
+    assert "seed_9_6" not in "".join(protocols.values())  # SEED itself is not read yet
+    assert "emotion: 5 classes" in heads[DATASETS.names().index("seed_v")]

@@ -203,10 +203,16 @@ def _seed_9_6(subject, trial, session, labels, *, n_folds, seed):
                        hint="Use 'within_subject_kfold' for datasets other than SEED.")
 
 
+_seed_9_6.dataset = "seed"  # the dataset whose official split this is
+
+
 @PROTOCOLS.register("seed_iv_16_8")
 def _seed_iv_16_8(subject, trial, session, labels, *, n_folds, seed):
     return _first_last("seed_iv_16_8", subject, trial, session, n_trials=24, n_train=16,
                        hint="Use 'within_subject_kfold' for datasets other than SEED-IV.")
+
+
+_seed_iv_16_8.dataset = "seed_iv"  # the dataset whose official split this is
 
 
 @PROTOCOLS.register("seed_v_3fold")
@@ -229,6 +235,9 @@ def _seed_v_3fold(subject, trial, session, labels, *, n_folds, seed):
             out.append((f"sub-{s}_fold-{k}", np.flatnonzero(sel & ~is_test),
                         np.flatnonzero(sel & is_test)))
     return out
+
+
+_seed_v_3fold.dataset = "seed_v"  # the dataset whose official split this is
 
 
 @PROTOCOLS.register("cross_session")

@@ -38,6 +38,10 @@ class Dataset:
       when the config names none (``ExtractConfig(window=None)``); a dataset
       whose official features come in fixed windows declares theirs
       (SEED-IV, SEED-V: 4).
+    - ``protocols`` : tuple of str, protocols that need what only some
+      datasets have (``cross_session``: several sessions); a protocol
+      written for one dataset's official split says so itself (its
+      ``dataset`` attribute in :mod:`emopipe.distill.protocols`).
     - ``source_windows`` : dict of str -> float (optional), sources whose
       features come precomputed, with their fixed window; ``ExtractConfig``
       refuses any other window for them.
@@ -50,7 +54,37 @@ class Dataset:
     label_scale = None
     default_threshold = None
     default_modalities = ("eeg",)
+    protocols = ()
     default_window = 1.0
+
+    @classmethod
+    def describe(cls):
+        """The facts ``emopipe datasets`` lists, from the class and its manifest.
+
+        Returns
+        -------
+        facts : dict
+            ``name``, ``modalities`` (the default ones), ``sources``,
+            ``labels`` (names with their scale and binarisation, or their
+            classes), ``subjects`` (count), ``sessions`` (count), ``window``
+            (s) and ``protocols`` (those it declares).
+        """
+        from ._manifest import load_manifest
+
+        manifest = load_manifest(cls.name)
+        names = ", ".join(cls.label_names)
+        if cls.default_threshold is None:
+            classes = manifest.get("classes", ())
+            labels = f"{names}: {len(classes)} classes" if classes else f"{names}: classes"
+        else:
+            lo, hi = cls.label_scale
+            labels = (f"{names}: ratings {lo:g}-{hi:g}, class 1 above "
+                      f"{cls.default_threshold:g}")
+        return {"name": cls.name, "modalities": tuple(cls.default_modalities),
+                "sources": tuple(cls.sources), "labels": labels,
+                "subjects": int(manifest.get("n_subjects", 0)),
+                "sessions": len(manifest.get("sessions", ())) or 1,
+                "window": float(cls.default_window), "protocols": tuple(cls.protocols)}
 
     @classmethod
     def label_classes(cls, ratings, threshold=None):

@@ -392,6 +392,7 @@ class SEEDIV(Dataset):
     label_scale = None
     default_threshold = None
     default_modalities = ("eeg", "eye")
+    protocols = ("cross_session",)
     default_window = WINDOW
     subject_ids = tuple(str(s) for s in range(1, 16))
     session_ids = SESSIONS

@@ -295,6 +295,7 @@ class SEEDV(Dataset):
     label_scale = None
     default_threshold = None
     default_modalities = ("eeg", "eye")
+    protocols = ("cross_session",)
     sessions = SESSIONS
     classes = EMOTIONS
 
