@@ -10,6 +10,8 @@ them itself, so a dataset whose labels are already classes (SEED: -1/0/1) or
 on another scale (DREAMER: 1-5) needs no change outside its own module.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 from ..utils._checks import _check_type
@@ -48,6 +50,7 @@ class Dataset:
     """
 
     name = None
+    title = None  # the dataset's name in messages ("SEED-IV"); ``name`` when None
     sfreq = None
     sources = ("auto",)
     label_names = ()
@@ -56,6 +59,22 @@ class Dataset:
     default_modalities = ("eeg",)
     protocols = ()
     default_window = 1.0
+
+    @classmethod
+    def _root_problem(cls, root):
+        """Why ``root`` cannot be a download of this dataset, or ``None`` if it is a folder."""
+        _check_type("root", root, ("path-like",))
+        if Path(root).is_dir():
+            return None
+        return f"{cls.title or cls.name} root {str(root)!r} does not exist or is not a folder"
+
+    @classmethod
+    def _root(cls, root):
+        """``root`` as a Path; FileNotFoundError unless it is a folder."""
+        problem = cls._root_problem(root)
+        if problem is not None:
+            raise FileNotFoundError(problem + ".")
+        return Path(root)
 
     @classmethod
     def describe(cls):

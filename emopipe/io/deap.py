@@ -752,6 +752,7 @@ class DEAP(Dataset):
     """
 
     name = "deap"
+    title = "DEAP"
     sfreq = SFREQ
     sources = SOURCES
     label_names = LABEL_NAMES
@@ -811,10 +812,7 @@ class DEAP(Dataset):
         subjects : list of str
             E.g. ``["s01", "s02"]``; empty when no DEAP file is found.
         """
-        _check_type("root", root, ("path-like",))
-        if not Path(root).is_dir():
-            raise FileNotFoundError(f"DEAP root {str(root)!r} does not exist or is not a "
-                                    f"folder.")
+        root = cls._root(root)
         _warn_misnamed(root)
         return sorted(_found(root))
 
@@ -918,10 +916,10 @@ class DEAP(Dataset):
             for videos that cannot be opened, are empty, truncated or corrupt
             (every frame decoded) and for frame rates that differ.
         """
-        _check_type("root", root, ("path-like",))
+        problem = cls._root_problem(root)
+        if problem is not None:
+            return [problem]
         root = Path(root)
-        if not root.is_dir():
-            return [f"DEAP root {str(root)!r} does not exist or is not a folder"]
         found = _found(root)
         misnamed = [f"misnamed, so ignored: {m}" for m in _misnamed(root)]
         if not found:

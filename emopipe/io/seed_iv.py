@@ -386,6 +386,7 @@ class SEEDIV(Dataset):
     """
 
     name = "seed_iv"
+    title = "SEED-IV"
     sfreq = SFREQ
     sources = SOURCES
     label_names = ("emotion",)
@@ -411,10 +412,7 @@ class SEEDIV(Dataset):
         subjects : list of str
             Numeric order; empty when no file is found.
         """
-        _check_type("root", root, ("path-like",))
-        if not Path(root).is_dir():
-            raise FileNotFoundError(f"SEED-IV root {str(root)!r} does not exist or is not a "
-                                    f"folder.")
+        root = cls._root(root)
         return _sorted_subjects(set(_scan(root, EEG_FEATURE_FOLDER))
                                 | set(_scan(root, EEG_RAW_FOLDER)))
 
@@ -597,10 +595,10 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
 
 
 def _check_root(root):
-    _check_type("root", root, ("path-like",))
+    problem = SEEDIV._root_problem(root)
+    if problem is not None:
+        return [problem]
     root = Path(root)
-    if not root.is_dir():
-        return [f"SEED-IV root {str(root)!r} does not exist or is not a folder"]
     scans = {}
     for folder in (EEG_FEATURE_FOLDER, EEG_RAW_FOLDER, EYE_FEATURE_FOLDER):
         scans[folder] = _scan_safe(root, folder)

@@ -284,6 +284,7 @@ class SEEDV(Dataset):
     """
 
     name = "seed_v"
+    title = "SEED-V"
     sfreq = 200.0
     window = WINDOW
     default_window = WINDOW
@@ -313,10 +314,7 @@ class SEEDV(Dataset):
         subjects : list of str
             In numeric order (``["1", "2", ..., "16"]``).
         """
-        _check_type("root", root, ("path-like",))
-        if not Path(root).is_dir():
-            raise FileNotFoundError(f"SEED-V root {str(root)!r} does not exist or is not a "
-                                    f"folder.")
+        root = cls._root(root)
         return _found(root)
 
     @classmethod
@@ -371,10 +369,10 @@ class SEEDV(Dataset):
             One sentence per problem; ``"info: "`` entries are not fatal.
             Every subject's files are read as :meth:`read_subject` reads them.
         """
-        _check_type("root", root, ("path-like",))
+        problem = cls._root_problem(root)
+        if problem is not None:
+            return [problem]
         root = Path(root)
-        if not root.is_dir():
-            return [f"SEED-V root {str(root)!r} does not exist or is not a folder"]
         found = _found(root)
         if not found:
             return [f"no EEG_DE_features/<subject>_123.npz under {str(root)!r}: not a SEED-V "
