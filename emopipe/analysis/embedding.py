@@ -20,22 +20,18 @@ Each fold is its own model, so embeddings are not pooled across folds; the
 coloured and scored by target tertile.
 """
 
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from .._version import __version__
 from ..utils._errors import ConfigError
+from ._figure import PALETTE, new_figure, save_figure
 
 logger = logging.getLogger("emopipe.analysis.embedding")
 
 __all__ = ["embed_2d", "run_tsne", "separation_scores"]
 
-#: Okabe-Ito colours (colour-blind safe), in order of the classes
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000")
 #: the models a run holds, in panel order
 ROLES = ("teacher", "baseline", "student")
 _ROLE_TITLES = {"teacher": "teacher", "baseline": "student alone", "student": "distilled student"}
@@ -215,13 +211,10 @@ def run_tsne(run, out=None, *, cohort=None, roles=None, perplexity=30.0, seed=0,
             titles = dict(_ROLE_TITLES)
             if run.config.get("method") == "none":
                 titles["student"] = "student alone"
-            _draw(out / "tsne", panels, roles, folds, k, titles)
             sidecar = {"run": str(run.path), "config": run.config, "data_hash": run.data_hash,
-                       "emopipe_version": __version__, "figure": "tsne",
                        "perplexity": perplexity, "seed": seed, "k": k, "roles": roles,
                        "folds": folds, "scores": "tsne_scores.csv"}
-            with open(out / "tsne.json", "w", encoding="utf-8") as fid:
-                json.dump(sidecar, fid, indent=1, default=str)
+            _draw(out / "tsne", panels, roles, folds, k, titles, sidecar)
     return rows
 
 
@@ -235,15 +228,10 @@ def _write_rows(path, rows):
             w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
-def _draw(stem, panels, roles, folds, k, titles):
-    """Grid of panels (rows: models, columns: folds) to ``stem``.png and .pdf."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+def _draw(stem, panels, roles, folds, k, titles, sidecar):
+    """Grid of panels (rows: models, columns: folds) to ``stem``.pdf, .png and .json."""
     nr, nc = len(roles), len(folds)
-    fig, axes = plt.subplots(nr, nc, figsize=(1.75 * nc + 0.3, 1.75 * nr + 0.4), squeeze=False)
+    fig, axes = new_figure(nr, nc, width=1.75 * nc + 0.3, panel_height=1.75)
     names = None
     for i, role in enumerate(roles):
         for j, fold in enumerate(folds):
@@ -269,6 +257,4 @@ def _draw(stem, panels, roles, folds, k, titles):
         fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=6,
                    frameon=False, markerscale=2)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(f"{stem}.png", dpi=200)
-    fig.savefig(f"{stem}.pdf")
-    plt.close(fig)
+    save_figure(fig, stem, {**sidecar, "figure": "tsne"})
