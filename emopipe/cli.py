@@ -66,7 +66,9 @@ def build_parser():
                    help="trials in each raw BDF, at most --trials (default: min(4, --trials))")
     p.add_argument("--face", action="store_true",
                    help="also write face videos (face_video/sXX/, subjects s01-s22)")
-    p.add_argument("--scenario", default="legacy", choices=("legacy", "kd", "blind", "equal"),
+    from .io.synth._cohort import SCENARIOS
+
+    p.add_argument("--scenario", default="legacy", choices=tuple(SCENARIOS),
                    help="cohort scenario (emopipe.io.synth._cohort): kd = positive control of "
                         "distillation, blind = negative control, equal, legacy (default)")
     _add_verbose(p)
@@ -158,60 +160,32 @@ def _check_input_path(option, path, *, folder):
                           f"Give a YAML file.")
 
 
-def _synth_deap(args):
-    from .io.synth.deap import write_deap_synth
-
-    trials = 40 if args.trials is None else args.trials
-    _check_count("trials", trials)
-    write_deap_synth(args.out, n_subjects=args.subjects, n_trials=trials, seed=args.seed,
-                     raw=not args.no_raw, raw_trials=args.raw_trials, face=args.face,
-                     scenario=args.scenario)
-
-
-def _refuse_options(args, dataset, options, why):
-    """A ``synth`` option the dataset's writer has no use for is an error, never ignored."""
-    given = [f"--{o.replace('_', '-')}" for o in options
-             if getattr(args, o) not in (None, False)]
-    if given:
-        raise ConfigError(f"emopipe synth --dataset {dataset}: {', '.join(given)} do(es) not "
-                          f"apply: {why} Leave {'them' if len(given) > 1 else 'it'} out.")
-
-
-def _synth_seed_iv(args):
-    from .io.synth.seed_iv import write_seed_iv_synth
-
-    _refuse_options(args, "seed_iv", ("trials", "raw_trials", "face"),
-                    "SEED-IV has 24 clips per session, fixed by the stimulus list, and the "
-                    "writer renders the official features (no raw files, no face video).")
-    write_seed_iv_synth(args.out, n_subjects=args.subjects, seed=args.seed,
-                        scenario=args.scenario)
-
-
-def _synth_seed_v(args):
-    from .io.synth.seed_v import write_seed_v_synth
-
-    _refuse_options(args, "seed_v", ("trials", "raw_trials", "face"),
-                    "SEED-V has 15 clips per session, fixed by the stimulus list, and the "
-                    "writer renders the official features (no raw files, no face video).")
-    write_seed_v_synth(args.out, n_subjects=args.subjects, seed=args.seed,
-                       scenario=args.scenario)
-
-
-#: dataset -> ``fn(args)`` writing its synthetic download (one entry per dataset)
-_SYNTH_WRITERS = {"deap": _synth_deap, "seed_iv": _synth_seed_iv, "seed_v": _synth_seed_v}
+#: ``emopipe synth`` options a dataset's writer may take (``SynthWriter.options``)
+_SYNTH_OPTIONS = ("trials", "raw_trials", "face", "no_raw")
 
 
 def _cmd_synth(args):
     from pathlib import Path
 
+    from .io.synth._registry import load_writers
+
     _check_count("subjects", args.subjects)
-    writer = _SYNTH_WRITERS.get(args.dataset)
-    if writer is None:
+    writers = load_writers()
+    if args.dataset not in writers.names():
         raise ConfigError(
             f"emopipe synth has no synthetic writer for dataset {args.dataset!r}; it writes "
-            f"{', '.join(repr(d) for d in _SYNTH_WRITERS)}."
+            f"{', '.join(repr(d) for d in writers.names())}."
         )
-    writer(args)
+    writer = writers.get(args.dataset)
+    given = [f"--{o.replace('_', '-')}" for o in _SYNTH_OPTIONS
+             if getattr(args, o) not in (None, False) and o not in writer.options]
+    if given:
+        raise ConfigError(f"emopipe synth --dataset {args.dataset}: {', '.join(given)} do(es) not "
+                          f"apply: {writer.note} Leave {'them' if len(given) > 1 else 'it'} out.")
+    if args.trials is not None:
+        _check_count("trials", args.trials)
+    writer.write(args.out, n_subjects=args.subjects, seed=args.seed, scenario=args.scenario,
+                 **{o: getattr(args, o) for o in writer.options})
     print(f"Wrote a synthetic {args.dataset} cohort of {args.subjects} subjects to {args.out}")
     print(f"Planted effects: {Path(args.out) / 'ground_truth.json'}")
     return 0

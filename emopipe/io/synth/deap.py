@@ -91,6 +91,7 @@ from ..deap import (
     STIMULUS,
     TWENTE_ORDER,
 )
+from ._registry import register_writer
 from ._cohort import draw_subject, get_scenario, strength
 from ._pickle2 import write_py2_pickle
 
@@ -689,3 +690,32 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
     with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, indent=1)
     return truth
+
+
+@register_writer("deap", options=("trials", "raw_trials", "face", "no_raw"))
+def synth_deap(out, *, n_subjects, seed=0, scenario="legacy", trials=None, raw_trials=None,
+               face=False, no_raw=False):
+    """``emopipe synth --dataset deap``: :func:`write_deap_synth` with the CLI's options.
+
+    Parameters
+    ----------
+    out : str | Path
+        Folder to write into.
+    n_subjects : int
+        Number of subjects.
+    seed : int
+        Seed of the cohort.
+    scenario : str
+        Cohort scenario.
+    trials : int | None
+        Trials per subject (40 when ``None``).
+    raw_trials : int | None
+        Trials in each raw BDF.
+    face : bool
+        Also write face videos.
+    no_raw : bool
+        Skip the raw BDF files.
+    """
+    write_deap_synth(out, n_subjects=n_subjects, n_trials=40 if trials is None else trials,
+                     seed=seed, raw=not no_raw, raw_trials=raw_trials, face=face,
+                     scenario=scenario)

@@ -66,6 +66,7 @@ from ...utils._checks import _check_number
 from ...utils._errors import ConfigError
 from ...utils._logging import verbose as _verbose
 from .. import seed_iv as _layout
+from ._registry import register_writer
 from ._cohort import get_scenario, strength
 
 logger = logging.getLogger("emopipe.io.synth.seed_iv")
@@ -304,3 +305,22 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
     logger.info("SEED-IV synth: %d subjects x %d sessions x 24 trials into %s", n_subjects,
                 n_sessions, out)
     return truth
+
+
+@register_writer("seed_iv", note="SEED-IV has 24 clips per session, fixed by the stimulus list, and "
+                 "the writer renders the official features (no raw files, no face video).")
+def synth_seed_iv(out, *, n_subjects, seed=0, scenario="legacy"):
+    """``emopipe synth --dataset seed_iv``: :func:`write_seed_iv_synth` with the CLI's options.
+
+    Parameters
+    ----------
+    out : str | Path
+        Folder to write into.
+    n_subjects : int
+        Number of subjects.
+    seed : int
+        Seed of the cohort.
+    scenario : str
+        Cohort scenario.
+    """
+    write_seed_iv_synth(out, n_subjects=n_subjects, seed=seed, scenario=scenario)

@@ -41,6 +41,7 @@ import numpy as np
 from ...utils._checks import _check_type
 from ...utils._errors import ConfigError
 from .._manifest import load_manifest
+from ._registry import register_writer
 from ._cohort import get_scenario, strength
 from ._pickle2 import _Py2PickleWriter
 
@@ -175,3 +176,22 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
     with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, indent=1)
     return truth
+
+
+@register_writer("seed_v", note="SEED-V has 15 clips per session, fixed by the stimulus list, and "
+                 "the writer renders the official features (no raw files, no face video).")
+def synth_seed_v(out, *, n_subjects, seed=0, scenario="legacy"):
+    """``emopipe synth --dataset seed_v``: :func:`write_seed_v_synth` with the CLI's options.
+
+    Parameters
+    ----------
+    out : str | Path
+        Folder to write into.
+    n_subjects : int
+        Number of subjects.
+    seed : int
+        Seed of the cohort.
+    scenario : str
+        Cohort scenario.
+    """
+    write_seed_v_synth(out, n_subjects=n_subjects, seed=seed, scenario=scenario)
