@@ -66,6 +66,8 @@ def build_parser():
                    help="trials in each raw BDF, at most --trials (default: min(4, --trials))")
     p.add_argument("--face", action="store_true",
                    help="also write face videos (face_video/sXX/, subjects s01-s22)")
+    p.add_argument("--release", default=None, choices=("old", "new"),
+                   help="SEED release layout (default new: SEED_EEG/ + SEED_Multimodal/)")
     from .io.synth._cohort import SCENARIOS
 
     p.add_argument("--scenario", default="legacy", choices=tuple(SCENARIOS),
@@ -161,7 +163,7 @@ def _check_input_path(option, path, *, folder):
 
 
 #: ``emopipe synth`` options a dataset's writer may take (``SynthWriter.options``)
-_SYNTH_OPTIONS = ("trials", "raw_trials", "face", "no_raw")
+_SYNTH_OPTIONS = ("trials", "raw_trials", "face", "no_raw", "release")
 
 
 def _cmd_synth(args):

@@ -29,6 +29,14 @@ from .eyetracking import (  # noqa: E402
     read_tobii_tsv,
 )
 from .openface import read_openface_csv  # noqa: E402
+from .seed import (  # noqa: E402
+    SEED,
+    read_seed_features,
+    read_seed_label,
+    read_seed_multimodal_de,
+    read_seed_multimodal_eye,
+    read_seed_preprocessed,
+)
 from .seed_iv import (  # noqa: E402
     SEEDIV,
     read_seed_iv_eeg_features,
@@ -41,6 +49,7 @@ from .seed_v import SEEDV, read_seed_v_features  # noqa: E402
 __all__ = [
     "DATASETS",
     "DEAP",
+    "SEED",
     "SEEDV",
     "GazeRecording",
     "Modality",
@@ -60,10 +69,15 @@ __all__ = [
     "read_eyelink_edf",
     "read_openface_csv",
     "read_participant_ratings",
+    "read_seed_features",
     "read_seed_iv_eeg_features",
     "read_seed_iv_eye_features",
     "read_seed_iv_eye_raw",
     "read_seed_iv_raw",
+    "read_seed_label",
+    "read_seed_multimodal_de",
+    "read_seed_multimodal_eye",
+    "read_seed_preprocessed",
     "read_seed_v_features",
     "read_tobii_tsv",
     "read_video_frames",

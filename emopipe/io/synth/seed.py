@@ -1,0 +1,403 @@
+"""A synthetic SEED download in either release layout, with planted, documented effects.
+
+Layouts written (``docs/datasets.md`` section 2; names, key order, shapes and
+dtypes as the authors ship them)::
+
+    release="old":
+      out/Preprocessed_EEG/<subject>_<date>.mat     <prefix>_eeg1 ... _eeg15, (62, 200 s_k + 1)
+                                                    float64 uV, numeric order
+      out/Preprocessed_EEG/label.mat, readme.txt    label (1, 15) int
+      out/ExtractedFeatures/<subject>_<date>.mat    180 variables grouped trial by trial:
+                                                    de_movingAve<k>, de_LDS<k>, psd_movingAve<k>,
+                                                    ..., dcau_LDS<k>, (rows, s_k, 5) float64
+      out/ExtractedFeatures/label.mat, readme.txt
+    release="new":
+      out/SEED_EEG/Preprocessed_EEG/...             as above
+      out/SEED_EEG/ExtractedFeatures_1s/...         as ExtractedFeatures
+      out/SEED_EEG/ExtractedFeatures_4s/...         the same names, floor(s_k / 4) 4-s windows
+      out/SEED_Multimodal/Chinese/02-EEG-DE-feature/eeg_used_1s/<subject>_<session>.npz
+           members train_data, test_data (pickle bytes, dtype S, of a dict delta ... gamma ->
+           (n_windows, 62)), train_label, test_label (int64 per window); train = clips 1-9
+      out/SEED_Multimodal/Chinese/04-Eye-tracking-feature/eye_tracking_feature/
+           <subject>_<session>                      (no extension) a bare protocol-2 pickle of
+                                                    {'train_data_eye', 'test_data_eye'}, each
+                                                    (n_windows, 33) float64 on 1-s windows
+      (multimodal files for the subjects of the manifest's ``multimodal_subjects`` only)
+    out/ground_truth.json                           everything planted, for scoring
+
+Dates are the manifest's real ones (so subjects 1 and 7 share dates); trial
+``k`` lasts ``s_k`` whole seconds, ``N = 200 s_k + 1`` samples (the
+real files' one extra sample), and every feature file has ``T = floor(N /
+200) = s_k`` 1-s windows. The prefixes are :data:`PREFIXES` (``djc``,
+``jl`` verified for subjects 1, 2; the rest invented), so at least two
+differ. ``label.mat`` holds the official clip classes.
+
+Cohort model (:mod:`emopipe.io.synth._cohort`): the class of a clip is its
+official label (the stimulus's emotion: no self-report noise); the latent
+valence and arousal of a trial is drawn around the class centre
+(:data:`CLASS_CENTRES`, SD :data:`LATENT_SD`) and rendered with the
+scenario's strengths:
+
+- EEG DE (nats; uV-based in the feature files): subject baseline per
+  channel and band, window noise SD :data:`WINDOW_SD`; frontal alpha
+  asymmetry ``+/- alpha_asym * (valence - 5) / 2`` at the right / left
+  frontal channels, beta and gamma ``+ beta_gamma * (arousal - 5) / 2`` at
+  C3, C4, CZ, T7, T8 (DE moves by half the ln-power shift).
+  ``de_movingAve`` / ``de_LDS`` smooth it as the SEED-IV writer does,
+  ``psd_* = exp(2 DE) / (2 pi e)``, ``dasm`` = DE(left) - DE(right) over
+  :data:`ASYM_PAIRS`, ``rasm`` their ratio, ``asm`` both stacked, ``dcau``
+  = DE(front) - DE(back) over :data:`CAUDAL_PAIRS`.
+- Preprocessed EEG (uV): band-passed white noise per band of SD
+  :data:`RAW_BAND_UV` scaled by ``exp(shift / 2)`` with the trial's planted
+  ln-power shifts (the SEED-IV writer's renderer).
+- Eye (33 columns, 1-s windows): columns 0-1 (pupil) ``+ 0.1 * blink *
+  (arousal - 5)``, column 22 (blink frequency, per s) ``+ blink / 60 *
+  (arousal - 5)``, column 27 (saccade frequency) ``+ saccade / 60 *
+  (arousal - 5)``; a subject baseline and window noise elsewhere.
+"""
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ...utils._checks import _check_number, _check_option
+from ...utils._errors import ConfigError
+from .. import seed as _layout
+from ._cohort import get_scenario, strength
+from ._pickle2 import _Py2PickleWriter
+from ._registry import register_writer
+from .seed_iv import _raw_trial, _smooth_exp, _smooth_ma
+
+logger = logging.getLogger("emopipe.io.synth.seed")
+
+#: class -> (valence, arousal) centre of the latent on 1-9
+CLASS_CENTRES = {-1: (3.0, 6.5), 0: (5.0, 4.0), 1: (7.0, 6.5)}
+LATENT_SD = 0.75
+BASE_DE = (22.0, 20.0, 19.0, 17.0, 15.0)
+WINDOW_SD = 0.3
+RIGHT_FRONTAL = ("FP2", "AF4", "F4", "F6", "F8")
+LEFT_FRONTAL = ("FP1", "AF3", "F3", "F5", "F7")
+AROUSAL_CHANNELS = ("C3", "C4", "CZ", "T7", "T8")
+RAW_BAND_UV = 10.0
+N_EYE = 33
+PUPIL_COLS, BLINK_COL, SACCADE_COL = (0, 1), 22, 27
+#: Preprocessed_EEG prefixes of subjects 1-15 (djc, jl verified; the rest invented)
+PREFIXES = ("djc", "jl", "phl", "ww", "wsf", "wyw", "xyl", "ys", "zjy", "lqj", "ly", "mhw",
+            "sxy", "wk", "jj")
+#: the 27 left/right electrode pairs of dasm/rasm (the real pairing is undocumented)
+ASYM_PAIRS = (("FP1", "FP2"), ("AF3", "AF4"), ("F7", "F8"), ("F5", "F6"), ("F3", "F4"),
+              ("F1", "F2"), ("FT7", "FT8"), ("FC5", "FC6"), ("FC3", "FC4"), ("FC1", "FC2"),
+              ("T7", "T8"), ("C5", "C6"), ("C3", "C4"), ("C1", "C2"), ("TP7", "TP8"),
+              ("CP5", "CP6"), ("CP3", "CP4"), ("CP1", "CP2"), ("P7", "P8"), ("P5", "P6"),
+              ("P3", "P4"), ("P1", "P2"), ("PO7", "PO8"), ("PO5", "PO6"), ("PO3", "PO4"),
+              ("CB1", "CB2"), ("O1", "O2"))
+#: the 23 frontal/posterior pairs of dcau (the real pairing is undocumented)
+CAUDAL_PAIRS = (("FT7", "TP7"), ("FC5", "CP5"), ("FC3", "CP3"), ("FC1", "CP1"), ("FCZ", "CPZ"),
+                ("FC2", "CP2"), ("FC4", "CP4"), ("FC6", "CP6"), ("FT8", "TP8"), ("F7", "P7"),
+                ("F5", "P5"), ("F3", "P3"), ("F1", "P1"), ("FZ", "PZ"), ("F2", "P2"),
+                ("F4", "P4"), ("F6", "P6"), ("F8", "P8"), ("FP1", "O1"), ("FPZ", "OZ"),
+                ("FP2", "O2"), ("AF3", "PO3"), ("AF4", "PO4"))
+README = "Synthetic SEED folder written by emopipe (emopipe.io.synth.seed); no real data.\n"
+
+
+def _kinds(de, ch):
+    """The 6 kinds of one smoothing, (rows, window, band) each, from DE (62, window, band)."""
+    left = [ch.index(a) for a, _ in ASYM_PAIRS]
+    right = [ch.index(b) for _, b in ASYM_PAIRS]
+    front = [ch.index(a) for a, _ in CAUDAL_PAIRS]
+    back = [ch.index(b) for _, b in CAUDAL_PAIRS]
+    dasm = de[left] - de[right]
+    rasm = de[left] / de[right]
+    return {"de": de, "psd": np.exp(2 * de) / (2 * np.pi * np.e), "dasm": dasm, "rasm": rasm,
+            "asm": np.concatenate([dasm, rasm]), "dcau": de[front] - de[back]}
+
+
+def _feature_vars(trial_de, ch):
+    """The 180 variables of one ExtractedFeatures file, grouped trial by trial."""
+    out = {}
+    for k, de in enumerate(trial_de, start=1):
+        smooth = {"movingAve": _kinds(_smooth_ma(de), ch), "LDS": _kinds(_smooth_exp(de), ch)}
+        for key in _layout.FEATURE_KEYS:
+            kind, how = key.split("_")
+            out[f"{key}{k}"] = smooth[how][kind]
+    return out
+
+
+def _pickle_bytes(arrays):
+    """Protocol-2 pickle bytes of ``{str: ndarray}`` as Python 2's cPickle wrote them."""
+    buf = io.BytesIO()
+    w = _Py2PickleWriter(buf)
+    buf.write(b"\x80\x02}")
+    w.put()
+    buf.write(b"(")
+    for key, value in arrays.items():
+        w.string(key)
+        w.ndarray(np.asarray(value))
+    buf.write(b"u.")
+    return buf.getvalue()
+
+
+def write_multimodal_npz(fname, train, test, train_label, test_label):
+    """Write a ``SEED_Multimodal`` ``eeg_used_*`` npz: band dicts as pickle bytes (dtype S).
+
+    Parameters
+    ----------
+    fname : path-like
+        Output ``.npz``.
+    train, test : dict of str -> ndarray, shape (n_windows, 62) | bytes
+        Band name -> DE of clips 1-9 / 10-15, or pickle bytes written as given.
+    train_label, test_label : ndarray, shape (n_windows,)
+        The class of each window.
+    """
+    members = {}
+    for name, obj in (("train_data", train), ("test_data", test)):
+        raw = obj if isinstance(obj, bytes) else _pickle_bytes(obj)
+        members[name] = np.array(raw, dtype=f"S{len(raw)}")
+    members["train_label"] = np.asarray(train_label, dtype=np.int64)
+    members["test_label"] = np.asarray(test_label, dtype=np.int64)
+    np.savez(fname, **members)
+
+
+def write_eye_pickle(fname, train, test):
+    """Write a ``SEED_Multimodal`` eye feature file: a bare pickle, no extension.
+
+    Parameters
+    ----------
+    fname : path-like
+        Output file.
+    train, test : ndarray, shape (n_windows, n_features)
+        Eye features of clips 1-9 / 10-15.
+    """
+    Path(fname).write_bytes(_pickle_bytes({"train_data_eye": train, "test_data_eye": test}))
+
+
+def _write_mat(path, variables):
+    import scipy.io
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scipy.io.savemat(path, variables)
+
+
+def _write_folder(folder, files, labels):
+    """One EEG folder: the subject files, label.mat and readme.txt."""
+    for name, variables in files.items():
+        _write_mat(folder / name, variables)
+    _write_mat(folder / "label.mat", {"label": np.asarray(labels, dtype=np.int64)[None, :]})
+    (folder / "readme.txt").write_text(README, encoding="utf-8")
+
+
+def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=(6, 10), seed=0,
+                     scenario="kd", preprocessed=True, multimodal=True):
+    """Write a synthetic SEED download (either release) with planted effects.
+
+    See the module docstring for the layouts and the effects.
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder (created).
+    release : str
+        ``"old"`` (Preprocessed_EEG/ + ExtractedFeatures/) or ``"new"``
+        (SEED_EEG/ + SEED_Multimodal/).
+    n_subjects : int
+        Subjects ``1 ... n_subjects`` (<= 15).
+    n_sessions : int
+        Sessions ``1 ... n_sessions`` (<= 3), 15 trials each.
+    seconds : tuple of (int, int)
+        Lowest and highest trial length in s (drawn uniformly, inclusive;
+        the real clips last about 4 minutes). ``"new"`` needs >= 4 so that
+        every trial has a 4-s window.
+    seed : int
+        Seed of the local random generator; recorded with the outputs.
+    scenario : str
+        Cohort scenario of :data:`emopipe.io.synth._cohort.SCENARIOS`.
+    preprocessed : bool
+        Also write ``Preprocessed_EEG`` (62 x 200 s float64 per trial:
+        about 0.1 MB per second of trial).
+    multimodal : bool
+        ``"new"`` only: also write ``SEED_Multimodal`` for the subjects it
+        covers.
+
+    Returns
+    -------
+    ground_truth : dict
+        What ``out/ground_truth.json`` holds.
+    """
+    _check_option("release", release, ("old", "new"))
+    _check_number("n_subjects", n_subjects, kind="int", low=1, high=15)
+    _check_number("n_sessions", n_sessions, kind="int", low=1, high=3)
+    low = 4 if release == "new" else 1
+    if (not isinstance(seconds, (tuple, list)) or len(seconds) != 2
+            or not all(isinstance(n, int) for n in seconds)
+            or not low <= seconds[0] <= seconds[1]):
+        raise ConfigError(f"seconds must be a pair (lowest, highest) of ints with {low} <= lowest "
+                          f"<= highest (release {release!r}), got {seconds!r}.")
+    sc = get_scenario(scenario)
+    from scipy.signal import butter
+
+    out = Path(out)
+    man = _layout._manifest()
+    ch = list(man["channels"])
+    labels = np.asarray(man["labels"], dtype=np.int64)
+    right = [ch.index(c) for c in RIGHT_FRONTAL]
+    left = [ch.index(c) for c in LEFT_FRONTAL]
+    aro = [ch.index(c) for c in AROUSAL_CHANNELS]
+    fs = _layout.SFREQ
+    sos = [butter(4, (lo, hi), btype="bandpass", fs=fs, output="sos")
+           for lo, hi in man["extracted_features"]["band_edges"]]
+    rel = man["releases"][release]
+    pre_dir = out / rel["preprocessed"]
+    feat_dirs = {w: out / d for w, d in rel["features"].items()}
+    mm = out / rel["multimodal"] if release == "new" else None
+    rng = np.random.default_rng(seed)
+    files = {"pre": {}, "1s": {}, "4s": {}}
+    subjects = {}
+    for i in range(1, n_subjects + 1):
+        sub = str(i)
+        base_de = np.asarray(BASE_DE)[None, :] + rng.standard_normal((62, 5))
+        base_eye = 1.0 + 0.2 * rng.standard_normal(N_EYE)
+        in_mm = release == "new" and multimodal and sub in man["multimodal_subjects"]
+        sessions = {}
+        for session in range(1, n_sessions + 1):
+            date = man["dates"][sub][session - 1]
+            fname = f"{sub}_{date}.mat"
+            raw_vars, trial_de, eye_trials, trials = {}, [], [], []
+            for k, c in enumerate(labels, start=1):
+                v0, a0 = CLASS_CENTRES[int(c)]
+                val = float(v0 + LATENT_SD * rng.standard_normal())
+                aro_l = float(a0 + LATENT_SD * rng.standard_normal())
+                s = int(rng.integers(seconds[0], seconds[1] + 1))
+                asym = sc.alpha_asym * (val - 5.0) + sc.alpha_jitter * rng.standard_normal()
+                bg = sc.beta_gamma * (aro_l - 5.0) + sc.beta_gamma_jitter * rng.standard_normal()
+                shift = np.zeros((62, 5))  # ln power
+                shift[right, 2] += asym
+                shift[left, 2] -= asym
+                shift[aro, 3:5] += bg
+                de = base_de[:, None, :] + shift[:, None, :] / 2 \
+                    + WINDOW_SD * rng.standard_normal((62, s, 5))
+                trial_de.append(de)
+                if preprocessed:
+                    raw_vars[f"{PREFIXES[i - 1]}_eeg{k}"] = _raw_trial(
+                        rng, np.exp(shift / 2), int(s * fs) + 1, sos)
+                ev = base_eye[None, :] + 0.1 * rng.standard_normal((s, N_EYE))
+                pupil = 0.1 * sc.blink * (aro_l - 5.0)
+                blink = sc.blink / 60.0 * (aro_l - 5.0)
+                sacc = sc.saccade / 60.0 * (aro_l - 5.0)
+                ev[:, list(PUPIL_COLS)] += pupil
+                ev[:, BLINK_COL] += blink
+                ev[:, SACCADE_COL] += sacc
+                eye_trials.append(ev)
+                trials.append({"trial": k, "trial_id": 15 * (session - 1) + k,
+                               "emotion": int(c), "valence": round(val, 4),
+                               "arousal": round(aro_l, 4), "seconds": s,
+                               "n_samples": int(s * fs) + 1,
+                               "alpha_asym_ln_power": round(float(asym), 4),
+                               "beta_gamma_ln_power": round(float(bg), 4),
+                               "pupil_shift": round(float(pupil), 4),
+                               "blink_frequency_shift": round(float(blink), 5),
+                               "saccade_frequency_shift": round(float(sacc), 5)})
+            if preprocessed:
+                files["pre"][fname] = raw_vars
+            files["1s"][fname] = _feature_vars(trial_de, ch)
+            if "4s" in feat_dirs:
+                files["4s"][fname] = _feature_vars(
+                    [de[:, :4 * (de.shape[1] // 4)].reshape(62, -1, 4, 5).mean(axis=2)
+                     for de in trial_de], ch)
+            if in_mm:
+                _write_multimodal(mm, rel, f"{sub}_{session}", trial_de, eye_trials, labels)
+            sessions[str(session)] = {"file": fname, "date": date,
+                                      "prefix": PREFIXES[i - 1], "trials": trials}
+        subjects[sub] = sessions
+    if preprocessed:
+        _write_folder(pre_dir, files["pre"], labels)
+    for w, d in feat_dirs.items():
+        _write_folder(d, files[w], labels)
+    all_trials = [t for s in subjects.values() for ses in s.values() for t in ses["trials"]]
+    val = np.array([t["valence"] for t in all_trials])
+    aro_all = np.array([t["arousal"] for t in all_trials])
+    truth = {
+        "dataset": "seed", "release": release,
+        "settings": {"n_subjects": n_subjects, "n_sessions": n_sessions,
+                     "seconds": list(seconds), "seed": seed, "preprocessed": preprocessed,
+                     "multimodal": bool(release == "new" and multimodal),
+                     "raw_band_uv": RAW_BAND_UV, "window": _layout.WINDOW},
+        "scenario": sc.to_dict(),
+        "labels": "label.mat clip classes (no self-report noise): -1 negative, 0 neutral, "
+                  "1 positive",
+        "latent": {"class_centres": {str(k): list(v) for k, v in CLASS_CENTRES.items()},
+                   "sd": LATENT_SD},
+        "multimodal_subjects": [s for s in subjects if release == "new" and multimodal
+                                and s in man["multimodal_subjects"]],
+        "planted": {
+            "eeg_alpha_asymmetry": {"right": list(RIGHT_FRONTAL), "left": list(LEFT_FRONTAL),
+                                    "band": "alpha", "latent": "valence",
+                                    "slope_ln_power": sc.alpha_asym},
+            "eeg_beta_gamma": {"channels": list(AROUSAL_CHANNELS), "bands": ["beta", "gamma"],
+                               "latent": "arousal", "slope_ln_power": sc.beta_gamma},
+            "eye": {"latent": "arousal", "columns": {"0": 0.1 * sc.blink, "1": 0.1 * sc.blink,
+                                                     str(BLINK_COL): sc.blink / 60.0,
+                                                     str(SACCADE_COL): sc.saccade / 60.0}},
+            "de_rule": "DE moves by half the ln-power shift",
+        },
+        "strength": {
+            "alpha_asymmetry_vs_valence": strength(
+                np.array([t["alpha_asym_ln_power"] for t in all_trials]), val),
+            "beta_gamma_vs_arousal": strength(
+                np.array([t["beta_gamma_ln_power"] for t in all_trials]), aro_all),
+        },
+        "subjects": subjects,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
+        json.dump(truth, fh, indent=1)
+    logger.info("SEED synth (%s release): %d subjects x %d sessions x 15 trials into %s",
+                release, n_subjects, n_sessions, out)
+    return truth
+
+
+def _write_multimodal(mm, rel, stem, trial_de, eye_trials, labels):
+    """The eeg_used_1s / _4s npz and the eye pickle of one subject and session."""
+    n = _layout.N_TRAIN
+    bands = list(_layout._manifest()["multimodal_de"]["bands"])
+    for w, folder in rel["multimodal_de"].items():
+        d = mm / folder
+        d.mkdir(parents=True, exist_ok=True)
+        des = trial_de if w == "1s" else [
+            de[:, :4 * (de.shape[1] // 4)].reshape(62, -1, 4, 5).mean(axis=2) for de in trial_de]
+        parts = []
+        for sel in (slice(0, n), slice(n, None)):
+            x = np.concatenate([de.transpose(1, 0, 2) for de in des[sel]])  # (window, 62, 5)
+            lab = np.repeat(labels[sel], [de.shape[1] for de in des[sel]])
+            parts.append(({b: x[:, :, j] for j, b in enumerate(bands)}, lab))
+        write_multimodal_npz(d / f"{stem}.npz", parts[0][0], parts[1][0], parts[0][1],
+                             parts[1][1])
+    d = mm / rel["multimodal_eye"]
+    d.mkdir(parents=True, exist_ok=True)
+    write_eye_pickle(d / stem, np.concatenate(eye_trials[:n]), np.concatenate(eye_trials[n:]))
+
+
+@register_writer("seed", options=("release",),
+                 note="SEED has 15 clips per session, fixed by the stimulus list; the writer "
+                      "renders Preprocessed_EEG, the extracted features and (current release) "
+                      "SEED_Multimodal, no raw CNT and no face video.")
+def synth_seed(out, *, n_subjects, seed=0, scenario="legacy", release=None):
+    """``emopipe synth --dataset seed``: :func:`write_seed_synth` with the CLI's options.
+
+    Parameters
+    ----------
+    out : str | Path
+        Folder to write into.
+    n_subjects : int
+        Number of subjects.
+    seed : int
+        Seed of the cohort.
+    scenario : str
+        Cohort scenario.
+    release : str | None
+        ``"old"`` or ``"new"`` (``None``: ``"new"``).
+    """
+    write_seed_synth(out, release=release or "new", n_subjects=n_subjects, seed=seed,
+                     scenario=scenario)
