@@ -15,9 +15,10 @@ dtypes as the authors ship them)::
       out/SEED_EEG/Preprocessed_EEG/...             as above
       out/SEED_EEG/ExtractedFeatures_1s/...         as ExtractedFeatures
       out/SEED_EEG/ExtractedFeatures_4s/...         the same names, floor(s_k / 4) 4-s windows
-      out/SEED_Multimodal/Chinese/02-EEG-DE-feature/eeg_used_1s/<subject>_<session>.npz
+      out/SEED_Multimodal/Chinese/02-EEG-DE-feature/eeg_used_{1s,4s}/<subject>_<session>.npz
            members train_data, test_data (pickle bytes, dtype S, of a dict delta ... gamma ->
-           (n_windows, 62)), train_label, test_label (int64 per window); train = clips 1-9
+           (n_windows, 62), the de_LDS of the features), train_label, test_label (int64 per
+           window); train = clips 1-9
       out/SEED_Multimodal/Chinese/04-Eye-tracking-feature/eye_tracking_feature/
            <subject>_<session>                      (no extension) a bare protocol-2 pickle of
                                                     {'train_data_eye', 'test_data_eye'}, each
@@ -365,8 +366,9 @@ def _write_multimodal(mm, rel, stem, trial_de, eye_trials, labels):
     for w, folder in rel["multimodal_de"].items():
         d = mm / folder
         d.mkdir(parents=True, exist_ok=True)
-        des = trial_de if w == "1s" else [
-            de[:, :4 * (de.shape[1] // 4)].reshape(62, -1, 4, 5).mean(axis=2) for de in trial_de]
+        des = [_smooth_exp(de if w == "1s" else
+                           de[:, :4 * (de.shape[1] // 4)].reshape(62, -1, 4, 5).mean(axis=2))
+               for de in trial_de]  # the de_LDS of the features of the same windows
         parts = []
         for sel in (slice(0, n), slice(n, None)):
             x = np.concatenate([de.transpose(1, 0, 2) for de in des[sel]])  # (window, 62, 5)
