@@ -682,7 +682,8 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
     if not layout:
         raise FileNotFoundError(
             f"No SEED download under {str(root)!r}: expected Preprocessed_EEG/ and "
-            f"ExtractedFeatures/ (older release) or SEED_EEG/ (current release).")
+            f"ExtractedFeatures/ (older release) or SEED_EEG/ (current release)."
+            f"{_parent_hint(root)}")
     if source == "auto":
         source = "features" if subject in _scan(layout["features_1s"]) else "preprocessed"
     folder = _eeg_folder(layout, source)
@@ -802,6 +803,14 @@ def _check_npz_labels(fname, counts, clip_labels, subject, session, eeg_what):
                 f"the EEG's windows. Re-download them.")
 
 
+def _parent_hint(root):
+    """A sentence pointing at ``root/SEED`` when the user gave the folder above it."""
+    child = _child(Path(root), "SEED")
+    if child is None or not _layout(child):
+        return ""
+    return f" {str(child)!r} holds a SEED download: pass that folder as the root."
+
+
 def _check_root(root):
     problem = SEED._root_problem(root)
     if problem is not None:
@@ -818,7 +827,8 @@ def _check_root(root):
         return [f"no SEED EEG file under {str(root)!r}: expected Preprocessed_EEG/ and "
                 f"ExtractedFeatures/ (older release) or SEED_EEG/{{Preprocessed_EEG, "
                 f"ExtractedFeatures_1s, ExtractedFeatures_4s}}/ (current release) holding "
-                f"<subject>_<YYYYMMDD>.mat and label.mat (docs/datasets.md section 2)"]
+                f"<subject>_<YYYYMMDD>.mat and label.mat (docs/datasets.md section 2)."
+                f"{_parent_hint(root)}"]
     problems = [f"info: {layout['release']} release"]
     absent = [s for s in SEED.subject_ids if s not in present]
     if absent:

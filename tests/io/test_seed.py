@@ -40,8 +40,10 @@ def roots(tmp_path_factory):
     out = {}
     for release in ("old", "new"):
         root = tmp_path_factory.mktemp(f"seed_{release}")
+        # Preprocessed_EEG of the current release only (the slow part to write)
         out[release] = (root, write_seed_synth(root, release=release, n_subjects=2,
-                                               n_sessions=2, seconds=(4, 6), seed=2))
+                                               n_sessions=2, seconds=(4, 6), seed=2,
+                                               preprocessed=release == "new"))
     return out
 
 
@@ -139,8 +141,8 @@ def test_preprocessed_source_reads_volts_and_aligns_with_the_official_windows(ro
 
 
 def test_trials_by_number_not_position_and_sessions_by_date_rank(roots, tmp_path):
-    root, truth = _copy(roots, "old", tmp_path)
-    pre = root / "Preprocessed_EEG"
+    root, truth = _copy(roots, "new", tmp_path)
+    pre = root / "SEED_EEG" / "Preprocessed_EEG"
     f = pre / "1_20131027.mat"
     mat = {k: v for k, v in scipy.io.loadmat(f).items() if not k.startswith("__")}
     scipy.io.savemat(f, dict(reversed(list(mat.items()))))  # keys in reverse file order
@@ -154,10 +156,22 @@ def test_trials_by_number_not_position_and_sessions_by_date_rank(roots, tmp_path
     # dates the manifest does not list: the session is the rank of the date
     (pre / "1_20131027.mat").rename(pre / "1_20200105.mat")
     (pre / "1_20131030.mat").rename(pre / "1_20200101.mat")
-    rec = SEED.read_subject(root, "1", source="preprocessed")
+    rec = SEED.read_subject(root, "1", source="preprocessed", modalities=["eeg"])
     assert rec.info["dates"] == {1: "20200101", 2: "20200105"}
     first_of_session2 = rec.modalities["eeg"].data[15]
     assert_array_equal(first_of_session2, mat["djc_eeg1"] * 1e-6)  # 20200105 is the later date
+
+
+def test_the_folder_above_seed_is_pointed_at_its_seed_folder(roots, tmp_path, capsys):
+    shutil.copytree(roots["old"][0], tmp_path / "SEED")
+    hint = f"{str(tmp_path / 'SEED')!r} holds a SEED download: pass that folder as the root."
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"No SEED download under {str(tmp_path)!r}: expected Preprocessed_EEG/ and "
+            f"ExtractedFeatures/ (older release) or SEED_EEG/ (current release). {hint}")):
+        SEED.read_subject(tmp_path, "1")
+    assert main(["check", "--dataset", "seed", "--root", str(tmp_path)]) == 1
+    assert hint in capsys.readouterr().out
+    assert SEED.subjects(tmp_path / "SEED") == ["1", "2"]
 
 
 def test_a_mat_whose_keys_match_no_pattern_lists_them(tmp_path):
@@ -286,20 +300,6 @@ def test_seed_9_6_splits_each_session_first_nine_last_six(roots, tmp_path):
         base = 15 * (ses - 1)
         assert sorted(set(trial[train].tolist())) == list(range(base + 1, base + 10))
         assert sorted(set(trial[test].tolist())) == list(range(base + 10, base + 16))
-
-
-def test_cli_synth_check_and_datasets(tmp_path, capsys):
-    root = tmp_path / "s"
-    assert main(["synth", "--dataset", "seed", "--out", str(root), "--subjects", "1",
-                 "--release", "old"]) == 0
-    assert main(["check", "--dataset", "seed", "--root", str(root)]) == 0
-    out = capsys.readouterr().out
-    assert "  - info: old release" in out and "every file present is readable" in out
-    assert main(["datasets"]) == 0
-    out = capsys.readouterr().out
-    assert ("seed: 15 subjects x 3 session(s); modalities eeg, eye; emotion: 3 classes; 1-s "
-            "windows by default\n    sources: auto, features, features_4s, preprocessed\n    "
-            "protocols: seed_9_6, cross_session, ") in out
 
 
 def test_pipeline_yaml_runs_cmcrd_eye_to_eeg_on_the_synthetic_layout(tmp_path, capsys):

@@ -27,7 +27,7 @@ CHANNELS = ("FP1 FPZ FP2 AF3 AF4 F7 F5 F3 F1 FZ F2 F4 F6 F8 FT7 FC5 FC3 FC1 FCZ 
 def new(tmp_path_factory):
     root = tmp_path_factory.mktemp("seed_new")
     return root, write_seed_synth(root, release="new", n_subjects=2, n_sessions=2,
-                                  seconds=(6, 9), seed=1, scenario="kd")
+                                  seconds=(6, 9), seed=1, scenario="kd", preprocessed=False)
 
 
 def _vars(fname):
@@ -73,7 +73,7 @@ def test_new_release_layout_and_multimodal_files(new):
     assert sorted(p.name for p in root.iterdir()) == ["SEED_EEG", "SEED_Multimodal",
                                                       "ground_truth.json"]
     assert sorted(p.name for p in (root / "SEED_EEG").iterdir()) == [
-        "ExtractedFeatures_1s", "ExtractedFeatures_4s", "Preprocessed_EEG"]
+        "ExtractedFeatures_1s", "ExtractedFeatures_4s"]  # preprocessed=False
     mm = root / "SEED_Multimodal" / "Chinese"
     f1 = _vars(root / "SEED_EEG" / "ExtractedFeatures_1s" / "2_20140413.mat")
     f4 = _vars(root / "SEED_EEG" / "ExtractedFeatures_4s" / "2_20140413.mat")
@@ -148,6 +148,13 @@ def test_cli_writes_either_release_and_refuses_release_elsewhere(tmp_path, capsy
                  "--release", "old"]) == 0
     truth = json.loads((tmp_path / "o" / "ground_truth.json").read_text())
     assert truth["release"] == "old" and (tmp_path / "o" / "Preprocessed_EEG").is_dir()
+    assert main(["check", "--dataset", "seed", "--root", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "  - info: old release" in out and "every file present is readable" in out
+    assert main(["datasets"]) == 0
+    assert ("seed: 15 subjects x 3 session(s); modalities eeg, eye; emotion: 3 classes; 1-s "
+            "windows by default\n    sources: auto, features, features_4s, preprocessed\n    "
+            "protocols: seed_9_6, cross_session, ") in capsys.readouterr().out
     assert main(["synth", "--dataset", "deap", "--out", str(tmp_path / "d"), "--subjects", "1",
                  "--release", "new"]) == 1
     err = capsys.readouterr().err
