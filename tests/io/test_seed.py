@@ -174,6 +174,21 @@ def test_the_folder_above_seed_is_pointed_at_its_seed_folder(roots, tmp_path, ca
     assert SEED.subjects(tmp_path / "SEED") == ["1", "2"]
 
 
+def test_raw_cnt_files_are_listed_not_read(roots, tmp_path):
+    root, _ = _copy(roots, "new", tmp_path)
+    raw = root / "SEED_EEG" / "SEED_RAW_EEG"
+    raw.mkdir()
+    for name in ("1_1.cnt", "1_2.cnt", "notes.txt"):
+        (raw / name).write_bytes(b"")  # empty: reading one would fail
+    lines = SEED.check(root)
+    assert ("info: SEED_RAW_EEG/ holds 2 raw .cnt file(s) (not read yet: emopipe reads "
+            "Preprocessed_EEG and the extracted features)") in lines
+    assert [line for line in lines if not line.startswith("info: ")] == [
+        f"subject {s}: {folder} has no file for session(s) [3]"
+        for s in ("1", "2") for folder in ("Preprocessed_EEG", "ExtractedFeatures_1s",
+                                           "ExtractedFeatures_4s")]
+
+
 def test_a_mat_whose_keys_match_no_pattern_lists_them(tmp_path):
     f = tmp_path / "3_20140603.mat"
     scipy.io.savemat(f, {"eeg_trial1": np.zeros((62, 10)), "notes": np.zeros(2)})
