@@ -510,7 +510,7 @@ def read_seed_multimodal_eye(fname):
     return np.concatenate(parts).astype(np.float64), parts[0].shape[0]
 
 
-def _cut(rows, n_train, counts, *, what, eeg_what, subject, session):
+def _cut(rows, n_train, counts, *, what, eeg_what, subject, session, kind="eye"):
     """Cut the train/test rows of a multimodal file into trials by the EEG's window counts."""
     want_train, want_test = sum(counts[:N_TRAIN]), sum(counts[N_TRAIN:])
     if (n_train, len(rows) - n_train) != (want_train, want_test):
@@ -518,9 +518,9 @@ def _cut(rows, n_train, counts, *, what, eeg_what, subject, session):
             f"SEED subject {subject} session {session}: {what} holds {len(rows)} windows "
             f"({n_train} for clips 1-{N_TRAIN}, {len(rows) - n_train} for clips "
             f"{N_TRAIN + 1}-{N_TRIALS}) but {eeg_what} holds {want_train + want_test} 1-s "
-            f"windows ({want_train} + {want_test}); the eye and EEG of a trial share its "
-            f"windows. The files are inconsistent (or the eye features are not on 1-s "
-            f"windows): re-download them.")
+            f"windows ({want_train} + {want_test}); the {kind} features and the EEG of a trial "
+            f"share its windows. The files are inconsistent (or the {kind} features are not "
+            f"on 1-s windows): re-download them.")
     edges = np.cumsum([0] + list(counts))
     return [rows[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
@@ -793,7 +793,7 @@ def _check_npz_labels(fname, counts, clip_labels, subject, session, eeg_what):
     """The multimodal DE file's per-window labels must be label.mat's on the EEG's cut."""
     _, labels, n_train = read_seed_multimodal_de(fname)
     cut = _cut(labels, n_train, counts, what=_rel(fname), eeg_what=eeg_what, subject=subject,
-               session=session)
+               session=session, kind="eeg_used_1s")
     for k, (got, n) in enumerate(zip(cut, counts), start=1):
         if not np.all(got == clip_labels[k - 1]):
             raise DataFileError(

@@ -248,8 +248,8 @@ def test_eye_window_count_differing_from_the_eeg_is_named_and_leaves_nothing(roo
     n1, n2 = sum(secs[:9]), sum(secs[9:])
     msg = (f"SEED subject 2 session 1: {EYE_DIR.name}/2_1 holds {n1 - 1 + n2} windows "
            f"({n1 - 1} for clips 1-9, {n2} for clips 10-15) but ExtractedFeatures_1s/"
-           f"2_20140404.mat (de_LDS<k>) holds {n1 + n2} 1-s windows ({n1} + {n2}); the eye and "
-           f"EEG of a trial share its windows.")
+           f"2_20140404.mat (de_LDS<k>) holds {n1 + n2} 1-s windows ({n1} + {n2}); the eye "
+           f"features and the EEG of a trial share its windows.")
     with pytest.raises(DataFileError, match=re.escape(msg)):
         SEED.read_subject(root, "2")
     summary = run_extract(ExtractConfig(dataset="seed"), root, tmp_path / "c")
