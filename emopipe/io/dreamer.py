@@ -138,7 +138,8 @@ def _load_cached(path, size, mtime_ns):
     except NotImplementedError as exc:  # MAT v7.3 (HDF5)
         raise DataFileError(f"{name}: a MAT v7.3 (HDF5) file ({exc}); DREAMER is shipped as MAT "
                             f"v5. Re-download it or re-save it with save('-v7').") from exc
-    except (ValueError, TypeError, OSError, EOFError) as exc:
+    except (ValueError, TypeError, OSError, EOFError, IndexError,
+            scipy.io.matlab.MatReadError) as exc:  # truncated or not a MAT file
         raise DataFileError(f"{name}: not a readable MAT v5 file ({exc}). Re-download "
                             f"it.") from exc
     var = _manifest()["struct"]["variable"]
@@ -209,7 +210,7 @@ def _scores(sub, where, n_clips):
         if bad.any():
             raise DataFileError(
                 f"{where}.{key}: scores must be {lo:g}-{hi:g}; clip "
-                f"{int(np.flatnonzero(bad)[0]) + 1} holds {arr[bad][0]!r}.")
+                f"{int(np.flatnonzero(bad)[0]) + 1} holds {float(arr[bad][0])!r}.")
         out[name] = arr
     return out
 

@@ -38,7 +38,7 @@ only (the baseline is a neutral clip, rendered at the midpoint 3):
   ``kd``, 0 in ``blind``); the baseline beats at ``hr_s``. The ECG is a sum of
   Gaussian P, Q, R, S, T waves per beat (R amplitude 1 on ECG1, 0.6 on ECG2)
   with RR intervals varying 3 % around ``60 / hr``, plus noise and baseline
-  wander.
+  wander; one beat train runs through baseline and stimulus.
 
 ``ground_truth.json`` lists per subject and clip the latent, the scores, the
 stimulus length, the planted ln alpha asymmetry and ln beta/gamma offset, the
@@ -102,13 +102,16 @@ def _eeg(rng, n_times, prm, channels, planted):
     return np.fft.irfft(spec, n=n_times, axis=-1).T
 
 
-def _beats(rng, hr, duration, start):
-    """R-peak times in ``[0, duration)`` s for a mean rate ``hr`` bpm, first near ``start``."""
-    rr = 60.0 / hr
-    times, t = [], start
-    while t < duration:
+def _beats(rng, hr_base, hr, baseline, duration):
+    """R-peak times in ``[0, baseline + duration)`` s: ``hr_base`` bpm in the baseline, then ``hr``.
+
+    One beat train over the whole trial (the heart does not restart at the
+    stimulus onset); each RR interval varies 3 % around ``60 / rate``.
+    """
+    times, t = [], rng.uniform(0.2, 0.8)
+    while t < baseline + duration:
         times.append(t)
-        t += rr * (1.0 + 0.03 * rng.standard_normal())
+        t += 60.0 / (hr_base if t < baseline else hr) * (1.0 + 0.03 * rng.standard_normal())
     return np.asarray(times)
 
 
@@ -176,10 +179,11 @@ def _subject(rng, report_rng, sc, n_trials, stimulus_s, baseline_s, channels):
         eeg_s.append(_eeg(rng, int(durations[t] * EEG_SFREQ), prm, channels, planted))
         hr_base = prm["heart_rate_bpm"]
         hr = max(hr_base + k_hr * (arousal[t] - MID), 40.0)
-        beats_b = _beats(rng, hr_base, baseline_s, rng.uniform(0.2, 0.8))
-        beats_s = _beats(rng, hr, float(durations[t]), rng.uniform(0.2, 0.8))
-        ecg_b.append(_ecg(rng, beats_b, n_base_ecg, prm["ecg_noise"]))
-        ecg_s.append(_ecg(rng, beats_s, int(durations[t] * ECG_SFREQ), prm["ecg_noise"]))
+        beats = _beats(rng, hr_base, hr, baseline_s, float(durations[t]))
+        whole = _ecg(rng, beats, n_base_ecg + int(durations[t] * ECG_SFREQ), prm["ecg_noise"])
+        ecg_b.append(whole[:n_base_ecg])
+        ecg_s.append(whole[n_base_ecg:])
+        beats_s = beats[beats >= baseline_s] - baseline_s
         trials.append({
             "clip": t + 1, "stimulus_s": int(durations[t]),
             **{name: int(draw.reports[t, j]) for j, name in enumerate(LABEL_NAMES)},
