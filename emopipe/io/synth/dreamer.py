@@ -77,9 +77,10 @@ MID = 3.0
 
 
 def _eeg(rng, n_times, prm, channels, planted):
-    """One segment of EEG in uV, (n_times, 14): 1/f + alpha peak, planted ln-power offsets.
+    """One segment of Emotiv EEG in uV, (n_times, 14) at 128 Hz: 1/f + alpha peak.
 
-    ``planted`` is ``(alpha_right, alpha_left, beta_gamma)`` ln-power offsets.
+    ``planted`` is ``(alpha_right, alpha_left, beta_gamma)`` ln-power offsets
+    (:data:`ALPHA_RIGHT`, :data:`ALPHA_LEFT`, :data:`AROUSAL_CHANNELS`).
     """
     freqs = np.fft.rfftfreq(n_times, 1.0 / EEG_SFREQ)
     band = (freqs >= 1.0) & (freqs <= 45.0)
@@ -115,9 +116,9 @@ def _beats(rng, hr_base, hr, baseline, duration):
     return np.asarray(times)
 
 
-def _ecg(rng, beats, n_times, noise):
-    """Two ECG channels (n_times, 2), a.u., from R-peak times in s."""
-    t = np.arange(n_times) / ECG_SFREQ
+def _ecg(rng, beats, n_times, noise, sfreq=ECG_SFREQ):
+    """Two ECG channels (n_times, 2), a.u., at ``sfreq`` Hz from R-peak times in s."""
+    t = np.arange(n_times) / sfreq
     wave = np.zeros(n_times)
     for b in beats:
         lo, hi = np.searchsorted(t, [b - 0.35, b + 0.45])
