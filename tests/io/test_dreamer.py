@@ -272,3 +272,22 @@ def test_pipeline_yaml_runs_ekd_eeg_ecg_to_ecg(synth, tmp_path, capsys):
     assert "ekd / loso / arousal: 3 fold(s), seed 0" in capsys.readouterr().out
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert (saved["teacher"], saved["student"]) == ("eeg:raw+ecg:raw", "ecg:raw")
+
+
+def test_eeg_and_ecg_of_different_durations_are_cut_to_the_shorter(synth, tmp_path):
+    root, truth = synth
+
+    def shorten_ecg(top):
+        cells = top[0, 0]["Data"][0, 0]["ECG"][0, 0]["stimuli"]
+        cells[1, 0] = cells[1, 0][:-256]  # clip 2's ECG 1 s shorter than its EEG
+
+    bad = _resave(root / "DREAMER.mat", tmp_path / "short", edit=shorten_ecg)
+    rec = DREAMER.read_subject(bad, "s01")
+    n_s = truth["subjects"]["s01"]["trials"][1]["stimulus_s"]
+    assert rec.info["trimmed"] == [{"trial": 2, "eeg_s": float(n_s), "ecg_s": n_s - 1.0}]
+    assert rec.modalities["eeg"].trial(1).shape == (14, 128 * (4 + n_s - 1))
+    assert rec.modalities["ecg"].trial(1).shape == (2, 256 * (4 + n_s - 1))
+    assert rec.modalities["eeg"].trial(0).shape[1] == 128 * (
+        4 + truth["subjects"]["s01"]["trials"][0]["stimulus_s"])
+    assert ("info: subject s01: 1 clip(s) with EEG and ECG stimuli of different durations (cut "
+            "to the shorter)") in DREAMER.check(bad)

@@ -30,7 +30,9 @@ annotator noise (SD 0.75, clipped to 1-9, 2 decimals). The latent shows as:
   :mod:`emopipe.io.synth.dreamer`);
 - arousal -> heart rate ``hr_s + HR_PER_SCR * scr * g (a - 5)`` bpm;
 - arousal -> skin-conductance responses at ``r_s + scr * g (a - 5)`` per minute
-  (Bateman shape, rise 0.75 s, decay 3 s, 0.05-0.4 uS) on a tonic 2-10 uS.
+  (Bateman shape ``exp(-t / 3) - exp(-t / 0.75)`` scaled to peak at the response's
+  amplitude, 0.05-0.4 uS, over 20 s) on a constant tonic level of 2-10 uS, plus
+  white noise of SD 0.002 uS.
 
 The file states no GSR unit (unverified in the real data); this writer writes
 skin **resistance in kOhm** (``1000 / G_uS``), the choice ``pipelines/ekd_amigos.yaml``
@@ -75,7 +77,7 @@ def _scr(rng, rate_per_min, n_times, tonic_uS):
     np.add.at(imp, np.minimum(np.rint(onsets * SFREQ).astype(int), n_times - 1), amps)
     phasic = np.convolve(imp, kernel)[:n_times]
     g = tonic_uS + phasic + 0.002 * rng.standard_normal(n_times)
-    return g, onsets.tolist()
+    return g, onsets.tolist(), amps.tolist()
 
 
 def _participant(rng, report_rng, sc, durations, channels, *, empty, nan):
@@ -105,7 +107,7 @@ def _participant(rng, report_rng, sc, durations, channels, *, empty, nan):
                    sc.beta_gamma * g_eeg * (aro[k] - MID) + jitter[k, 2])
         hr = max(prm["heart_rate_bpm"] + HR_PER_SCR * sc.scr * g_per * (aro[k] - MID), 40.0)
         beats = _beats(rng, hr, hr, 0.0, float(durations[k]))
-        cond, scrs = _scr(rng, prm["scr_base_per_min"] + sc.scr * g_per * (aro[k] - MID),
+        cond, scrs, scr_amps = _scr(rng, prm["scr_base_per_min"] + sc.scr * g_per * (aro[k] - MID),
                           n_times, prm["tonic_uS"])
         cells = np.concatenate([_eeg(rng, n_times, prm, channels, planted),
                                 _ecg(rng, beats, n_times, prm["ecg_noise"], sfreq=SFREQ),
@@ -139,7 +141,7 @@ def _participant(rng, report_rng, sc, durations, channels, *, empty, nan):
             "ext_valence": float(ext_va[:, 0].mean()), "ext_arousal": float(ext_va[:, 1].mean()),
             "planted_ln_alpha_asymmetry": round(planted[0] - planted[1], 6),
             "planted_ln_beta_gamma": round(planted[2], 6), "heart_rate_bpm": round(hr, 6),
-            "scr_onsets_s": scrs})
+            "scr_onsets_s": scrs, "scr_amplitudes_uS": scr_amps})
     video_ids = np.empty((1, n), dtype=object)
     video_ids[0, :] = man["video_ids"]
     mat = {"VideoIDs": video_ids, "joined_data": joined, "labels_selfassessment": selfa,
