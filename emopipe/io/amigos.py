@@ -102,7 +102,7 @@ def _text(x):
     if x.dtype == object and x.size == 1:
         return _text(x.reshape(-1)[0])
     if x.dtype.kind == "U":
-        return "".join(x.reshape(-1).tolist())
+        return "".join(x.reshape(-1).tolist()).strip()
     if x.dtype.kind in "fiu" and x.size == 1:
         return f"{x.reshape(-1)[0]:g}"
     return str(x.tolist())

@@ -103,19 +103,26 @@ def _scalar(x, where):
 
 
 def _text(x):
-    """A MATLAB char array (possibly wrapped in cells) as str."""
+    """A MATLAB char array or number (possibly wrapped in cells) as str."""
     x = _one(x)
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "U":
-            return "".join(x.reshape(-1).tolist()) if x.ndim else str(x)
+            return "".join(x.reshape(-1).tolist()).strip() if x.ndim else str(x).strip()
         if x.size == 0:
             return ""
-    return str(x)
+        if x.dtype.kind in "fiu" and x.size == 1:
+            return f"{x.reshape(-1)[0]:g}"
+    return str(x).strip()
 
 
 def _text_list(x):
+    """Names of a cell of strings, or of the rows of a char matrix (as loadmat returns them)."""
     arr = np.asarray(x)
-    return [_text(v) for v in arr.reshape(-1)] if arr.dtype == object else [_text(arr)]
+    if arr.dtype == object:
+        return [_text(v) for v in arr.reshape(-1)]
+    if arr.dtype.kind == "U" and arr.size > 1:
+        return [str(v).strip() for v in arr.reshape(-1)]
+    return [_text(arr)]
 
 
 def _load(fname):

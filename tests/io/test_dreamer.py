@@ -291,3 +291,16 @@ def test_eeg_and_ecg_of_different_durations_are_cut_to_the_shorter(synth, tmp_pa
         4 + truth["subjects"]["s01"]["trials"][0]["stimulus_s"])
     assert ("info: subject s01: 1 clip(s) with EEG and ECG stimuli of different durations (cut "
             "to the shorter)") in DREAMER.check(bad)
+
+
+def test_char_matrix_electrodes_and_numeric_age_read_as_text(synth, tmp_path):
+    root, _ = synth
+
+    def as_char_matrix(top):
+        top[0, 0]["EEG_Electrodes"] = np.array(EEG)  # saved as a 14 x 3 char matrix
+        top[0, 0]["Data"][0, 0]["Age"] = np.array([[22.0]])
+
+    f = _resave(root / "DREAMER.mat", tmp_path / "char", edit=as_char_matrix)
+    assert scipy.io.loadmat(f / "DREAMER.mat")["DREAMER"][0, 0]["EEG_Electrodes"][1] == "F7 "
+    rec = DREAMER.read_subject(f, "s01")
+    assert rec.modalities["eeg"].ch_names == EEG and rec.info["age"] == "22"
