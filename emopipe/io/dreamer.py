@@ -194,7 +194,8 @@ def _segments(sub, modality, where, n_clips, n_channels):
         arrs = []
         for t, cell in enumerate(cells.reshape(-1)):
             a = np.asarray(cell)
-            if a.ndim != 2 or a.shape[1] != n_channels or a.shape[0] == 0 or a.dtype.kind not in "fiu":
+            if (a.ndim != 2 or a.shape[1] != n_channels or a.shape[0] == 0
+                    or a.dtype.kind not in "fiu"):
                 raise DataFileError(
                     f"{w}{{{t + 1}}}: expected a numeric samples x {n_channels} array "
                     f"(samples x channels), got {a.dtype} {a.shape}.")

@@ -63,7 +63,8 @@ def test_the_seed_reproduces_the_file(tmp_path):
     assert json.dumps(a) == json.dumps(b)  # NaN strengths (two clips) compare as text
     ma = scipy.io.loadmat(tmp_path / "a" / "DREAMER.mat")["DREAMER"][0, 0]["Data"][0, 0]
     mb = scipy.io.loadmat(tmp_path / "b" / "DREAMER.mat")["DREAMER"][0, 0]["Data"][0, 0]
-    np.testing.assert_array_equal(ma["EEG"][0, 0]["stimuli"][1, 0], mb["EEG"][0, 0]["stimuli"][1, 0])
+    np.testing.assert_array_equal(ma["EEG"][0, 0]["stimuli"][1, 0],
+                                  mb["EEG"][0, 0]["stimuli"][1, 0])
     c = write_dreamer_synth(tmp_path / "c", **{**kw, "seed": 10})
     assert c["subjects"]["s01"]["trials"] != a["subjects"]["s01"]["trials"]
 

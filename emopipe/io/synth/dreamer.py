@@ -99,7 +99,8 @@ def _eeg(rng, n_times, prm, channels, planted):
         if name in AROUSAL_CHANNELS:
             lg[c, bg_f] += planted[2]
     spec = (rng.standard_normal(lg.shape) + 1j * rng.standard_normal(lg.shape)) / np.sqrt(2.0)
-    spec *= np.asarray(prm["channel_gain"])[:, None] * np.sqrt(psd)[None] * scale * np.exp(0.5 * lg)
+    gain = np.asarray(prm["channel_gain"])[:, None] * np.sqrt(psd)[None] * scale
+    spec *= gain * np.exp(0.5 * lg)
     return np.fft.irfft(spec, n=n_times, axis=-1).T
 
 
