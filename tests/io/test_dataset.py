@@ -1,5 +1,7 @@
 """Dataset facts live on the dataset class; generic config and extraction read them."""
 
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -109,8 +111,9 @@ def test_extract_config_names_the_missing_dataset_and_fills_its_modalities():
     from emopipe.features.extract import ExtractConfig
     from emopipe.io import DATASETS
 
-    with pytest.raises(ValueError, match=r"ExtractConfig needs a dataset: set 'dataset' to one "
-                                         r"of 'deap'"):
+    names = ", ".join(repr(n) for n in DATASETS.names())  # every registered one, sorted
+    with pytest.raises(ValueError, match=re.escape(
+            f"ExtractConfig needs a dataset: set 'dataset' to one of {names} (in YAML")):
         ExtractConfig()
     cfg = ExtractConfig(dataset="deap")
     assert cfg.modalities == DATASETS.get("deap").default_modalities == ("eeg", "eog", "gsr")
