@@ -519,7 +519,7 @@ def test_datasets_lists_every_registered_dataset_with_its_facts(capsys):
     for name, head in zip(DATASETS.names(), heads):
         n = load_manifest(name)["n_subjects"]
         assert head.startswith(f"{name}: {n} subjects x ")
-    deap = out[out.index(heads[0]):][:3]
+    deap = out[out.index(heads[DATASETS.names().index("deap")]):][:3]
     assert "ratings 1-9, class 1 above 5" in deap[0] and "modalities eeg, eog, gsr" in deap[0]
     assert deap[1] == "    sources: auto, preprocessed_python, preprocessed_matlab, raw"
     protocols = {h.split(":")[0]: out[out.index(h) + 2] for h in heads}
