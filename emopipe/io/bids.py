@@ -488,7 +488,8 @@ class BIDS(Dataset):
     ``label_scale`` ``None`` (``bids_label_scale``), ``default_threshold``
     ``None`` (``label_threshold``, or the midpoint of ``bids_label_scale``),
     ``default_modalities`` EEG, ``default_window`` 1 s. Subjects are the
-    ``sub-<label>`` folders holding an EEG recording; sessions are the
+    labels of the ``sub-<label>`` folders holding an EEG recording (``01``
+    for ``sub-01``); sessions are the
     ``ses-<label>`` entities in sorted order (1, 2, ...).
     """
 
@@ -577,7 +578,7 @@ class BIDS(Dataset):
 
     @classmethod
     def subjects(cls, root):
-        """Ids (``sub-<label>``) of the subjects with an EEG recording.
+        """Labels (``01`` of ``sub-01``) of the subjects with an EEG recording.
 
         Parameters
         ----------
@@ -587,10 +588,10 @@ class BIDS(Dataset):
         Returns
         -------
         subjects : list of str
-            Sorted, e.g. ``["sub-01", "sub-02"]``.
+            Sorted, e.g. ``["01", "02"]`` (the cache files ``01.h5``, ...).
         """
         root = cls._root(root)
-        return sorted({f"sub-{p.subject}" for p in _recordings(root)})
+        return sorted({p.subject for p in _recordings(root)})
 
     @classmethod
     def read_subject(cls, root, subject, *, source="auto", sfreq=None, modalities=None,
@@ -603,7 +604,8 @@ class BIDS(Dataset):
         root : path-like
             The BIDS root.
         subject : str
-            ``"sub-01"`` (or the bare label ``"01"``).
+            The subject's label, ``"01"`` for ``sub-01`` (``"sub-01"`` is
+            accepted too).
         source : str
             ``"auto"`` (the only source).
         sfreq : float | None
@@ -637,7 +639,8 @@ class BIDS(Dataset):
             found = cls.subjects(root)
             raise FileNotFoundError(
                 f"BIDS subject {subject!r}: no EEG recording of task {task!r} under "
-                f"{str(root)!r}. Subjects with EEG recordings: {', '.join(found) or 'none'}.")
+                f"{str(root)!r}. Subjects with EEG recordings (labels of sub-<label>): "
+                f"{', '.join(found) or 'none'}.")
         sessions_found = sorted({p.session for p in paths if p.session})
         parts, labels, sources, infos, sess = {}, {c: [] for c in bids_label_columns}, [], [], []
         for path in paths:
@@ -679,7 +682,7 @@ class BIDS(Dataset):
         labels = {c: np.concatenate(v) for c, v in labels.items()}
         n_trials = len(next(iter(labels.values())))
         return SubjectRecording(
-            dataset=cls.name, subject=f"sub-{label}", modalities=trials, labels=labels,
+            dataset=cls.name, subject=label, modalities=trials, labels=labels,
             trial_ids=np.arange(1, n_trials + 1), baseline=float(bids_baseline),
             sessions=np.asarray(sess) if sessions_found else None, sources=sources,
             info={"task": task, "recordings": infos}, missing=missing)
