@@ -26,5 +26,5 @@ def bids_copy(tmp_path_factory, tmp_path, subjects=("01",)):
     root, truth = bids_cohort(tmp_path_factory)
     dst = tmp_path / "bids"
     shutil.copytree(root, dst, ignore=lambda d, names: [
-        n for n in names if n.startswith("sub-") and n[4:] not in subjects])
+        n for n in names if d == str(root) and n.startswith("sub-") and n[4:] not in subjects])
     return dst, truth
