@@ -109,8 +109,9 @@ def test_extract_config_names_the_missing_dataset_and_fills_its_modalities():
     from emopipe.features.extract import ExtractConfig
     from emopipe.io import DATASETS
 
+    names = ", ".join(repr(n) for n in DATASETS.names())  # 'bids', 'deap', ...
     with pytest.raises(ValueError, match=r"ExtractConfig needs a dataset: set 'dataset' to one "
-                                         r"of 'deap'"):
+                                         rf"of {names} \("):
         ExtractConfig()
     cfg = ExtractConfig(dataset="deap")
     assert cfg.modalities == DATASETS.get("deap").default_modalities == ("eeg", "eog", "gsr")
