@@ -18,7 +18,9 @@ is ``bids_trial_type`` (every row when unset) are the trials, each cut from
 ``onset - bids_baseline`` to ``onset + duration``, and the columns
 ``bids_label_columns`` are their labels. Physiological recordings in
 ``*_physio.tsv.gz`` (which ``read_raw_bids`` does not read) are cut on the same
-clock, shifted by their ``StartTime``, each at its own ``SamplingFrequency``.
+clock, shifted by their ``StartTime``, each at its own ``SamplingFrequency``;
+eye-tracking ones (BEP020, ``PhysioType: "eyetrack"``, one file per eye) make
+the ``eye`` modality.
 
 A BIDS dataset fixes no facts, so the :class:`~emopipe.io._dataset.Dataset`
 contract is filled from the config and the files: ``sfreq`` ``None`` (each
@@ -33,6 +35,7 @@ import gzip
 import json
 import logging
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +193,7 @@ def _sidecar(fname):
     return Path(str(fname)[: -len(".tsv.gz")] + ".json")
 
 
-def read_physio(fname):
+def read_physio(fname, *, data=True):
     """A BIDS physiological recording: ``*_physio.tsv.gz`` and its JSON sidecar.
 
     Parameters
@@ -198,11 +201,15 @@ def read_physio(fname):
     fname : path-like
         The ``*_physio.tsv.gz`` (gzipped, tab-separated, no header row;
         ``n/a`` read as NaN).
+    data : bool
+        Read the samples too; ``False`` reads and checks the sidecar only
+        (``physio["data"]`` is then ``None``).
 
     Returns
     -------
     physio : dict
-        ``data`` (ndarray, shape (n_columns, n_times), as in the file),
+        ``data`` (ndarray, shape (n_columns, n_times), as in the file;
+        ``None`` with ``data=False``),
         ``sfreq`` (Hz), ``start_time`` (s of the first sample on the EEG
         recording's clock), ``columns`` (names), ``units`` (column -> the
         sidecar's ``Units`` or ``""``) and ``physio_type`` (the sidecar's
@@ -236,12 +243,19 @@ def read_physio(fname):
                                                                  for c in columns):
         raise DataFileError(f"{side.name}: Columns must be a non-empty list of column names, "
                             f"got {columns!r}.")
+    units = {c: (meta.get(c) or {}).get("Units", "") if isinstance(meta.get(c), dict) else ""
+             for c in columns}
+    out = {"data": None, "sfreq": float(sfreq), "start_time": float(start),
+           "columns": list(columns), "units": units,
+           "physio_type": str(meta.get("PhysioType", "generic"))}
+    if not data:
+        return out
     try:
         with gzip.open(fname, "rt", encoding="utf-8") as fh:
             lines = [line.rstrip("\r\n") for line in fh if line.strip()]
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{fname.name}: not a readable gzip text file ({exc}).") from exc
-    data = np.empty((len(columns), len(lines)))
+    samples = np.empty((len(columns), len(lines)))
     for k, line in enumerate(lines):
         cells = line.split("\t")
         if len(cells) != len(columns):
@@ -250,15 +264,12 @@ def read_physio(fname):
                 f"{len(columns)} ({', '.join(columns)}). The file has no header row: its "
                 f"columns are those of Columns, in order.")
         try:
-            data[:, k] = [math.nan if c == NA else float(c) for c in cells]
+            samples[:, k] = [math.nan if c == NA else float(c) for c in cells]
         except ValueError as exc:
             raise DataFileError(f"{fname.name}: line {k + 1} holds a non-number ({exc}); "
                                 f"missing values are written n/a.") from exc
-    units = {c: (meta.get(c) or {}).get("Units", "") if isinstance(meta.get(c), dict) else ""
-             for c in columns}
-    return {"data": data, "sfreq": float(sfreq), "start_time": float(start),
-            "columns": list(columns), "units": units,
-            "physio_type": str(meta.get("PhysioType", "generic"))}
+    out["data"] = samples
+    return out
 
 
 def _physio_modalities(physio):
@@ -286,6 +297,60 @@ def _physio_modalities(physio):
         unit = units[0] if len(set(units)) == 1 else "a.u."
         out[key] = (idx, unit, np.asarray(factors), ", ".join(dict.fromkeys(src)))
     return out
+
+
+#: BEP020 eye-tracking columns read: gaze (x, y) and the pupil
+EYE_COLUMNS = ("x_coordinate", "y_coordinate", "pupil_size")
+#: gaze units -> the eye modality's unit; pupil units -> factor to m
+_GAZE_UNITS = {"pixel": "px", "pixels": "px", "px": "px", "deg": "deg", "degree": "deg",
+               "degrees": "deg"}
+_PUPIL_UNITS = {"m": 1.0, "mm": 1e-3, "um": 1e-6}
+
+
+def _eye_trials(files, onset, duration, baseline, lines):
+    """The ``eye`` modality from BEP020 eye-tracking physio files (one per eye), cut into trials.
+
+    Gaze comes from the first file (``recording-eye1``), a pupil channel
+    ``pupil_<recording>`` from each file with ``pupil_size``.
+    """
+    first_name, first = files[0]
+    for name, ph in files:
+        absent = [c for c in EYE_COLUMNS[:2] if c not in ph["columns"]]
+        if absent:
+            raise DataFileError(
+                f"{name}: PhysioType eyetrack but no {', '.join(absent)} column; the columns "
+                f"are {', '.join(ph['columns'])} (BEP020: x_coordinate, y_coordinate, "
+                f"pupil_size).")
+        if ph["sfreq"] != first["sfreq"]:
+            raise DataFileError(
+                f"{name}: eye tracking at {ph['sfreq']:g} Hz but {first_name} at "
+                f"{first['sfreq']:g} Hz; the eyes of one recording must share a rate.")
+    gaze_unit_text = first["units"]["x_coordinate"]
+    gaze_unit = _GAZE_UNITS.get(gaze_unit_text.strip().lower(), "px")
+    rows = [(first_name, first, first["columns"].index(c), c) for c in EYE_COLUMNS[:2]]
+    names, pupil_src = ["gaze_x", "gaze_y"], []
+    for name, ph in files:
+        if "pupil_size" in ph["columns"]:
+            rec = re.search(r"_recording-([A-Za-z0-9]+)_", name)
+            names.append(f"pupil_{rec.group(1) if rec else len(names) - 1}")
+            rows.append((name, ph, ph["columns"].index("pupil_size"), "pupil_size"))
+            pupil_src.append(ph["units"]["pupil_size"] or "none given")
+    fs = first["sfreq"]
+    n = [int(round((baseline + d) * fs)) for d in duration]
+    trials = []
+    for o, k, line in zip(onset, n, lines):
+        chans = []
+        for name, ph, i, col in rows:
+            x = _cut(ph["data"][i:i + 1], fs, ph["start_time"], o - baseline, k, name, line)[0]
+            if col == "pupil_size":
+                factor = _PUPIL_UNITS.get(ph["units"][col].strip(), 1.0)
+                x = np.where(x > 0, x * factor, np.nan)  # 0 = lost (blink), as Tobii writes it
+            chans.append(x)
+        trials.append(np.vstack(chans))
+    return Modality(trials, fs, names, gaze_unit,
+                    f"gaze {gaze_unit_text or 'px (none given)'}, pupil "
+                    f"{', '.join(dict.fromkeys(pupil_src)) or 'none'} "
+                    f"({', '.join(n for n, _ in files)})")
 
 
 def _tasks(root):
@@ -401,7 +466,11 @@ def read_bids_recording(bids_path, *, label_columns, trial_type=None, label_scal
         Files read (absolute paths).
     info : dict
         ``eeg_file``, ``physio_files``, ``events_rows``, ``bads`` and, per
-        physio file, the columns not read.
+        physio file, the columns not read. Eye-tracking physio files
+        (``PhysioType: "eyetrack"``, BEP020) make the ``eye`` modality:
+        ``gaze_x``, ``gaze_y`` (unit ``"px"`` or ``"deg"`` from the
+        ``x_coordinate`` Units) from the first file and one
+        ``pupil_<recording>`` channel (m; 0 read as missing) per file.
     """
     import mne
     from mne_bids import read_raw_bids
@@ -441,14 +510,21 @@ def read_bids_recording(bids_path, *, label_columns, trial_type=None, label_scal
         sources.append(str(side.resolve()))
     info = {"eeg_file": fname.name, "physio_files": [], "events_rows": lines.tolist(),
             "bads": list(raw.info["bads"]), "physio_not_read": {}}
+    eyes = []
     for phys in _physio_files(fname):
+        physio = read_physio(phys, data=False)  # the sidecar says what the file holds
+        eye = physio["physio_type"].lower() == "eyetrack"
+        groups = {} if eye else _physio_modalities(physio)
+        keys = ["eye"] if eye else list(groups)
+        if want is not None and not want & set(keys):
+            info["physio_not_read"][phys.name] = f"{', '.join(keys) or 'nothing'} not wanted"
+            continue
         physio = read_physio(phys)
         info["physio_files"].append(phys.name)
         sources += [str(phys.resolve()), str(_sidecar(phys).resolve())]
-        if physio["physio_type"].lower() == "eyetrack":
-            info["physio_not_read"][phys.name] = "eye tracking (BEP020) is not read yet"
+        if eye:
+            eyes.append((phys.name, physio))
             continue
-        groups = _physio_modalities(physio)
         used = {i for idx, *_ in groups.values() for i in idx}
         skipped = [c for i, c in enumerate(physio["columns"]) if i not in used]
         if skipped:
@@ -469,6 +545,8 @@ def read_bids_recording(bids_path, *, label_columns, trial_type=None, label_scal
                                  for o, k, line in zip(onset, n, lines)],
                                 fs, [physio["columns"][i] for i in idx], unit,
                                 f"{src} ({phys.name})")
+    if eyes and (want is None or "eye" in want):
+        out["eye"] = _eye_trials(eyes, onset, duration, baseline, lines)
     return out, labels, sources, info
 
 

@@ -215,6 +215,8 @@ def test_check_lists_tasks_columns_physio_and_problems(tree, capsys):
         "info: tasks emotion; 1 EEG recording(s) of 1 subject(s)",
         "info: participants.tsv lists sub-02, sub-03 without an EEG recording",
         f"info: {STEM}_physio.tsv.gz: generic at 64 Hz, columns gsr, respiratory",
+        f"info: {STEM}_recording-eye1_physio.tsv.gz: eyetrack at 60 Hz, columns timestamp, "
+        f"x_coordinate, y_coordinate, pupil_size",
         f"info: {STEM}_events.tsv: columns onset, duration, trial_type, value, sample, valence, "
         f"arousal, dominance, liking (trial_type values: baseline, stimulus)",
     ]

@@ -50,7 +50,8 @@ def test_tree_is_bids_as_mne_bids_writes_it(cohort):
     stem = f"sub-01_task-{TASK}"
     assert sorted(p.name for p in eeg.iterdir()) == sorted(
         f"{stem}_{s}" for s in ("channels.tsv", "eeg.bdf", "eeg.json", "events.json",
-                                "events.tsv", "physio.json", "physio.tsv.gz"))
+                                "events.tsv", "physio.json", "physio.tsv.gz",
+                                "recording-eye1_physio.json", "recording-eye1_physio.tsv.gz"))
     raw = read_raw_bids(BIDSPath(subject="01", task=TASK, datatype="eeg", root=root),
                         on_ch_mismatch="raise", verbose="error")
     assert raw.info["sfreq"] == 128.0
@@ -88,7 +89,7 @@ def test_planted_labels_and_signals_come_back_exactly(cohort):
         assert sorted(rec.labels) == ["arousal", "valence"]
         assert_array_equal(rec.trial_ids, np.arange(1, N_TRIALS + 1))
         assert rec.sessions is None and rec.baseline == 0.0
-        assert sorted(rec.modalities) == ["eeg", "eog", "gsr", "resp"]
+        assert sorted(rec.modalities) == ["eeg", "eog", "eye", "gsr", "resp"]
     # sub-03's signals: the stimulus part of each rendered trial, to the BDF's 24-bit step
     eeg, eog, gsr = (rec.modalities[k] for k in ("eeg", "eog", "gsr"))
     assert eeg.ch_names == list(GENEVA_ORDER) and eeg.unit == "V" and eeg.sfreq == 128.0
@@ -106,6 +107,33 @@ def test_planted_labels_and_signals_come_back_exactly(cohort):
         assert got.shape == (N_STIM // 2,)
         # the polyphase low-pass only smooths the 0.002-uS noise (tonic level 0.5-5 uS)
         assert_allclose(got[10:-10], want[10:-10], rtol=0, atol=0.02e-6)
+
+
+def test_eye_tracking_file_is_the_eye_modality_on_the_eeg_clock(cohort):
+    from emopipe.io.synth.bids import EYE_CENTRE_PX, EYE_PX_PER_DEG, EYE_SFREQ, EYE_START
+    from emopipe.io.synth.eye import synth_gaze
+
+    root, truth = cohort
+    side = json.loads((root / "sub-02" / "eeg" /
+                       "sub-02_task-emotion_recording-eye1_physio.json").read_text())
+    assert (side["PhysioType"], side["StartTime"], side["Columns"]) == (
+        "eyetrack", EYE_START, ["timestamp", "x_coordinate", "y_coordinate", "pupil_size"])
+    eye = _read(root, "02").modalities["eye"]
+    assert eye.ch_names == ["gaze_x", "gaze_y", "pupil_eye1"] and eye.unit == "px"
+    assert eye.sfreq == EYE_SFREQ
+    # the gaze the writer drew, from its seed, mapped to pixels; pupil mm -> m, blinks missing
+    n_eeg = 256 + N_TRIALS * (N_BASE + N_STIM + 256)
+    gaze = synth_gaze(n_eeg / 128.0 - EYE_START, EYE_SFREQ, seed=SEED * 1000 + 2, noise=0.02)
+    assert truth["subjects"]["02"]["eye"]["n_samples"] == len(gaze.gaze_x)
+    for k, onset in enumerate(t["onset"] for t in truth["subjects"]["02"]["trials"]):
+        s = round((onset - EYE_START) * EYE_SFREQ)
+        got = eye.trial(k)
+        assert got.shape == (3, 3600)
+        x = EYE_CENTRE_PX[0] + EYE_PX_PER_DEG * gaze.gaze_x[s:s + 3600]
+        assert_allclose(got[0], x, rtol=1e-9, equal_nan=True)
+        pupil = np.where(gaze.pupil > 0, gaze.pupil, np.nan)[s:s + 3600]
+        assert_allclose(got[2], pupil, rtol=1e-9, equal_nan=True)
+        assert np.isnan(got[2]).any() == (gaze.pupil[s:s + 3600] == 0).any()
 
 
 def test_baseline_seconds_come_with_each_trial(cohort):

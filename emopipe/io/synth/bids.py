@@ -13,6 +13,10 @@
                                                       dominance, liking
     out/sub-XX/eeg/sub-XX_task-emotion_physio.tsv.gz  + .json: gsr (uS), respiratory (a.u.)
                                                       at 64 Hz, StartTime -1 s
+    out/sub-XX/eeg/sub-XX_task-emotion_recording-eye1_physio.tsv.gz  + .json: BEP020 eye
+                                                      tracking (PhysioType eyetrack): timestamp
+                                                      (ms), x/y_coordinate (pixel), pupil_size
+                                                      (mm) at 60 Hz, StartTime 0.5 s
     out/ground_truth.json
 
 Each subject's trials are drawn and rendered as the DEAP writer renders them
@@ -35,6 +39,10 @@ Quirks a reader must handle, as in real BIDS trees:
   (``StartTime: -1.0``): its sample ``i`` is at ``i / 64 - 1`` s on the EEG
   clock. GSR is written as conductance in uS (``Units``), the DEAP
   renderer's resistance converted.
+- The eye-tracking file (one eye, ``recording-eye1``) starts 0.5 s after the
+  EEG, at 60 Hz, with ``n/a`` gaze and pupil 0 during blinks
+  (:func:`emopipe.io.synth.eye.synth_gaze`, mapped to a 1280 x 1024 screen at
+  40 px per degree); it carries no latent effect.
 """
 
 import datetime
@@ -71,6 +79,11 @@ PHYSIO_SFREQ, PHYSIO_START = 64.0, -1.0
 #: columns of the physio file, and of the DEAP rendering they come from
 PHYSIO_COLUMNS = ("gsr", "respiratory")
 _EXG = ("hEOG", "vEOG")
+#: the eye tracker (BEP020, ``recording-eye1``): rate (Hz), start on the EEG clock (s),
+#: columns, screen mapping of the synthetic gaze (degrees -> pixels), first timestamp (ms)
+EYE_SFREQ, EYE_START = 60.0, 0.5
+EYE_COLUMNS = ("timestamp", "x_coordinate", "y_coordinate", "pupil_size")
+EYE_CENTRE_PX, EYE_PX_PER_DEG, EYE_FIRST_STAMP_MS = (640.0, 512.0), 40.0, 1_000_000.0
 #: physical range of every BDF channel (uV); the 24-bit resolution is 2.4e-4 uV
 PHYSICAL_UV = 2000.0
 
@@ -106,16 +119,33 @@ def _write_bdf(fname, data_uv, ch_names):
         writer.close()
 
 
-def _write_physio(fname, data, columns, units):
-    """``*_physio.tsv.gz`` (no header row) and its JSON sidecar."""
+def _write_physio(fname, data, columns, units, *, sfreq, start, extra=None):
+    """``*_physio.tsv.gz`` (no header row, NaN as ``n/a``) and its JSON sidecar."""
     with gzip.open(fname, "wt", encoding="utf-8", newline="") as fh:
         for row in np.asarray(data).T:
-            fh.write("\t".join(f"{v:.6g}" for v in row) + "\n")
-    side = {"SamplingFrequency": PHYSIO_SFREQ, "StartTime": PHYSIO_START,
-            "Columns": list(columns)}
+            fh.write("\t".join("n/a" if np.isnan(v) else f"{v:.10g}" for v in row) + "\n")
+    side = {"SamplingFrequency": sfreq, "StartTime": start, "Columns": list(columns),
+            **(extra or {})}
     side.update({c: {"Units": u} for c, u in zip(columns, units)})
     Path(str(fname)[: -len(".tsv.gz")] + ".json").write_text(json.dumps(side, indent=1),
                                                             encoding="utf-8")
+
+
+def _write_eyetrack(fname, n_eeg, *, seed):
+    """One eye's BEP020 eye-tracking file covering the EEG recording; its ground truth."""
+    from .eye import synth_gaze
+
+    duration = n_eeg / SFREQ - EYE_START
+    gaze = synth_gaze(duration, EYE_SFREQ, seed=seed, noise=0.02)
+    n = len(gaze.gaze_x)
+    x = EYE_CENTRE_PX[0] + EYE_PX_PER_DEG * gaze.gaze_x
+    y = EYE_CENTRE_PX[1] + EYE_PX_PER_DEG * gaze.gaze_y
+    stamp = EYE_FIRST_STAMP_MS + np.arange(n) * 1000.0 / EYE_SFREQ
+    _write_physio(fname, np.vstack([stamp, x, y, gaze.pupil * 1e3]), EYE_COLUMNS,
+                  ("ms", "pixel", "pixel", "mm"), sfreq=EYE_SFREQ, start=EYE_START,
+                  extra={"PhysioType": "eyetrack", "RecordedEye": "left"})
+    return {"n_samples": n, "blink_onsets_eeg_clock": (gaze.truth["blinks"]["onset"]
+                                                       + EYE_START).round(6).tolist()}
 
 
 def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", verbose=None):
@@ -171,6 +201,10 @@ def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", ve
         "eeg_channels": list(GENEVA_ORDER), "eog_channels": list(_EXG),
         "physio": {"columns": list(PHYSIO_COLUMNS), "units": ["uS", "a.u."],
                    "sfreq": PHYSIO_SFREQ, "start_time": PHYSIO_START},
+        "eye": {"columns": list(EYE_COLUMNS), "units": ["ms", "pixel", "pixel", "mm"],
+                "sfreq": EYE_SFREQ, "start_time": EYE_START, "centre_px": list(EYE_CENTRE_PX),
+                "px_per_deg": EYE_PX_PER_DEG, "effect": "none (gaze carries no latent)",
+                "generator": "emopipe.io.synth.eye.synth_gaze"},
         "label_columns": list(LABEL_NAMES), "trial_type": "stimulus", "label_scale": [1, 9],
         "extract_config": {"bids_label_columns": list(LABEL_NAMES),
                            "bids_trial_type": "stimulus", "bids_label_scale": [1, 9]},
@@ -221,7 +255,11 @@ def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", ve
             phys = np.concatenate([np.repeat(phys[:, :1], lead, axis=1), phys], axis=1)
             phys = resample_poly(phys, 1, round(SFREQ / PHYSIO_SFREQ), axis=1, padtype="line")
             stem = bids_path.copy().update(suffix="physio", extension=".tsv.gz").fpath
-            _write_physio(stem, phys, PHYSIO_COLUMNS, ("uS", "a.u."))
+            _write_physio(stem, phys, PHYSIO_COLUMNS, ("uS", "a.u."), sfreq=PHYSIO_SFREQ,
+                          start=PHYSIO_START)
+            eye_file = bids_path.copy().update(recording="eye1", suffix="physio",
+                                               extension=".tsv.gz").fpath
+            eye_truth = _write_eyetrack(eye_file, eeg.shape[1], seed=seed * 1000 + num)
             trials = []
             for k in range(n_trials):
                 trials.append({
@@ -231,7 +269,9 @@ def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", ve
                     **{key: events[key][k] for key in events}})
             truth["subjects"][label] = {
                 "eeg_file": bids_path.fpath.relative_to(out).as_posix(),
-                "physio_file": Path(stem).relative_to(out).as_posix(), "params": prm,
+                "physio_file": Path(stem).relative_to(out).as_posix(),
+                "eye_file": Path(eye_file).relative_to(out).as_posix(), "eye": eye_truth,
+                "params": prm,
                 "report_bias": draw.report_bias.round(6).tolist(),
                 "report_scale": draw.report_scale.round(6).tolist(), "slope_gains": draw.gains,
                 "trials": trials}
@@ -243,8 +283,9 @@ def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", ve
 
 
 @register_writer("bids", options=("trials",),
-                 note="the BIDS cohort holds EEG and EOG in one BDF per subject and GSR and "
-                      "respiration in a physio file, no raw or face files.")
+                 note="the BIDS cohort holds EEG and EOG in one BDF per subject, GSR and "
+                      "respiration in a physio file and one eye-tracking file, no raw or face "
+                      "files.")
 def synth_bids(out, *, n_subjects, seed=0, scenario="legacy", trials=None):
     """``emopipe synth --dataset bids``: :func:`write_bids_synth` with the CLI's options.
 
