@@ -244,3 +244,29 @@ def test_check_lists_tasks_columns_physio_and_problems(tree, capsys):
         f".edf, .bdf, .fif, .cnt) under {str(empty)!r}: not a BIDS EEG dataset (docs/datasets.md "
         f"section 9)",
     ]
+
+
+def test_sessions_are_read_in_order_and_numbered(tree, tmp_path):
+    src, truth, eeg = tree
+    root = tmp_path / "sessions"
+    (root / "sub-01").mkdir(parents=True)
+    (root / "dataset_description.json").write_bytes((src / "dataset_description.json").read_bytes())
+    for ses in ("b", "a"):  # numbered by sorted label: a -> 1, b -> 2
+        dst = root / "sub-01" / f"ses-{ses}" / "eeg"
+        dst.mkdir(parents=True)
+        for p in eeg.iterdir():
+            name = p.name.replace("sub-01_", f"sub-01_ses-{ses}_")
+            (dst / name).write_bytes(p.read_bytes())
+    # session b's valence mirrored, so the two sessions' labels differ
+    _edit_tsv(root / "sub-01" / "ses-b" / "eeg" / "sub-01_ses-b_task-emotion_events.tsv",
+              lambda ls: [ls[0]] + [r[:5] + [r[5] if r[5] == "n/a" else repr(10 - float(r[5]))]
+                                    + r[6:] for r in ls[1:]])
+    rec = _read(root)
+    valence = np.array([t["valence"] for t in truth["subjects"]["01"]["trials"]])
+    assert_array_equal(rec.sessions, [1] * N_TRIALS + [2] * N_TRIALS)
+    assert_array_equal(rec.trial_ids, np.arange(1, 2 * N_TRIALS + 1))
+    assert_array_equal(rec.labels["valence"], np.concatenate([valence, 10 - valence]))
+    assert rec.modalities["eeg"].n_trials == rec.modalities["gsr"].n_trials == 2 * N_TRIALS
+    assert_array_equal(rec.modalities["eeg"].trial(N_TRIALS), rec.modalities["eeg"].trial(0))
+    assert [r["eeg_file"] for r in rec.info["recordings"]] == [
+        "sub-01_ses-a_task-emotion_eeg.bdf", "sub-01_ses-b_task-emotion_eeg.bdf"]
