@@ -781,6 +781,8 @@ class BIDS(Dataset):
             (the tasks, the columns of the events.tsv files, physio files
             and the subjects of participants.tsv without recordings).
         """
+        from mne_bids import read_raw_bids
+
         problem = cls._root_problem(root)
         if problem is not None:
             return [problem]
@@ -829,8 +831,6 @@ class BIDS(Dataset):
                 except DataFileError as exc:
                     problems.append(str(exc))
             try:
-                from mne_bids import read_raw_bids
-
                 read_raw_bids(p, on_ch_mismatch="raise", verbose="error")
             except (ValueError, RuntimeError, KeyError, OSError) as exc:
                 problems.append(f"{fname.name}: mne-bids cannot read it ({type(exc).__name__}: "

@@ -270,3 +270,25 @@ def test_sessions_are_read_in_order_and_numbered(tree, tmp_path):
     assert_array_equal(rec.modalities["eeg"].trial(N_TRIALS), rec.modalities["eeg"].trial(0))
     assert [r["eeg_file"] for r in rec.info["recordings"]] == [
         "sub-01_ses-a_task-emotion_eeg.bdf", "sub-01_ses-b_task-emotion_eeg.bdf"]
+
+
+def test_cli_names_the_missing_config_and_lists_the_route(tree, capsys):
+    from emopipe.cli import main
+
+    root, _, _ = tree
+    assert main(["extract", "--dataset", "bids", "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert err == ("emopipe extract: error: command line: dataset bids needs bids_label_columns: "
+                   "the events.tsv "
+                   "columns holding each trial's labels, e.g. 'bids_label_columns: [valence, "
+                   "arousal]' in the extract section of --config. 'emopipe check --dataset bids "
+                   "--root DIR' lists the columns of each events.tsv.\n")
+    assert main(["synth", "--dataset", "bids", "--out", str(root.parent / "x"), "--face"]) == 1
+    assert ("emopipe synth --dataset bids: --face do(es) not apply: the BIDS cohort holds EEG and "
+            "EOG in one BDF per subject" in capsys.readouterr().err)
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    line = next(line for line in out if line.startswith("bids: "))
+    assert line == ("bids: any subjects x any session(s); modalities eeg; labels: the events.tsv "
+                    "columns bids_label_columns names, scale and threshold from the config; 1-s "
+                    "windows by default")
