@@ -401,7 +401,8 @@ def _physio_files(eeg_fname):
 
 
 def _channel_overrides(fname):
-    """Type -> channel names of ``channels.tsv``, for :func:`typed_modalities` (it wins)."""
+    """Type -> channel names of ``channels.tsv`` (for :func:`typed_modalities`: it wins), and
+    name -> its ``units`` cell (``""`` without that column)."""
     header, rows = read_tsv(fname)
     for c in ("name", "type"):
         if c not in header:
@@ -419,7 +420,34 @@ def _channel_overrides(fname):
     if unknown:
         logger.info("%s: channel types not among %s read as misc: %s", Path(fname).name,
                     ", ".join(CHANNEL_TYPES), ", ".join(unknown))
-    return overrides
+    i_unit = header.index("units") if "units" in header else None
+    units = {r[i_name]: ("" if i_unit is None else r[i_unit]) for r in rows}
+    return overrides, units
+
+
+def _eog_without_unit(mods, raw, units, fname):
+    """EOG channels whose ``channels.tsv`` unit is ``n/a`` (or unknown) read as uV.
+
+    :func:`typed_modalities` reads an EOG channel with a non-voltage header
+    unit as uV (the sample value times the header resolution); mne-bids puts
+    the ``channels.tsv`` units in place of the header's, so a garbled unit
+    written there as ``n/a`` arrives as volts unscaled. The same rule applies.
+    """
+    eog = mods.get("eog")
+    if eog is None:
+        return
+    fixed = []
+    for row, name in enumerate(eog.ch_names):
+        text = units.get(name, "")
+        if text.strip() and _parse_unit(text) is not None:
+            continue  # a unit typed_modalities understood (uV, or S read as uV already)
+        ch = raw.info["chs"][raw.ch_names.index(name)]
+        eog.data[0][row] = eog.data[0][row] / (float(ch["range"]) or 1.0) * 1e-6
+        fixed.append(name)
+    if fixed:
+        logger.info("%s: EOG channel(s) %s have no unit in channels.tsv; read as uV.", fname,
+                    ", ".join(fixed))
+        eog.source_unit = f"uV for {', '.join(fixed)} (channels.tsv units n/a); {eog.source_unit}"
 
 
 def _cut(data, sfreq, start_time, t0, n_times, what, trial_line):
@@ -489,11 +517,12 @@ def read_bids_recording(bids_path, *, label_columns, trial_type=None, label_scal
     except (ValueError, RuntimeError, KeyError) as exc:
         raise DataFileError(f"{fname.name}: mne-bids cannot read it ({type(exc).__name__}: "
                             f"{exc}).") from exc
-    overrides = _channel_overrides(channels) if channels.is_file() else {}
+    overrides, units = _channel_overrides(channels) if channels.is_file() else ({}, {})
     if sfreq is not None and not np.isclose(sfreq, raw.info["sfreq"]):
         raw.load_data().resample(sfreq, verbose="error")
     mods = typed_modalities(raw, **{k: v for k, v in overrides.items() if k != "eeg"},
                             verbose="error")
+    _eog_without_unit(mods, raw, units, fname.name)
     want = None if modalities is None else set(modalities)
     out = {}
     for key, mod in mods.items():

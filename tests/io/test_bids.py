@@ -292,3 +292,30 @@ def test_cli_names_the_missing_config_and_lists_the_route(tree, capsys):
     assert line == ("bids: any subjects x any session(s); modalities eeg; labels: the events.tsv "
                     "columns bids_label_columns names, scale and threshold from the config; 1-s "
                     "windows by default")
+
+
+def test_real_brainvision_recording_through_mne_bids_reads_as_directly(real_data_dir, tmp_path):
+    import mne
+    from mne_bids import BIDSPath, write_raw_bids
+
+    from emopipe.io import typed_modalities
+
+    vhdr = f"{real_data_dir}/brainvision-eeg-eog/test.vhdr"
+    raw = mne.io.read_raw_brainvision(vhdr, verbose="error")
+    direct = typed_modalities(raw, verbose="error")  # HL, HR, Vb: EOG in uV (garbled units)
+    raw.set_channel_types({c: "eog" for c in ("HL", "HR", "Vb")}, on_unit_change="ignore",
+                          verbose="error")
+    raw.info["line_freq"] = 50.0
+    raw.set_annotations(mne.Annotations([1.0, 4.0], [2.0, 2.5], ["film", "film"],
+                                        extras=[{"valence": 2.0}, {"valence": 8.5}]))
+    root = tmp_path / "real"
+    write_raw_bids(raw, BIDSPath(subject="bv", task="films", datatype="eeg", root=root),
+                   verbose="error")
+    rec = BIDS.read_subject(root, "bv", bids_label_columns=("valence",))
+    assert_array_equal(rec.labels["valence"], [2.0, 8.5])
+    for key in ("eeg", "eog"):
+        got = rec.modalities[key]
+        assert got.ch_names == direct[key].ch_names and got.unit == "V" and got.sfreq == 1000.0
+        for k, (start, n) in enumerate([(1000, 2000), (4000, 2500)]):
+            assert_array_equal(got.trial(k), direct[key].data[0][:, start:start + n])
+    assert sorted(rec.modalities) == ["eeg", "eog"]  # CP5, CP6, ReRef typed MISC: never features
