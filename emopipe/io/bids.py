@@ -59,6 +59,8 @@ CHANNEL_TYPES = {"EEG": "eeg", "EOG": "eog", "HEOG": "eog", "VEOG": "eog", "ECG"
 PHYSIO_COLUMNS = {"cardiac": "ppg", "respiratory": "resp", "trigger": "stim"}
 #: the missing-value marker of BIDS tables
 NA = "n/a"
+#: data files beside a header file, checksummed with it
+_COMPANIONS = {".vhdr": (".eeg", ".vmrk"), ".set": (".fdt",)}
 #: ExtractConfig fields the BIDS route reads (passed to :meth:`BIDS.read_subject`)
 CONFIG_FIELDS = ("bids_task", "bids_label_columns", "bids_trial_type", "bids_label_scale",
                  "bids_baseline")
@@ -533,7 +535,9 @@ def read_bids_recording(bids_path, *, label_columns, trial_type=None, label_scal
         out[key] = Modality([_cut(data, fs, 0.0, o - baseline, k, fname.name, line)
                              for o, k, line in zip(onset, n, lines)],
                             fs, mod.ch_names, mod.unit, mod.source_unit, ch_roles=mod.ch_roles)
-    sources = [str(p.resolve()) for p in (fname, events, channels) if p.is_file()]
+    # the files a header names hold the samples too (BrainVision .eeg/.vmrk, EEGLAB .fdt)
+    companions = [fname.with_suffix(x) for x in _COMPANIONS.get(fname.suffix.lower(), ())]
+    sources = [str(p.resolve()) for p in (fname, *companions, events, channels) if p.is_file()]
     side = _sibling(bids_path, "eeg", ".json")
     if side.is_file():
         sources.append(str(side.resolve()))

@@ -319,3 +319,7 @@ def test_real_brainvision_recording_through_mne_bids_reads_as_directly(real_data
         for k, (start, n) in enumerate([(1000, 2000), (4000, 2500)]):
             assert_array_equal(got.trial(k), direct[key].data[0][:, start:start + n])
     assert sorted(rec.modalities) == ["eeg", "eog"]  # CP5, CP6, ReRef typed MISC: never features
+    stem = "sub-bv_task-films"
+    assert sorted(p.rsplit("/", 1)[1] for p in rec.sources) == sorted(
+        f"{stem}_{s}" for s in ("eeg.vhdr", "eeg.eeg", "eeg.vmrk", "events.tsv", "channels.tsv",
+                                "eeg.json"))
