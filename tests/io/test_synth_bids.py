@@ -219,3 +219,26 @@ def test_distill_bids_pipeline_runs_on_the_synthetic_cohort(cohort, tmp_path, ca
         test = [r for r in rows if r["fold"] == f"sub-{s}" and r["split"] == "test"]
         assert {r["subject"] for r in test} == {s}
         assert sorted(int(r["trial"]) for r in test) == list(range(1, N_TRIALS + 1))
+
+
+def test_an_edited_events_tsv_recomputes_only_its_subject(tmp_path):
+    import h5py
+
+    from emopipe.cache import run_extract
+    from emopipe.features.extract import ExtractConfig
+    from emopipe.io.synth.bids import write_bids_synth
+
+    root, cache = tmp_path / "bids", tmp_path / "cache"
+    write_bids_synth(root, n_subjects=2, n_trials=1, seed=1)
+    config = ExtractConfig(dataset="bids", window=4.0, **CONFIG)
+    assert run_extract(config, root, cache)["written"] == ["01", "02"]
+    events = root / "sub-02" / "eeg" / "sub-02_task-emotion_events.tsv"
+    lines = events.read_text().splitlines()
+    cells = lines[2].split("\t")
+    cells[5] = "1.5"  # the stimulus row's valence
+    events.write_text("\n".join([*lines[:2], "\t".join(cells), *lines[3:]]) + "\n")
+    summary = run_extract(config, root, cache)
+    assert (summary["written"], summary["skipped"]) == (["02"], ["01"])
+    with h5py.File(cache / "02.h5", "r") as f:
+        assert_array_equal(f["labels/valence"][()], np.full(15, 1.5))
+        assert_array_equal(f["labels/valence_class"][()], np.zeros(15))
