@@ -613,6 +613,8 @@ class BIDS(Dataset):
     default_threshold = None
     default_modalities = ("eeg",)
     default_window = 1.0
+    #: a tree with ses-<label> entities has sessions (one without: the protocol says so)
+    protocols = ("cross_session",)
     config_fields = CONFIG_FIELDS
 
     @classmethod

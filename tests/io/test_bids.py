@@ -292,6 +292,7 @@ def test_cli_names_the_missing_config_and_lists_the_route(tree, capsys):
     assert line == ("bids: any subjects x any session(s); modalities eeg; labels: the events.tsv "
                     "columns bids_label_columns names, scale and threshold from the config; 1-s "
                     "windows by default")
+    assert out[out.index(line) + 2].startswith("    protocols: cross_session, ")
 
 
 def test_real_brainvision_recording_through_mne_bids_reads_as_directly(real_data_dir, tmp_path):
