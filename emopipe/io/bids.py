@@ -4,8 +4,10 @@ Layout (``docs/datasets.md`` section 9)::
 
     root/dataset_description.json, participants.tsv
     root/sub-<label>/[ses-<label>/]eeg/
-        sub-<label>[_ses-<label>]_task-<task>[_run-<index>]_eeg.<ext>   .vhdr .set .edf .bdf .fif .cnt
-        ..._channels.tsv     name, type (EEG, EOG, ECG, EMG, GSR, RESP, TEMP, PPG, MISC, TRIG), units
+        sub-<label>[_ses-<label>]_task-<task>[_run-<index>]_eeg.<ext>
+                             ext among .vhdr .set .edf .bdf .fif .cnt
+        ..._channels.tsv     name, type (EEG, EOG, ECG, EMG, GSR, RESP, TEMP, PPG, MISC,
+                             TRIG), units
         ..._events.tsv       onset, duration, trial_type, ... and the label columns
         ..._[recording-<label>_]physio.tsv.gz + .json   (no header row; SamplingFrequency,
                                                          StartTime, Columns)
@@ -371,8 +373,9 @@ def _resolve_task(root, task):
         return task
     if len(tasks) > 1:
         raise ConfigError(
-            f"The BIDS tree {str(root)!r} holds several tasks ({', '.join(repr(t) for t in tasks)}); "
-            f"set bids_task in the extract config to the one to read.")
+            f"The BIDS tree {str(root)!r} holds several tasks "
+            f"({', '.join(repr(t) for t in tasks)}); set bids_task in the extract config to the "
+            f"one to read.")
     return tasks[0] if tasks else None
 
 
@@ -648,7 +651,8 @@ class BIDS(Dataset):
                                   f"{cols!r}.")
         if len(set(cols)) != len(cols):
             raise ConfigError(f"bids_label_columns names a column twice: {list(cols)!r}.")
-        reserved = [c for c in cols if c in ("onset", "duration", "sample") or c.endswith("_class")]
+        reserved = [c for c in cols
+                    if c in ("onset", "duration", "sample") or c.endswith("_class")]
         if reserved:
             raise ConfigError(
                 f"bids_label_columns cannot hold {reserved[0]!r}: onset, duration and sample "

@@ -1,4 +1,4 @@
-"""The BIDS route: events.tsv labels, channels.tsv types, physio files, and every bad input named."""
+"""The BIDS route: events.tsv labels, channels.tsv types, physio files, bad inputs named."""
 
 import gzip
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from _bids_cohort import CONFIG, N_TRIALS, bids_copy
+from _bids_cohort import N_TRIALS, bids_copy
 from emopipe.features.extract import ExtractConfig, resolved_config
 from emopipe.io import BIDS, read_events, read_physio
 from emopipe.utils._errors import ConfigError, DataFileError
@@ -97,7 +97,8 @@ def test_channels_tsv_types_win_over_channel_names(tree):
     rec = _read(root)
     assert rec.modalities["ecg"].ch_names == ["vEOG"]
     assert rec.modalities["eog"].ch_names == ["hEOG"]
-    assert len(rec.modalities["eeg"].ch_names) == 31 and "Fp1" not in rec.modalities["eeg"].ch_names
+    eeg = rec.modalities["eeg"].ch_names
+    assert len(eeg) == 31 and "Fp1" not in eeg
     assert "misc" not in rec.modalities  # read, but never a feature modality
 
 
@@ -203,7 +204,8 @@ def test_config_fields_are_checked_resolved_and_kept_to_their_dataset():
     with pytest.raises(ConfigError, match=r"Did you mean 'bids_label_columns'\?"):
         config_from_dict(ExtractConfig, {"dataset": "bids", "bids_label_column": ["v"]})
     # another dataset's fields stay out of its cache key (a DEAP cache keeps its hash)
-    assert not any(k.startswith("bids_") for k in resolved_config(ExtractConfig(dataset="deap"), "."))
+    deap = resolved_config(ExtractConfig(dataset="deap"), ".")
+    assert not any(k.startswith("bids_") for k in deap)
     assert "bids_label_columns" in resolved_config(cfg, ".")
 
 
@@ -229,9 +231,9 @@ def test_check_lists_tasks_columns_physio_and_problems(tree, capsys):
     problems = [p for p in BIDS.check(root) if not p.startswith("info: ")]
     assert problems == [
         f"{STEM}_eeg.bdf: no {STEM}_events.tsv; its trials and labels cannot be read",
-        f"{STEM}_physio.json: no Columns; a physio sidecar needs SamplingFrequency (Hz), StartTime "
-        f"(s relative to the EEG's first sample) and Columns (the names of the header-less "
-        f"columns). Keys found: SamplingFrequency, StartTime, gsr, respiratory.",
+        f"{STEM}_physio.json: no Columns; a physio sidecar needs SamplingFrequency (Hz), "
+        f"StartTime (s relative to the EEG's first sample) and Columns (the names of the "
+        f"header-less columns). Keys found: SamplingFrequency, StartTime, gsr, respiratory.",
     ]
     assert main(["check", "--dataset", "bids", "--root", str(root)]) == 1
     assert "bids at " in capsys.readouterr().out
@@ -250,7 +252,8 @@ def test_sessions_are_read_in_order_and_numbered(tree, tmp_path):
     src, truth, eeg = tree
     root = tmp_path / "sessions"
     (root / "sub-01").mkdir(parents=True)
-    (root / "dataset_description.json").write_bytes((src / "dataset_description.json").read_bytes())
+    desc = "dataset_description.json"
+    (root / desc).write_bytes((src / desc).read_bytes())
     for ses in ("b", "a"):  # numbered by sorted label: a -> 1, b -> 2
         dst = root / "sub-01" / f"ses-{ses}" / "eeg"
         dst.mkdir(parents=True)

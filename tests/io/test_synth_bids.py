@@ -1,4 +1,4 @@
-"""The synthetic BIDS writer writes a tree mne-bids reads back; the planted labels come back exactly."""
+"""The synthetic BIDS writer: a tree mne-bids reads back; the planted labels come back exactly."""
 
 import gzip
 import json

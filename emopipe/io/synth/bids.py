@@ -193,7 +193,7 @@ def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", ve
     out.mkdir(parents=True, exist_ok=True)
     pick = [PREPROCESSED_CHANNELS.index(c) for c in (*GENEVA_ORDER, *_EXG)]
     i_gsr, i_resp = PREPROCESSED_CHANNELS.index("GSR"), PREPROCESSED_CHANNELS.index("Resp")
-    gap, n_base = round(GAP * SFREQ), round(BASELINE * SFREQ)
+    gap = round(GAP * SFREQ)
     truth = {
         "dataset": "bids", "generator": "emopipe.io.synth.bids.write_bids_synth", "seed": seed,
         "n_subjects": n_subjects, "n_trials": n_trials, "task": TASK, "sfreq": SFREQ,
