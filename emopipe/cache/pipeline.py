@@ -161,7 +161,8 @@ def _extract_one(job):
     timings = {}
     t0 = time.perf_counter()
     rec = dataset.read_subject(root, subject, source=config.source, sfreq=config.sfreq,
-                               modalities=config.modalities)
+                               modalities=config.modalities,
+                               **{f: getattr(config, f) for f in dataset.config_fields})
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
     windows, labels, modalities, missing = extract_subject(rec, config, timings=timings)

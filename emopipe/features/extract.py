@@ -5,6 +5,7 @@ and the dataset root) keys the cache, so a changed config never reuses stale
 features, and a rerun skips subjects whose file already matches.
 """
 
+import dataclasses
 import logging
 import os
 import time
@@ -99,6 +100,25 @@ class ExtractConfig:
         ``default_modalities`` (DEAP: EEG, EOG and GSR).
     modality_params : dict
         Per-modality options passed to that modality's extractor.
+    bids_task : str | None
+        BIDS route only (``dataset: bids``): the ``task-<label>`` to read;
+        ``None`` means the only task of the tree (several tasks: name one).
+    bids_label_columns : list of str | None
+        BIDS route only, required there: the ``events.tsv`` columns holding
+        each trial's labels (``[valence, arousal]``), read from the TSV
+        itself (mne-bids drops extra columns). Each becomes a label of the
+        cache (``labels/<column>`` and ``labels/<column>_class``).
+    bids_trial_type : str | None
+        BIDS route only: the ``trial_type`` value of the ``events.tsv`` rows
+        that are trials (``"stimulus"``); ``None`` means every row.
+    bids_label_scale : list of float | None
+        BIDS route only: ``[lowest, highest]`` rating of the label columns
+        (``[1, 9]``); a value outside it is refused. With
+        ``label_threshold`` unset the threshold resolves to its midpoint;
+        ``None`` with no threshold means the labels are classes already.
+    bids_baseline : float
+        BIDS route only: seconds of signal before each trial's onset read
+        with the trial as its pre-stimulus baseline (see ``baseline``).
     """
 
     dataset: str = None
@@ -119,6 +139,11 @@ class ExtractConfig:
     label_threshold: float = None
     modalities: tuple = None
     modality_params: dict = field(default_factory=dict)
+    bids_task: str = None
+    bids_label_columns: tuple = None
+    bids_trial_type: str = None
+    bids_label_scale: tuple = None
+    bids_baseline: float = 0.0
 
     def __post_init__(self):
         if self.dataset is None:
@@ -192,6 +217,33 @@ class ExtractConfig:
                         f"the {key} extractor reads from the config itself; set {name} at the "
                         f"top level of the config instead."
                     )
+        # fields only some datasets read (bids_*): refused for the others, resolved by theirs
+        own = set(ds.config_fields)
+        for name, owners in _dataset_fields().items():
+            if name not in own and getattr(self, name) != _FIELD_DEFAULTS[name]:
+                raise ConfigError(
+                    f"{name} applies to dataset {' and '.join(repr(o) for o in owners)} only, "
+                    f"but the config's dataset is {self.dataset!r}, which does not read it. "
+                    f"Remove {name} from the config, or set dataset: {owners[0]}."
+                )
+        for name, value in ds.resolve_config(self).items():
+            object.__setattr__(self, name, value)
+
+
+def _dataset_fields():
+    """Field -> datasets reading it, for the fields a dataset class lists in ``config_fields``."""
+    from ..io import DATASETS
+
+    owners = {}
+    for name in DATASETS.names():
+        for f in DATASETS.get(name).config_fields:
+            owners.setdefault(f, []).append(name)
+    return owners
+
+
+#: default of every ExtractConfig field that has one (a dataset's fields are refused elsewhere)
+_FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(ExtractConfig)
+                   if f.default is not dataclasses.MISSING}
 
 
 def _dataset_class(name):
@@ -206,10 +258,15 @@ def resolved_config(config, root):
 
     ``subjects`` is left out: it selects which files to write, not what
     goes in them, so extracting a subset first and the rest later shares
-    one cache.
+    one cache; so are the fields of other datasets (``bids_*`` for DEAP),
+    which stay at their defaults, so a DEAP cache keeps its hash.
     """
     d = config_to_dict(config)
     d.pop("subjects", None)
+    own = set(_dataset_class(config.dataset).config_fields)
+    for name in _dataset_fields():  # another dataset's fields, at their defaults: not a choice
+        if name not in own:
+            d.pop(name, None)
     d["emopipe_version"] = __version__
     d["root"] = str(Path(root).resolve())
     return d

@@ -14,6 +14,7 @@ from ._video import read_video_frames
 
 load_datasets()  # every dataset module registers its class; a failure names the module
 
+from .bids import BIDS, read_bids_recording, read_events, read_physio  # noqa: E402
 from .deap import (  # noqa: E402
     DEAP,
     binarize_labels,
@@ -47,6 +48,7 @@ from .seed_iv import (  # noqa: E402
 from .seed_v import SEEDV, read_seed_v_features  # noqa: E402
 
 __all__ = [
+    "BIDS",
     "DATASETS",
     "DEAP",
     "SEED",
@@ -62,13 +64,16 @@ __all__ = [
     "infer_channel_types",
     "load_manifest",
     "load_pickle",
+    "read_bids_recording",
     "read_deap_matlab",
     "read_deap_preprocessed",
     "read_deap_raw",
     "read_eyelink_asc",
+    "read_events",
     "read_eyelink_edf",
     "read_openface_csv",
     "read_participant_ratings",
+    "read_physio",
     "read_seed_features",
     "read_seed_iv_eeg_features",
     "read_seed_iv_eye_features",

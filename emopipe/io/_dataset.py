@@ -47,6 +47,11 @@ class Dataset:
     - ``source_windows`` : dict of str -> float (optional), sources whose
       features come precomputed, with their fixed window; ``ExtractConfig``
       refuses any other window for them.
+    - ``config_fields`` : tuple of str, the ``ExtractConfig`` fields only
+      this dataset reads (BIDS: ``bids_label_columns``, ...); the extract
+      driver passes them to :meth:`read_subject` as keyword arguments,
+      :meth:`resolve_config` checks them, and a config of another dataset
+      that sets one is refused.
     """
 
     name = None
@@ -59,6 +64,24 @@ class Dataset:
     default_modalities = ("eeg",)
     protocols = ()
     default_window = 1.0
+    config_fields = ()
+
+    @classmethod
+    def resolve_config(cls, config):
+        """Check this dataset's ``config_fields`` of an extract config; their resolved values.
+
+        Parameters
+        ----------
+        config : ExtractConfig
+            The config being built (its generic fields already checked).
+
+        Returns
+        -------
+        values : dict of str -> object
+            Fields to store resolved (``ExtractConfig`` sets them; the cache
+            key holds them). Empty for datasets without fields of their own.
+        """
+        return {}
 
     @classmethod
     def _root_problem(cls, root):
