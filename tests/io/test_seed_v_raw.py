@@ -166,3 +166,27 @@ def test_check_reports_the_raw_sessions(raw_root, capsys):
     assert ("subject 1: raw CNT sessions 1=1_1_20180801.cnt, 2=1_2_20180810.cnt, "
             "3=1_3_20180808.cnt (read as int32)") in out
     assert "raw trial windows from trial_start_end_timestamp.txt" in out
+
+
+def test_cnt_unreadable_in_either_format_through_the_cli(tmp_path, capsys, caplog):
+    import struct
+
+    root = tmp_path / "sv"
+    write_seed_v_synth(root, n_subjects=2, max_windows=1, raw=True, raw_sfreq=200.0)
+    bad = root / "EEG_raw" / "2_3_20180808.cnt"
+    with open(bad, "r+b") as fh:  # the event table offset points past the end of the file
+        fh.seek(886)
+        fh.write(struct.pack("<i", 10 ** 9))
+    size = bad.stat().st_size
+    reason = f"the event table offset 1000000000 lies outside the data (file of {size} bytes)"
+    message = (f"2_3_20180808.cnt: not a readable Neuroscan CNT file in either sample format "
+               f"(as int16: {reason}; as int32: {reason}).")
+    assert main(["check", "--dataset", "seed_v", "--root", str(root)]) == 1
+    assert message in capsys.readouterr().out
+    cache = tmp_path / "cache"
+    assert main(["extract", "--dataset", "seed_v", "--root", str(root), "--source", "raw",
+                 "--cache", str(cache), "-j", "1"]) == 1
+    out = capsys.readouterr()
+    assert "1 subject(s) failed and were skipped (2)" in out.err
+    assert message in caplog.text  # the reason, logged as the subject fails
+    assert sorted(p.name for p in cache.iterdir()) == ["1.h5"]  # nothing of subject 2
