@@ -660,9 +660,10 @@ class SEEDV(Dataset):
                         problems.append(f"subject {s}: EEG_raw has no file for session(s) "
                                         f"{lacking}")
                     rec = read_seed_v_raw(root, s, eye_fname=eye if eye.is_file() else None)
+                    formats = ", ".join(sorted(set(rec.info["data_format"].values())))
                     problems.append(f"info: subject {s}: raw CNT sessions "
                                     f"{', '.join(f'{k}={p.name}' for k, p in raw.items())} "
-                                    f"(read as {', '.join(sorted(set(rec.info['data_format'].values())))})")
+                                    f"(read as {formats})")
                 except (DataFileError, OSError) as exc:
                     problems.append(str(exc))
             if s in features:
