@@ -170,3 +170,16 @@ def test_standardise_test_on_itself_uses_only_the_test_rows():
     assert_allclose(out[:3], 0.0)  # training rows untouched
     z = (X[3:] - X[3:].mean(0)) / X[3:].std(0)
     assert_allclose(out[3:], z, rtol=1e-6)
+
+
+def test_run_reader_reproduces_a_test_normalised_run(tmp_path):
+    from emopipe.distill.run_reader import load_run
+
+    res, run_dir = _run(tmp_path, "a", _cohort(), test_normalise="test", compare_baseline=False)
+    fold = load_run(run_dir).folds[0]
+    c = _cohort()
+    test = res.predictions["sub-1_fold-0"]["test_idx"]
+    feats = {k: v[test] for k, v in c.features.items()}
+    for role in ("teacher", "student"):
+        assert_allclose(fold.predict(role, feats, subject=c.subject[test]),
+                        res.predictions["sub-1_fold-0"][role], rtol=1e-5, atol=1e-6)
