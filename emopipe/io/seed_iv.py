@@ -696,7 +696,10 @@ def _check_root(root):
             if lacking:
                 problems.append(f"subject {sub}: {folder} has no file for session(s) {lacking}")
             try:
-                _read_subject(root, sub, source=source, sfreq=SFREQ, modalities=None)
+                rec = _read_subject(root, sub, source=source, sfreq=SFREQ, modalities=None)
+                for t in range(rec.modalities["eeg"].n_trials if "eeg" in rec.modalities
+                               else 0):
+                    rec.modalities["eeg"].trial(t)  # raw trials load one at a time
             except (EmopipeError, OSError) as exc:
                 problems.append(f"subject {sub}: {exc}")
         sessions = set(by_source["features"].get(sub, {})) | set(by_source["raw"].get(sub, {}))
