@@ -58,7 +58,7 @@ def _state(module):
 
 
 def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc, val=None,
-                 teacher_out=None, live_teacher=None, feedback=None):
+                 teacher_out=None, live_teacher=None, feedback=None, unlabelled=None):
     """Mini-batch training on in-memory tensors with validation selection.
 
     Parameters
@@ -80,6 +80,11 @@ def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc,
     feedback : dict | None
         ``{"kind": "ekd"|"dynamic", "optimizer": ..., "weight": DynamicKDWeight|None,
         "teacher_val": float|None}``.
+    unlabelled : list of Tensor, shape (n_unlabelled, ...) | None
+        Unlabelled inputs (the test windows of a transductive run,
+        ``DistillConfig.mcc_on_test``): each step draws a batch of them and
+        hands its logits to the objective as ``z_unlabelled``. ``None``
+        (default): the model never sees a window outside ``X`` and ``val``.
 
     Returns
     -------
@@ -109,6 +114,10 @@ def _train_model(model, objective, X, y, *, config, epochs, lr, kind, gen, desc,
             xb = [x[idx] for x in X]
             z_s, f_s = model(*xb)
             batch = {"z_s": z_s, "f_s": f_s, "y": y[idx], "idx": idx}
+            if unlabelled is not None and unlabelled[0].shape[0] >= 2:
+                u = torch.randint(unlabelled[0].shape[0], (min(bs, unlabelled[0].shape[0]),),
+                                  generator=gen).to(y.device)
+                batch["z_unlabelled"] = model(*(x[u] for x in unlabelled))[0]
             if teacher_out is not None:
                 batch["z_t"] = teacher_out[0][idx]
                 batch["f_t"] = teacher_out[1][idx]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..utils._checks import _check_number, _check_option, _check_type, _close_match_hint
 from ..utils._errors import ConfigError, ConfigTypeError
 from ..utils.config import config_from_dict, config_to_dict, load_config
-from .data import NORMALISE
+from .data import NORMALISE, TEST_NORMALISE
 from .methods import METHODS, get_recipe
 from .protocols import PROTOCOLS
 
@@ -96,6 +96,19 @@ class DistillConfig:
     transductive : bool
         Fit the standardisation on every window, test included (flagged in
         the summary; off by default).
+    test_normalise : str
+        ``"train"`` (default: the test windows are standardised with the
+        statistics of the fold's training windows) or ``"test"``
+        (transductive, as the public CMCRD code does: the test windows are
+        z-scored on their own statistics, per the ``normalise`` scope).
+        Recorded in the run config (and so in its hash), in ``summary.json``
+        and ``models/<fold>.json``.
+    mcc_on_test : bool
+        Transductive MCC, as the public CMCRD code does: every MCC term
+        (CMCRD's teacher, and its student when weighted) is computed on a
+        batch of the fold's unlabelled *test* windows drawn at each step,
+        instead of on the training batch. Off by default (MCC on training
+        batches); recorded like ``test_normalise``.
     teacher_model, student_model : str | None
         Model names (``None``: the method's default for the inputs).
     teacher_params, student_params : dict
@@ -153,6 +166,8 @@ class DistillConfig:
     val_fraction: float = 0.2
     normalise: str = "pooled"
     transductive: bool = False
+    test_normalise: str = "train"
+    mcc_on_test: bool = False
     teacher_model: str | None = None
     student_model: str | None = None
     teacher_params: dict = field(default_factory=dict)
@@ -179,9 +194,11 @@ class DistillConfig:
         _check_option("selection", self.selection, ("best_val", "last"))
         _check_option("device", self.device, ("cpu", "cuda", "auto"))
         _check_option("normalise", self.normalise, NORMALISE)
+        _check_option("test_normalise", self.test_normalise, TEST_NORMALISE)
         for name, rule in _NUMERIC.items():
             _check_number(name, getattr(self, name), **rule)
-        for name in ("teacher_only", "transductive", "compare_baseline", "feedback_first_order",
+        for name in ("teacher_only", "transductive", "mcc_on_test", "compare_baseline",
+                     "feedback_first_order",
                      "deterministic", "save_teacher_cache", "save_checkpoints", "resume"):
             _check_type(name, getattr(self, name), (bool,))
         for name in ("teacher_params", "student_params", "loss_weights", "loss_params"):

@@ -29,6 +29,9 @@ from ..utils._errors import ConfigError, RunError, UnknownNameError
 logger = logging.getLogger("emopipe.distill.data")
 
 NORMALISE = ("pooled", "per_subject", "none")
+#: whose statistics standardise the test windows: the fold's training windows
+#: (default), or the test windows themselves (transductive; the public CMCRD code)
+TEST_NORMALISE = ("train", "test")
 
 #: cached feature attributes a cohort carries through to the models and the run
 #: folder (:attr:`CohortData.meta`): what a figure needs to name its axes
@@ -634,3 +637,40 @@ class FoldScaler:
                 self.subject_stats_[str(s)] = (np.asarray(m, np.float32),
                                                np.asarray(sd, np.float32))
         return self
+
+
+def standardise_test_on_itself(Xt, X, test, *, scope, subject, time_axis=False):
+    """Replace the test rows of a standardised input by their own z-scores (transductive).
+
+    The public CMCRD code standardises the test set on its own statistics;
+    emopipe does so only when ``DistillConfig.test_normalise`` is
+    ``"test"``. The training and validation rows keep the statistics of the
+    training windows.
+
+    Parameters
+    ----------
+    Xt : ndarray of float32, shape (n_windows, ...)
+        Every window standardised with the training statistics (changed in
+        place).
+    X : ndarray, shape (n_windows, ...)
+        The same windows before standardisation.
+    test : ndarray of int, shape (n_test,)
+        Rows of the fold's test windows.
+    scope : str
+        ``normalise`` scope (``"pooled"``, ``"per_subject"``; ``"none"``
+        leaves ``Xt`` as it is).
+    subject : ndarray of str, shape (n_windows,)
+        Subject of each row.
+    time_axis : bool
+        As in :class:`FoldScaler`.
+
+    Returns
+    -------
+    Xt : ndarray of float32, shape (n_windows, ...)
+        ``Xt`` with its test rows replaced.
+    """
+    if scope == "none" or len(test) == 0:
+        return Xt
+    own = FoldScaler(scope, time_axis=time_axis).fit(X[test], subject=subject[test])
+    Xt[test] = own.transform(X[test], subject=subject[test])
+    return Xt

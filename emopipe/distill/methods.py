@@ -293,6 +293,9 @@ class Objective(torch.nn.Module):
         self.losses = torch.nn.ModuleDict(modules)
         self.generator = generator
         self.kd_scale = 1.0  # multiplies every term that needs the teacher (BS25 dynamic weight)
+        #: losses computed on the unlabelled batch's logits ``z_unlabelled`` when the batch
+        #: holds one (transductive MCC, ``DistillConfig.mcc_on_test``); empty by default
+        self.on_unlabelled = ()
 
     @property
     def uses_teacher(self):
@@ -324,7 +327,10 @@ class Objective(torch.nn.Module):
         parts = {}
         for t in self.terms:
             loss = self.losses[t.loss]
-            val = loss.forward_batch(_DeclaredFields(t.loss, loss, batch))
+            fields = batch
+            if t.loss in self.on_unlabelled and batch.get("z_unlabelled") is not None:
+                fields = {**batch, "z_s": batch["z_unlabelled"]}
+            val = loss.forward_batch(_DeclaredFields(t.loss, loss, fields))
             parts[t.loss] = val.detach()
             scale = self.kd_scale if loss.uses_teacher else 1.0
             total = total + t.weight * scale * val

@@ -209,7 +209,13 @@ class RunFold:
                     f"features[{key!r}] has {X.shape[0]} windows, another input {n}."
                 )
             n = X.shape[0]
-            arrays.append(torch.from_numpy(self.scalers[key].transform(X, subject=subject)))
+            scaler = self.scalers[key]
+            if self.record["normalise"].get("test_normalise") == "test" and scaler.scope != "none":
+                # a transductive run z-scored its test windows on their own statistics: so are
+                # the windows given here (the fold's test windows reproduce its predictions)
+                scaler = FoldScaler(scaler.scope, time_axis=scaler.time_axis).fit(
+                    X, subject=subject)
+            arrays.append(torch.from_numpy(scaler.transform(X, subject=subject)))
         return self.plan(role).arrange(arrays)
 
     def _forward(self, role, features, subject):
@@ -225,6 +231,11 @@ class RunFold:
 
     def predict(self, role, features, *, subject=None):
         """Outputs of a model on windows, standardised with the fold's statistics.
+
+        A run with ``test_normalise="test"`` (transductive) standardised its
+        test windows on their own statistics; the windows given here are
+        then standardised on theirs, so the fold's test windows reproduce its
+        predictions.
 
         Parameters
         ----------

@@ -43,7 +43,7 @@ from ..utils._errors import ConfigError
 from ._build import cohort_inputs, plan_model
 from ._fit import _device, _fold_seed, _predict, _score, _train_model
 from .config import DistillConfig, config_from_cli, load_distill_config
-from .data import CohortData, FoldScaler, load_cohort
+from .data import CohortData, FoldScaler, load_cohort, standardise_test_on_itself
 from .methods import Term, default_models, get_recipe, make_objective, resolve_terms
 from .protocols import make_folds, write_folds
 from .report import RunResult, _summarise
@@ -127,7 +127,11 @@ class _Run:
                 scaler.fit(X[fit_idx], subject=c.subject[fit_idx])
             if scalers is not None:
                 scalers[key] = scaler
-            out.append(torch.from_numpy(scaler.transform(X, subject=c.subject)).to(self.device))
+            Xt = scaler.transform(X, subject=c.subject)
+            if cfg.test_normalise == "test":  # transductive, declared in the config
+                Xt = standardise_test_on_itself(Xt, X, fold.test, scope=cfg.normalise,
+                                                subject=c.subject, time_axis=c.is_raw(key))
+            out.append(torch.from_numpy(Xt).to(self.device))
         return out
 
 
@@ -168,12 +172,15 @@ def _run_fold(run, k, fold, out):
         else:
             t_obj = make_objective(run.t_terms, n_classes=run.n_out if run.kind == "class"
                                    else None).to(dev)
+            if cfg.mcc_on_test:  # transductive, declared in the config
+                t_obj.on_unlabelled = ("mcc",)
             gen = torch.Generator().manual_seed(seed + 1)
             info["teacher"] = _train_model(
                 teacher, t_obj, [x[tr] for x in XT], y_tr, config=cfg,
                 epochs=cfg.teacher_epochs or cfg.epochs, lr=cfg.teacher_lr or cfg.lr,
                 kind=run.kind, gen=gen, desc=f"{fold.name} teacher",
-                val=([x[va] for x in XT], y_va))
+                val=([x[va] for x in XT], y_va),
+                unlabelled=[x[te] for x in XT] if cfg.mcc_on_test else None)
             if ckpt is not None and cfg.save_checkpoints:
                 _save_state(ckpt, teacher)
         z_tr, f_tr = _predict(teacher, [x[tr] for x in XT])
@@ -201,6 +208,8 @@ def _run_fold(run, k, fold, out):
                 n_data=len(fold.train), n_classes=run.n_out if run.kind == "class" else None,
                 bank_labels=y_tr.cpu() if (kd and run.kind == "class") else None,
                 generator=obj_gen if kd else None).to(dev)
+            if cfg.mcc_on_test:
+                obj.on_unlabelled = ("mcc",)
             feedback = None
             live = None
             if kd and run.recipe.feedback is not None:
@@ -219,7 +228,8 @@ def _run_fold(run, k, fold, out):
                 lr=cfg.lr, kind=run.kind, gen=gen, desc=f"{fold.name} {role}",
                 val=([x[va] for x in Xs], y_va),
                 teacher_out=t_out if (kd and live is None) else None,
-                live_teacher=live, feedback=feedback)
+                live_teacher=live, feedback=feedback,
+                unlabelled=[x[te] for x in Xs] if cfg.mcc_on_test else None)
             if live is not None:
                 info[role]["teacher_shift"] = float(sum(
                     (a.detach() - b.detach()).pow(2).sum() for a, b in
@@ -285,6 +295,8 @@ def _fold_record(run, k, fold, scalers):
     record = {"schema": 1, "emopipe_version": versions()["emopipe"], "fold": fold.name,
               "index": k, "models": models, "inputs": inputs, "target": target,
               "normalise": {"scope": cfg.normalise, "transductive": cfg.transductive,
+                            "test_normalise": cfg.test_normalise,
+                            "mcc_on_test": cfg.mcc_on_test,
                             "stats": f"models/{name}.npz"},
               "n_threads": cfg.n_threads, "data_hash": run.data_hash, "cache": run.cache}
     return record, stats
@@ -405,6 +417,7 @@ def _run_locked(config, cohort, cache_files, t0):
         "teacher_model": run.teacher_model if run.recipe.needs_teacher else None,
         "student_model": run.student_model, "teacher_inputs": run.t_keys,
         "student_inputs": run.s_keys, "transductive": config.transductive,
+        "test_normalise": config.test_normalise, "mcc_on_test": config.mcc_on_test,
         "normalise": config.normalise, "selection": config.selection,
         "loss_terms": {"teacher": [dataclasses.asdict(t) for t in run.t_terms],
                        "student": [dataclasses.asdict(t) for t in run.s_terms]},

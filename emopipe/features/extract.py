@@ -16,7 +16,7 @@ import numpy as np
 
 from .._version import __version__
 from ..utils._checks import _check_number, _check_option, _check_type
-from ..utils._errors import ConfigError, ConfigTypeError
+from ..utils._errors import ConfigError, ConfigTypeError, DataFileError
 from ..utils.config import config_hash, config_to_dict
 from ._base import MODALITY_EXTRACTORS
 from ._windows import WindowGrid
@@ -278,15 +278,44 @@ def default_cache_dir(config, root):
     return Path(base) / f"{config.dataset}-{config_hash(resolved_config(config, root))[:8]}"
 
 
+def _n_times(modality, i):
+    """Samples of trial ``i`` along the modality's time axis, without reading a lazy trial."""
+    dims = tuple(modality.dims)[1:]  # a trial's axes
+    axis = dims.index("time") if "time" in dims else -1
+    return int(np.shape(modality.data[i])[axis])
+
+
 def make_grid(rec, config):
     """The subject's window grid from trial lengths and the baseline mode."""
     ref = rec.modalities["eeg"] if "eeg" in rec.modalities else next(iter(rec.modalities.values()))
-    durations = [ref.trial(i).shape[-1] / ref.sfreq for i in range(ref.n_trials)]
+    durations = [_n_times(ref, i) / ref.sfreq for i in range(ref.n_trials)]
     if config.baseline == "keep":
         grid = WindowGrid.from_duration(durations, config.window, config.step, baseline=0.0)
         return WindowGrid([o - rec.baseline for o in grid.onsets], config.window, rec.baseline)
     stim = [d - rec.baseline for d in durations]
     return WindowGrid.from_duration(stim, config.window, config.step, baseline=rec.baseline)
+
+
+def _check_window_counts(rec, grid, mods):
+    """Every signal modality holds the grid's windows: a count that differs names both."""
+    ref = "eeg" if "eeg" in rec.modalities else next(iter(rec.modalities), None)
+    counts = grid.n_windows_per_trial()
+    for mod in mods:
+        modality = rec.modalities.get(mod)
+        if modality is None or mod in rec.precomputed or tuple(modality.dims)[-1] != "time":
+            continue  # video (its own frame handling), precomputed features
+        n_win = grid.n_samples(modality.sfreq)
+        for t in range(min(modality.n_trials, grid.n_trials)):
+            starts = grid.sample_starts(modality.sfreq, t)
+            n_times = _n_times(modality, t)
+            fit = int(np.count_nonzero(starts + n_win <= n_times))
+            if fit != counts[t]:
+                raise DataFileError(
+                    f"{rec.dataset} {rec.subject}: trial {int(rec.trial_ids[t])} has "
+                    f"{int(counts[t])} {grid.window:g}-s windows in the {ref} signal but only "
+                    f"{fit} fit in the {mod} signal ({n_times} samples at {modality.sfreq:g} "
+                    f"Hz); the modalities of a trial must share its windows. The {mod} "
+                    f"recording is shorter: re-export it, or leave {mod} out of modalities.")
 
 
 def _extractor_params(config, name, extractor):
@@ -332,6 +361,7 @@ def extract_subject(rec, config, *, timings=None):
             f"{rec.dataset} {rec.subject}: no complete {config.window}-s window fits the trials. "
             f"Use a shorter window."
         )
+    _check_window_counts(rec, grid, config.modalities)
     trial_idx = grid.trial_index()
     windows = {
         "trial": np.asarray(rec.trial_ids)[trial_idx].astype(np.int64),

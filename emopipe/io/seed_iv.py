@@ -124,7 +124,8 @@ def _by_trial(fname, mat, pattern, what, expected):
             continue
         name, k = (what, int(m.group(1))) if pattern.groups == 1 else (m.group(1),
                                                                         int(m.group(2)))
-        trials.setdefault(k, {})[name] = np.asarray(mat[key])
+        value = mat[key]  # an array, or a _Header (shape and dtype only) when read lazily
+        trials.setdefault(k, {})[name] = value if hasattr(value, "ndim") else np.asarray(value)
     if not trials:
         raise DataFileError(
             f"{_rel(fname)}: no variable matches the SEED-IV {what} names ({expected}); "
@@ -225,7 +226,49 @@ def read_seed_iv_eye_features(fname):
     return out
 
 
-def read_seed_iv_raw(fname):
+class MatTrial:
+    """One raw trial of a SEED-IV MAT file, loaded only when converted to an array.
+
+    ``np.shape`` and :attr:`shape` need no samples (they come from the
+    file's variable headers, :func:`scipy.io.whosmat`); ``np.asarray(trial)``
+    loads that one variable (``scipy.io.loadmat(..., variable_names=[...])``),
+    checks it is finite and returns it in V.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``eeg_raw_data/<session>/<subject>_<date>.mat`` file.
+    name : str
+        The variable (``"cz_eeg3"``).
+    shape : tuple of int
+        Its ``(62, n_times)``.
+    """
+
+    def __init__(self, fname, name, shape):
+        self.fname, self.name, self.shape = Path(fname), name, tuple(shape)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        import scipy.io
+
+        arr = scipy.io.loadmat(self.fname, variable_names=[self.name])[self.name]
+        out = _raw_trial_volts(self.fname, self.name, arr)
+        return out if dtype is None else out.astype(dtype)
+
+
+def _raw_trial_volts(fname, name, arr):
+    """A raw trial's samples in V after the finiteness check."""
+    if not np.all(np.isfinite(arr)):
+        raise DataFileError(
+            f"{_rel(fname)}: variable {name} holds {int(np.count_nonzero(~np.isfinite(arr)))} "
+            f"NaN or infinite samples. Re-download the file."
+        )
+    return np.asarray(arr, dtype=np.float64) * 1e-6
+
+
+def read_seed_iv_raw(fname, *, lazy=False):
     """Read one ``eeg_raw_data/<session>/<subject>_<date>.mat`` file.
 
     Parameters
@@ -234,17 +277,36 @@ def read_seed_iv_raw(fname):
         The file: 24 variables ``<initials>_eeg1 ... <initials>_eeg24``
         (one prefix per file, found by the pattern ``_eeg(\\d+)$``), each
         ``(62, n_times)`` in uV at 200 Hz.
+    lazy : bool
+        Return :class:`MatTrial` objects that load their variable when
+        converted to an array (shapes and names are checked now, the
+        samples when read), so a session of 24 four-minute trials (0.6 GB
+        in float64) is never in memory at once.
 
     Returns
     -------
     trials : list of ndarray, shape (62, n_times_t)
-        One array per trial in V, trial 1 first (by the number in the
-        name, not the position in the file).
+        One array (or :class:`MatTrial`) per trial in V, trial 1 first (by
+        the number in the name, not the position in the file).
     prefix : str
         The subject's initials as the file names its variables.
     """
     _check_type("fname", fname, ("path-like",))
-    mat = _loadmat(fname)
+    if lazy:
+        import scipy.io
+
+        _check_regular_file(fname, what="SEED-IV MAT file")
+        try:
+            found = scipy.io.whosmat(fname)
+        except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
+            raise DataFileError(
+                f"{_rel(fname)}: not a readable MAT file ({type(exc).__name__}: "
+                f"{str(exc)[:120]}). The file may be truncated; re-download it."
+            ) from exc
+        kinds = {name: mclass for name, _, mclass in found}
+        mat = {name: _Header(shape, kinds[name]) for name, shape, _ in found}
+    else:
+        mat = _loadmat(fname)
     trials = _by_trial(fname, mat, _RAW_KEY, "raw EEG", "<initials>_eeg1 ... _eeg24")
     prefixes = sorted({p for tr in trials.values() for p in tr})
     if len(prefixes) != 1:
@@ -263,14 +325,22 @@ def read_seed_iv_raw(fname):
                 f"{arr.dtype}, expected ({N_CHANNELS}, n_times) floating-point samples (uV at "
                 f"{SFREQ:g} Hz)."
             )
-        if not np.all(np.isfinite(arr)):
-            raise DataFileError(
-                f"{_rel(fname)}: variable {prefix}_eeg{k} holds "
-                f"{int(np.count_nonzero(~np.isfinite(arr)))} NaN or infinite samples. "
-                f"Re-download the file."
-            )
-        out.append(np.asarray(arr, dtype=np.float64) * 1e-6)
+        name = f"{prefix}_eeg{k}"
+        out.append(MatTrial(fname, name, arr.shape) if lazy
+                   else _raw_trial_volts(fname, name, arr))
     return out, prefix
+
+
+class _Header:
+    """Shape and numeric kind of a MAT variable, from its header only (``whosmat``)."""
+
+    _KINDS = {"double": "float64", "single": "float32", "int8": "int8", "int16": "int16",
+              "int32": "int32", "int64": "int64", "uint8": "uint8", "uint16": "uint16",
+              "uint32": "uint32", "uint64": "uint64"}
+
+    def __init__(self, shape, mclass):
+        self.shape, self.ndim = tuple(shape), len(shape)
+        self.dtype = np.dtype(self._KINDS.get(mclass, "O"))
 
 
 #: ``eye_raw_data`` file kinds and the variable each holds (one cell per clip)
@@ -522,7 +592,7 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
             counts = [len(t) for t in feats["de_LDS"]]
             what = "de_LDS"
         else:
-            trials, prefixes[session] = read_seed_iv_raw(fname)
+            trials, prefixes[session] = read_seed_iv_raw(fname, lazy=True)
             raw.extend(trials)
             counts = [int(t.shape[1] // int(WINDOW * SFREQ)) for t in trials]
             what = f"{prefixes[session]}_eeg"
@@ -626,7 +696,10 @@ def _check_root(root):
             if lacking:
                 problems.append(f"subject {sub}: {folder} has no file for session(s) {lacking}")
             try:
-                _read_subject(root, sub, source=source, sfreq=SFREQ, modalities=None)
+                rec = _read_subject(root, sub, source=source, sfreq=SFREQ, modalities=None)
+                for t in range(rec.modalities["eeg"].n_trials if "eeg" in rec.modalities
+                               else 0):
+                    rec.modalities["eeg"].trial(t)  # raw trials load one at a time
             except (EmopipeError, OSError) as exc:
                 problems.append(f"subject {sub}: {exc}")
         sessions = set(by_source["features"].get(sub, {})) | set(by_source["raw"].get(sub, {}))

@@ -7,30 +7,46 @@ pickles of dicts keyed by the ints 0-44 (0-14 session 1, 15-29 session 2,
 30-44 session 3). Every member goes through the restricted unpickler
 (:func:`emopipe.io.load_pickle`), never :func:`pickle.loads`.
 
-The reader returns no signal: the features are already computed on 4-s
-windows, so it hands them to the extract stage in
-``SubjectRecording.precomputed`` (see :func:`read_seed_v_features`),
-which passes them to the cache unchanged. The raw ``EEG_raw/*.cnt`` files are
-described in the manifest but not read yet.
+The official-feature reader returns no signal: the features are already
+computed on 4-s windows, so it hands them to the extract stage in
+``SubjectRecording.precomputed`` (see :func:`read_seed_v_features`), which
+passes them to the cache unchanged.
+
+``source="raw"`` reads ``EEG_raw/<subject>_<session>_<YYYYMMDD>.cnt``
+(Neuroscan CNT, :func:`emopipe.io._cnt.read_cnt`) instead, the session taken
+from the file name, never the date, and cuts the per-session trial windows of
+``trial_start_end_timestamp.txt`` (the manifest's copy of them when the file
+is absent). Each trial is read lazily (:class:`CntTrial`): only its span of one
+recording is in memory, at the rate asked (200 Hz by default, polyphase
+resampling from the file's 1000 Hz). The eye modality stays the official
+4-s eye features, whose window counts the EEG's complete 4-s windows must
+match trial by trial.
 """
 
 import functools
+import logging
 import re
 import zipfile
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from ..utils._checks import _check_option, _check_type
 from ..utils._errors import DataFileError
+from ._cnt import read_cnt, read_cnt_segment
 from ._dataset import Dataset
 from ._manifest import load_manifest
 from ._pickle import load_pickle
 from ._registry import DATASETS
-from ._types import PrecomputedFeature, SubjectRecording
+from ._types import Modality, PrecomputedFeature, SubjectRecording
+
+logger = logging.getLogger("emopipe.io.seed_v")
 
 #: values of ``source`` the reader accepts
-SOURCES = ("auto", "official_features")
+SOURCES = ("auto", "official_features", "raw")
+#: the file of the per-session trial windows, at the root of the download
+TIMESTAMP_FILE = "trial_start_end_timestamp.txt"
 #: seconds per official feature segment
 WINDOW = 4.0
 #: trials per session and sessions
@@ -204,11 +220,7 @@ def read_seed_v_features(eeg_fname, eye_fname=None, *, subject=None):
                     f"{eeg_fname.parent.name}/{eeg_fname.name} holds {d.shape[0]} EEG "
                     f"windows; both modalities must share the 4-s windows.")
         _check_labels(eye_fname, eye_labels)
-        feats["eye"] = {"official": PrecomputedFeature(
-            [e.astype(np.float64) for e in eye_data], ("window", "feature"),
-            {"unit": "mixed", "feature_names": [f"col{i:02d}" for i in range(N_EYE)],
-             "source": "official SEED-V Eye_movement_features",
-             "column_order": "unverified (SEED-IV's 31 + 2 pupil PSD)"})}
+        feats["eye"] = {"official": _eye_feature(eye_data)}
         sources.append(str(eye_fname.resolve()))
     trial_ids = np.arange(1, len(n_win) + 1)
     return SubjectRecording(
@@ -216,6 +228,15 @@ def read_seed_v_features(eeg_fname, eye_fname=None, *, subject=None):
         trial_ids=trial_ids, sessions=(trial_ids - 1) // N_TRIALS + 1, sources=sources,
         info={"format": "official_features"}, missing=missing,
         precomputed=feats, precomputed_window=WINDOW)
+
+
+def _eye_feature(eye_data):
+    """The official eye features of some trials as a precomputed feature."""
+    return PrecomputedFeature(
+        [e.astype(np.float64) for e in eye_data], ("window", "feature"),
+        {"unit": "mixed", "feature_names": [f"col{i:02d}" for i in range(N_EYE)],
+         "source": "official SEED-V Eye_movement_features",
+         "column_order": "unverified (SEED-IV's 31 + 2 pupil PSD)"})
 
 
 _RAW_NAME = re.compile(r"^(\d+)_([123])_(\d{8})\.cnt$", re.IGNORECASE)
@@ -256,6 +277,227 @@ def raw_files(root, subject):
     return dict(sorted(found.items()))
 
 
+_TS_SESSION = re.compile(r"^\s*session\s*(\d+)\s*:?\s*$", re.IGNORECASE)
+_TS_LIST = re.compile(r"^\s*(start|end)_second\s*:\s*\[([^\]]*)\]\s*$", re.IGNORECASE)
+
+
+def read_trial_windows(fname):
+    """Per-session trial windows of ``trial_start_end_timestamp.txt``.
+
+    The file holds, per session, a line ``Session N:`` and then the lines
+    ``start_second: [30, 132, ...]`` and ``end_second: [102, 228, ...]``
+    (seconds from the start of the recording).
+
+    Parameters
+    ----------
+    fname : path-like
+        The file.
+
+    Returns
+    -------
+    windows : dict of int -> ndarray, shape (15, 2)
+        Session -> ``(start, end)`` in s of each trial, trial 1 first.
+    """
+    fname = Path(fname)
+    found, session = {}, None
+    text = fname.read_text(encoding="utf-8", errors="replace")
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        m = _TS_SESSION.match(line)
+        if m is not None:
+            session = int(m.group(1))
+            found.setdefault(session, {})
+            continue
+        m = _TS_LIST.match(line)
+        if m is None or session is None:
+            raise DataFileError(
+                f"{fname.name}, line {n}: {line.strip()[:60]!r} is neither 'Session N:' nor "
+                f"'start_second: [...]' / 'end_second: [...]' after one (docs/datasets.md "
+                f"section 4). Re-download the file.")
+        try:
+            values = [float(v) for v in m.group(2).replace(",", " ").split()]
+        except ValueError:
+            raise DataFileError(f"{fname.name}, line {n}: {m.group(2)[:60]!r} is not a list "
+                                f"of seconds.") from None
+        found[session][m.group(1).lower()] = values
+    out = {}
+    for sess in SESSIONS:
+        got = found.get(sess, {})
+        start, end = got.get("start", []), got.get("end", [])
+        if len(start) != N_TRIALS or len(end) != N_TRIALS:
+            raise DataFileError(
+                f"{fname.name}: session {sess} has {len(start)} start and {len(end)} end "
+                f"seconds, expected {N_TRIALS} of each (one per trial). Re-download the file.")
+        win = np.column_stack([start, end])
+        if np.any(win[:, 1] <= win[:, 0]) or np.any(win[1:, 0] < win[:-1, 1]):
+            raise DataFileError(
+                f"{fname.name}: session {sess} trial windows {win.tolist()} are not increasing "
+                f"non-overlapping (start, end) spans.")
+        out[sess] = win
+    return out
+
+
+def trial_windows(root):
+    """The trial windows of a download: its timestamp file, or the documented ones.
+
+    Parameters
+    ----------
+    root : path-like
+        Folder of the SEED-V download.
+
+    Returns
+    -------
+    windows : dict of int -> ndarray, shape (15, 2)
+        Session -> ``(start, end)`` in s of each trial.
+    source : str
+        ``"trial_start_end_timestamp.txt"`` or ``"manifest"`` (the
+        documented windows, used when the file is absent).
+    """
+    fname = Path(root) / TIMESTAMP_FILE
+    if fname.is_file():
+        return read_trial_windows(fname), TIMESTAMP_FILE
+    raw = _manifest()["raw"]
+    return ({s: np.column_stack([raw["trial_start"][s], raw["trial_end"][s]]).astype(float)
+             for s in SESSIONS}, "manifest")
+
+
+class CntTrial:
+    """One trial of a CNT recording, read only when converted to an array.
+
+    ``np.shape`` and :attr:`shape` need no samples; ``np.asarray(trial)``
+    opens the recording (in the sample format found when it was first
+    opened), reads the trial's span of the EEG channels and resamples it.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``.cnt`` file.
+    data_format : str
+        ``"int16"`` or ``"int32"`` (from :func:`emopipe.io._cnt.read_cnt`).
+    picks : list of str
+        Channel names in the file, in the order wanted.
+    start, stop : float
+        Span in s from the start of the recording.
+    file_sfreq, sfreq : float
+        Rate of the file and rate wanted (Hz).
+    """
+
+    def __init__(self, fname, data_format, picks, start, stop, file_sfreq, sfreq):
+        self.fname, self.data_format, self.picks = Path(fname), data_format, list(picks)
+        self.start, self.stop = float(start), float(stop)
+        self.file_sfreq, self.sfreq = float(file_sfreq), float(sfreq)
+        ratio = Fraction(self.sfreq).limit_denominator(1000) / Fraction(
+            self.file_sfreq).limit_denominator(1000)
+        self._up, self._down = ratio.numerator, ratio.denominator
+        n_in = int(round(self.stop * self.file_sfreq)) - int(round(self.start * self.file_sfreq))
+        self.shape = (len(self.picks), -(-n_in * self._up // self._down))
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        import mne
+        from scipy.signal import resample_poly
+
+        raw = mne.io.read_raw_cnt(self.fname, data_format=self.data_format, preload=False,
+                                  verbose="error")
+        data = read_cnt_segment(raw, self.picks, self.start, self.stop)
+        if (self._up, self._down) != (1, 1):
+            data = resample_poly(data, self._up, self._down, axis=-1)
+        return data if dtype is None else data.astype(dtype)
+
+
+def _eeg_picks(fname, ch_names):
+    """File channel names of the 62 EEG channels, matched case-insensitively."""
+    by_upper = {c.upper(): c for c in ch_names}
+    missing = [c for c in _channels() if c.upper() not in by_upper]
+    if missing:
+        raise DataFileError(
+            f"{Path(fname).name}: the recording lacks {len(missing)} of the 62 SEED-V EEG "
+            f"channels ({', '.join(missing[:8])}{', ...' if len(missing) > 8 else ''}); it has "
+            f"{len(ch_names)} channels ({', '.join(ch_names[:8])}, ...). Is this a SEED-V "
+            f"recording?")
+    return [by_upper[c.upper()] for c in _channels()]
+
+
+def read_seed_v_raw(root, subject, *, sfreq=200.0, eye_fname=None):
+    """Read one subject's raw SEED-V EEG (``EEG_raw/*.cnt``), trial by trial on demand.
+
+    Parameters
+    ----------
+    root : path-like
+        Folder of the SEED-V download.
+    subject : str
+        ``"1"`` ... ``"16"``.
+    sfreq : float
+        Rate in Hz the trials are returned at (resampled from the file's).
+    eye_fname : path-like | None
+        ``Eye_movement_features/<subject>_123.npz``; its trials of the
+        sessions read become ``precomputed["eye"]["official"]``.
+
+    Returns
+    -------
+    recording : SubjectRecording
+        ``modalities["eeg"]``: 62 channels in V at ``sfreq``, ``data`` a list
+        of :class:`CntTrial` (read when indexed); ``trial_ids``
+        ``15 * (session - 1) + k``, ``sessions`` from the file names,
+        ``labels["emotion"]`` in the official order; ``info`` the data
+        format found per file and where the trial windows came from.
+    """
+    root = Path(root)
+    files = raw_files(root, subject)
+    if not files:
+        raise FileNotFoundError(
+            f"SEED-V subject {subject!r}: no EEG_raw/{subject}_<session>_<YYYYMMDD>.cnt under "
+            f"{str(root)!r}.")
+    windows, win_source = trial_windows(root)
+    trials, trial_ids, sessions, labels, formats, picks = [], [], [], [], {}, None
+    for session, fname in files.items():
+        raw, fmt = read_cnt(fname)  # one recording at a time, header only
+        formats[fname.name] = fmt
+        file_sfreq, n_sec = raw.info["sfreq"], raw.n_times / raw.info["sfreq"]
+        picks = _eeg_picks(fname, raw.ch_names)
+        win = windows[session]
+        if win[-1, 1] > n_sec + 1e-9:
+            k = int(np.argmax(win[:, 1] > n_sec + 1e-9)) + 1
+            raise DataFileError(
+                f"EEG_raw/{fname.name}: trial {k} of session {session} ends at "
+                f"{win[k - 1, 1]:g} s ({win_source}), after the end of the recording "
+                f"({n_sec:g} s at {file_sfreq:g} Hz). The file is truncated, or its name gives "
+                f"the wrong session.")
+        for k, (a, b) in enumerate(win, start=1):
+            trials.append(CntTrial(fname, fmt, picks, a, b, file_sfreq, sfreq))
+        trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
+        sessions.append(np.full(N_TRIALS, session))
+        labels.append(session_labels(session))
+        del raw
+    trial_ids = np.concatenate(trial_ids).astype(np.int64)
+    sources = [str(p.resolve()) for p in files.values()]
+    precomputed, missing = {}, {}
+    if eye_fname is None:
+        missing["eye"] = (f"Eye_movement_features/{subject}_123.npz not read (absent or not "
+                          f"wanted)")
+    else:
+        eye_fname = Path(eye_fname)
+        eye_data, eye_labels = _read_npz(eye_fname, N_EYE)
+        _check_labels(eye_fname, eye_labels)
+        precomputed["eye"] = {"official": _eye_feature([eye_data[i - 1] for i in trial_ids])}
+        sources.append(str(eye_fname.resolve()))
+    logger.info("SEED-V subject %s (raw CNT): sessions %s, formats %s, trial windows from %s",
+                subject, list(files), sorted(set(formats.values())), win_source)
+    return SubjectRecording(
+        dataset="seed_v", subject=subject,
+        modalities={"eeg": Modality(data=trials, sfreq=float(sfreq), ch_names=_channels(),
+                                    unit="V", source_unit="V (CNT counts x calibration)")},
+        labels={"emotion": np.concatenate(labels).astype(np.int64)}, trial_ids=trial_ids,
+        sessions=np.concatenate(sessions).astype(np.int64), sources=sources,
+        info={"format": "raw CNT", "data_format": formats, "trial_windows": win_source,
+              "sessions": list(files)},
+        missing=missing, precomputed=precomputed,
+        precomputed_window=WINDOW if precomputed else None)
+
+
 def _files(root, subject):
     man = _manifest()["files"]
     return (Path(root) / man["eeg_de"].format(subject=subject),
@@ -270,14 +512,21 @@ def _found(root):
     return sorted((s for s in subs if s.isdigit()), key=int)
 
 
+def _found_raw(root):
+    folder = Path(root) / "EEG_raw"
+    names = (_RAW_NAME.match(p.name) for p in folder.glob("*")) if folder.is_dir() else ()
+    return sorted({m.group(1) for m in names if m is not None}, key=int)
+
+
 @DATASETS.register("seed_v")
 class SEEDV(Dataset):
-    """The SEED-V dataset laid out as the authors ship it (official features).
+    """The SEED-V dataset laid out as the authors ship it (official features or raw CNT).
 
     The facts generic code reads (see :class:`emopipe.io._dataset.Dataset`):
     ``sfreq`` 200 Hz (the rate raw EEG is read at; the official features
-    are on 4-s windows, :data:`WINDOW`), ``sources`` ``"auto"`` and
-    ``"official_features"``, ``label_names`` ``emotion`` with classes 0-4
+    are on 4-s windows, :data:`WINDOW`), ``sources`` ``"auto"``,
+    ``"official_features"`` (what ``"auto"`` reads) and ``"raw"`` (the
+    ``EEG_raw`` CNT files, :func:`read_seed_v_raw`), ``label_names`` ``emotion`` with classes 0-4
     (0 disgust, 1 fear, 2 sad, 3 neutral, 4 happy) never thresholded
     (``default_threshold`` and ``label_scale`` ``None``), sessions 1-3,
     ``default_modalities`` EEG and eye.
@@ -299,10 +548,12 @@ class SEEDV(Dataset):
     protocols = ("cross_session",)
     sessions = SESSIONS
     classes = EMOTIONS
+    #: each raw trial is read only when the extract stage asks for it
+    lazy_sources = ("raw",)
 
     @classmethod
     def subjects(cls, root):
-        """Ids of the subjects with an ``EEG_DE_features/<subject>_123.npz``.
+        """Ids of the subjects with an ``EEG_DE_features/<subject>_123.npz`` or a raw CNT.
 
         Parameters
         ----------
@@ -315,12 +566,12 @@ class SEEDV(Dataset):
             In numeric order (``["1", "2", ..., "16"]``).
         """
         root = cls._root(root)
-        return _found(root)
+        return sorted(set(_found(root)) | set(_found_raw(root)), key=int)
 
     @classmethod
     def read_subject(cls, root, subject, *, source="auto", sfreq=None, modalities=None,
                      verbose=None):
-        """Read one subject's official features.
+        """Read one subject's official features, or its raw CNT EEG.
 
         Parameters
         ----------
@@ -329,9 +580,10 @@ class SEEDV(Dataset):
         subject : str
             ``"1"`` ... ``"16"``.
         source : str
-            ``"auto"`` or ``"official_features"`` (the same).
+            ``"auto"`` or ``"official_features"`` (the same), or ``"raw"``.
         sfreq : float | None
-            Unused by the official features (kept for the common signature).
+            Rate the raw EEG is returned at (``None``: 200 Hz); unused by
+            the official features.
         modalities : list of str | None
             ``None`` or a list holding ``"eye"`` reads the eye file too.
         verbose : bool | str | int | None
@@ -340,17 +592,22 @@ class SEEDV(Dataset):
         Returns
         -------
         recording : SubjectRecording
-            See :func:`read_seed_v_features`.
+            See :func:`read_seed_v_features` and :func:`read_seed_v_raw`.
         """
         _check_type("subject", subject, (str,))
         _check_option("source", source, SOURCES)
-        found = cls.subjects(root)
+        want_eye = modalities is None or "eye" in modalities
+        if source == "raw":
+            root = cls._root(root)
+            eye = _files(root, subject)[1]
+            return read_seed_v_raw(root, subject, sfreq=sfreq or cls.sfreq,
+                                   eye_fname=eye if want_eye and eye.is_file() else None)
+        found = _found(cls._root(root))
         if subject not in found:
             raise FileNotFoundError(
                 f"SEED-V subject {subject!r} not found: no EEG_DE_features/{subject}_123.npz "
                 f"under {str(root)!r}. Available subjects: {', '.join(found) or 'none'}.")
         eeg, eye = _files(root, subject)
-        want_eye = modalities is None or "eye" in modalities
         return read_seed_v_features(eeg, eye if want_eye and eye.is_file() else None,
                                     subject=subject)
 
@@ -373,30 +630,45 @@ class SEEDV(Dataset):
         if problem is not None:
             return [problem]
         root = Path(root)
-        found = _found(root)
+        features, raws = _found(root), _found_raw(root)
+        found = sorted(set(features) | set(raws), key=int)
         if not found:
-            return [f"no EEG_DE_features/<subject>_123.npz under {str(root)!r}: not a SEED-V "
-                    f"download (docs/datasets.md section 4)"]
+            return [f"no EEG_DE_features/<subject>_123.npz nor EEG_raw/<subject>_<session>_"
+                    f"<YYYYMMDD>.cnt under {str(root)!r}: not a SEED-V download "
+                    f"(docs/datasets.md section 4)"]
         problems = []
         absent = [s for s in _manifest()["subjects"] if s not in found]
         if absent:
             problems.append(f"info: {len(absent)} of 16 subjects absent: {', '.join(absent)}")
-        for s in found:
+        if raws:
             try:
-                raw = raw_files(root, s)
+                _, win_source = trial_windows(root)
+                problems.append(f"info: raw trial windows from {win_source}")
             except DataFileError as exc:
                 problems.append(str(exc))
-                raw = {}
-            if raw:
-                problems.append(f"info: subject {s}: raw CNT sessions "
-                                f"{', '.join(f'{k}={p.name}' for k, p in raw.items())} (not "
-                                f"read yet: emopipe reads the official features)")
+                raws = []
+        for s in found:
             eeg, eye = _files(root, s)
             if not eye.is_file():
                 problems.append(f"subject {s}: no Eye_movement_features/{s}_123.npz (eye "
                                 f"modality missing)")
-            try:
-                read_seed_v_features(eeg, eye if eye.is_file() else None, subject=s)
-            except (DataFileError, OSError) as exc:
-                problems.append(str(exc))
+            if s in raws:
+                try:
+                    raw = raw_files(root, s)
+                    lacking = [k for k in SESSIONS if k not in raw]
+                    if lacking:
+                        problems.append(f"subject {s}: EEG_raw has no file for session(s) "
+                                        f"{lacking}")
+                    rec = read_seed_v_raw(root, s, eye_fname=eye if eye.is_file() else None)
+                    formats = ", ".join(sorted(set(rec.info["data_format"].values())))
+                    problems.append(f"info: subject {s}: raw CNT sessions "
+                                    f"{', '.join(f'{k}={p.name}' for k, p in raw.items())} "
+                                    f"(read as {formats})")
+                except (DataFileError, OSError) as exc:
+                    problems.append(str(exc))
+            if s in features:
+                try:
+                    read_seed_v_features(eeg, eye if eye.is_file() else None, subject=s)
+                except (DataFileError, OSError) as exc:
+                    problems.append(str(exc))
         return problems

@@ -40,6 +40,11 @@ class MLP(EmoModule):
     -----
     Input: ``x`` of shape ``(batch, n_features)``. ``features`` returns both
     block outputs ``(batch, hidden)``; ``feat`` is the second.
+
+    Sizes on the CMCRD inputs (``K`` classes): layers ``n_features -> 128 ->
+    128 -> K``, ``128 n_features + 50688 + 129 K`` parameters: 90,884 on the
+    310 = 62 x 5 SEED DE with K = 4 (91,013 with K = 5), 55,172 on the 31
+    SEED-IV eye features (K = 4), 55,557 on the 33 SEED-V ones (K = 5).
     """
 
     input_names = ("x",)
@@ -130,6 +135,12 @@ class EEGNetMini(EmoModule):
     only. ``feat_dim = f2 * n_features`` (80 for 62 x 5, 528 for 1 x 33, as in
     CMCRD). ``features`` returns the block-1 map ``(batch, f1 * d, 1,
     n_features)`` and ``feat``.
+
+    Sizes at the defaults (``K`` classes): ``360 + 16 n_channels + (16
+    n_features + 1) K`` parameters; block-1 map ``(16, 1, n_features)``. On
+    (62 channels x 5 bands) DE: ``feat`` 80, 1,676 parameters (K = 4); on the
+    eye features, one channel: ``feat`` 496 and 2,364 parameters (31, K = 4),
+    ``feat`` 528 and 3,021 parameters (33, K = 5).
     """
 
     input_names = ("x",)
@@ -213,10 +224,20 @@ class DGCNN(EmoModule):
 
     Notes
     -----
-    Input ``(batch, n_channels, n_features)``. ``feat`` is the flattened graph
-    embedding ``(batch, n_channels * n_filters)`` (992 for 62 nodes, 528 for
-    33, the CRD sizes of CMCRD); with ``hidden`` set it is not the
-    penultimate layer.
+    Input ``(batch, n_channels, n_features)``. A single channel holding a
+    vector (``n_channels == 1 < n_features``: the 31 SEED-IV or 33 SEED-V eye
+    features, which the model planner hands over as ``(1, n_features)``) is
+    a graph of ``n_features`` nodes with one feature each, as CMCRD builds
+    it. ``feat`` is the flattened graph embedding ``(batch, n_nodes *
+    n_filters)`` (992 for 62 nodes, 528 for 33, the CRD sizes of CMCRD);
+    with ``hidden`` set it is not the penultimate layer.
+
+    Sizes at the defaults (``k_adj`` 2, 16 filters, ``hidden`` 64; ``N``
+    nodes with ``p`` features each, ``K`` classes): ``N^2 + 1024 N + 34 p +
+    64 + 65 K`` parameters (adjacency ``N^2``, Chebyshev weights ``2 p 16``,
+    batch norm ``2 p``, classifier ``16 N -> 64 -> K``). On (62 x 5) DE:
+    67,826 (K = 4); on the eye features, ``N`` = 31 or 33 nodes of one
+    feature: 33,063 (31, K = 4), 35,304 (33, K = 5).
     """
 
     input_names = ("x",)
@@ -234,12 +255,15 @@ class DGCNN(EmoModule):
         _check_type("hidden", hidden, ("int", None))
         self.input_axes = [("n_channels", "n_features")]
         self._input_sizes = [(n_channels, n_features)]
-        self.bn = nn.BatchNorm1d(n_features)
-        self.adjacency = nn.Parameter(torch.empty(n_channels, n_channels))
+        # a vector (one channel) is a graph of its features, one value per node
+        self.vector_nodes = n_channels == 1 < n_features
+        n_nodes, per_node = (n_features, 1) if self.vector_nodes else (n_channels, n_features)
+        self.bn = nn.BatchNorm1d(per_node)
+        self.adjacency = nn.Parameter(torch.empty(n_nodes, n_nodes))
         nn.init.xavier_normal_(self.adjacency)
-        self.weights = nn.Parameter(torch.empty(self.k_adj, n_features, n_filters))
+        self.weights = nn.Parameter(torch.empty(self.k_adj, per_node, n_filters))
         nn.init.xavier_normal_(self.weights)
-        self.feat_dim = n_channels * n_filters
+        self.feat_dim = n_nodes * n_filters
         if hidden is None:
             self.classifier = nn.Linear(self.feat_dim, n_outputs)
         else:
@@ -264,7 +288,9 @@ class DGCNN(EmoModule):
         return d[:, None] * a * d[None, :]
 
     def _run(self, x):
-        x = self.bn(x.transpose(1, 2)).transpose(1, 2)  # (batch, n_channels, n_features)
+        if self.vector_nodes:
+            x = x.transpose(1, 2)  # (batch, n_features, 1): one node per feature
+        x = self.bn(x.transpose(1, 2)).transpose(1, 2)  # (batch, n_nodes, per_node)
         lap = self.laplacian()
         t_prev, t_cur = None, torch.eye(lap.shape[0], dtype=x.dtype, device=x.device)
         out = 0

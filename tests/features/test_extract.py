@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -139,3 +141,18 @@ def test_default_feature_is_declared_by_the_extractor():
     # the rest mean all their features; a modality without an extractor too
     assert [m for m in MODALITY_EXTRACTORS.names() if default_feature(m)] == ["eeg", "face"]
     assert default_feature("temp") is None
+
+
+def test_signal_modality_shorter_than_the_grid_names_both_counts():
+    from emopipe.io._types import Modality
+    from emopipe.utils._errors import DataFileError
+
+    rec = _recording()  # 3 + 10 s trials: 10 stimulus windows of 1 s
+    gsr = [np.ones((1, int(13 * 32))), np.ones((1, int(8.5 * 32))), np.ones((1, int(13 * 32)))]
+    rec.modalities["gsr"] = Modality(gsr, 32.0, ["GSR"], "ohm", "ohm")
+    cfg = ExtractConfig(dataset="deap", bands=BANDS, modalities=("eeg", "gsr"))
+    # windows start at 3 s (96 samples at 32 Hz), 32 samples each: 5 fit in 272 samples
+    with pytest.raises(DataFileError, match=re.escape(
+            "deap s01: trial 1 has 10 1-s windows in the eeg signal but only 5 fit in the gsr "
+            "signal (272 samples at 32 Hz); the modalities of a trial must share its windows.")):
+        extract_subject(rec, cfg)

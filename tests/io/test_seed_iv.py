@@ -1,6 +1,7 @@
 """SEED-IV: official features through the precomputed seam, synthetic writer, check, protocol."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -236,6 +237,35 @@ def test_raw_reader_returns_the_file_in_volts(raw_root):
     assert rec.info["prefix"] == ["cz"] and list(rec.precomputed) == ["eye"]
     # "auto" takes the official features when they are there
     assert "eeg" in SEEDIV.read_subject(raw_root, "1").precomputed
+
+
+def test_raw_trials_are_read_one_variable_at_a_time(raw_root, tmp_path, monkeypatch):
+    import shutil
+
+    loads = []
+    real = scipy.io.loadmat
+    monkeypatch.setattr(scipy.io, "loadmat", lambda f, *a, **kw: loads.append(
+        kw.get("variable_names")) or real(f, *a, **kw))
+    rec = SEEDIV.read_subject(raw_root, "1", source="raw", modalities=["eeg"])
+    assert loads == []  # shapes from the variable headers only
+    eeg = rec.modalities["eeg"]
+    assert np.shape(eeg.data[4]) == scipy.io.whosmat(
+        raw_root / "eeg_raw_data" / "1" / "1_20160518.mat")[4][1]
+    eeg.trial(4)
+    assert loads == [["cz_eeg5"]]
+    # a NaN is found when its trial is read, naming the variable
+    shutil.copytree(raw_root, tmp_path / "r")
+    path = tmp_path / "r" / "eeg_raw_data" / "1" / "1_20160518.mat"
+    mat = {k: v for k, v in real(path).items() if not k.startswith("__")}
+    mat["cz_eeg9"][3, 7] = np.nan
+    scipy.io.savemat(path, mat)
+    rec = SEEDIV.read_subject(tmp_path / "r", "1", source="raw", modalities=["eeg"])
+    with pytest.raises(DataFileError, match=re.escape(
+            "eeg_raw_data/1/1_20160518.mat: variable cz_eeg9 holds 1 NaN or infinite samples. "
+            "Re-download the file.")):
+        rec.modalities["eeg"].trial(8)
+    problems = SEEDIV.check(tmp_path / "r")  # check reads every raw trial
+    assert any("variable cz_eeg9 holds 1 NaN or infinite samples" in p for p in problems)
 
 
 def test_raw_source_computes_de_on_the_eye_windows(raw_root, tmp_path):

@@ -4,6 +4,8 @@ Layout written (``docs/datasets.md`` section 4)::
 
     out/EEG_DE_features/<subject>_123.npz        members data, label: pickle bytes (dtype S)
     out/Eye_movement_features/<subject>_123.npz  the same, 33 columns
+    out/EEG_raw/<subject>_<session>_<date>.cnt   with raw=True: Neuroscan CNT
+    out/trial_start_end_timestamp.txt            with raw=True: the trial windows
     out/ground_truth.json                        everything planted, for scoring
 
 Each member is a protocol-2 pickle (written opcode by opcode as Python 2's
@@ -14,6 +16,22 @@ channel-major; eye ``data[k]`` ``(n_windows, 33)``; ``label[k]`` ``(n_windows,)`
 int64, the trial's class in the official order. A trial has
 ``floor((end - start) / 4)`` windows of the official trial windows, or at most
 ``max_windows``.
+
+With ``raw=True`` each session is also a Neuroscan CNT recording
+(:func:`emopipe.io.synth._cnt.write_cnt`; 62 EEG channels then ``M1, M2,
+VEO, HEO``, ``raw_sfreq`` Hz, ``raw_format`` samples of 0.1 uV) named
+``<subject>_<session>_<YYYYMMDD>.cnt`` with dates whose order disagrees with
+the sessions' (session 2 recorded after session 3), as in the real
+download. The trial windows are the official ones unless ``max_windows``
+caps the trials: then trial ``k`` lasts ``4 * n_windows_k + 2`` s, 3 s after
+the previous one ends (first start 5 s), and the file
+``trial_start_end_timestamp.txt`` states the windows written. The signal is
+white noise (``RAW_NOISE_UV`` per sample) plus, inside each trial, a 10-Hz
+tone of ``RAW_TONE_UV * exp(+-asym)`` uV at the right (+) and left (-)
+frontal channels and a 20-Hz tone of ``RAW_TONE_UV * exp(bg)`` uV at the
+central ones, ``asym`` and ``bg`` the trial's planted alpha asymmetry and
+beta-gamma shift (a tone of amplitude ``A`` has DE ``0.5 ln(pi e A^2)``, so
+the planted values are DE differences in nats).
 
 Cohort model (:mod:`emopipe.io.synth._cohort`, scenario strengths): each
 class has a latent valence and arousal on 1-9 (:data:`PROTOTYPES`), plus a
@@ -41,6 +59,7 @@ import numpy as np
 from ...utils._checks import _check_type
 from ...utils._errors import ConfigError
 from .._manifest import load_manifest
+from ._cnt import write_cnt
 from ._registry import register_writer
 from ._cohort import get_scenario, strength
 from ._pickle2 import _Py2PickleWriter
@@ -51,6 +70,10 @@ RIGHT_FRONTAL = ("FP2", "AF4", "F4", "F6", "F8")
 LEFT_FRONTAL = ("FP1", "AF3", "F3", "F5", "F7")
 CENTRAL = ("C3", "C4", "CZ", "T7", "T8")
 BLINK_COL, SACCADE_COL = 22, 27
+RAW_NOISE_UV, RAW_TONE_UV = 5.0, 10.0
+#: recording dates of the raw sessions 1, 2, 3: session 2 after session 3
+RAW_DATES = ("20180801", "20180810", "20180808")
+RAW_EXTRA = ("M1", "M2", "VEO", "HEO")
 
 
 def _dict_pickle(arrays):
@@ -94,7 +117,54 @@ def _n_windows(man, max_windows):
     return out
 
 
-def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=None):
+def _raw_windows(man, n_win, max_windows):
+    """Per session (15, 2) trial windows in s: official, or compressed to ``n_win``."""
+    if max_windows is None:
+        return {s: np.column_stack([man["raw"]["trial_start"][s], man["raw"]["trial_end"][s]])
+                .astype(float) for s in (1, 2, 3)}
+    out = {}
+    for s in (1, 2, 3):
+        t, rows = 5.0, []
+        for n in n_win[15 * (s - 1):15 * s]:
+            rows.append((t, t + 4.0 * n + 2.0))
+            t += 4.0 * n + 5.0
+        out[s] = np.array(rows)
+    return out
+
+
+def _write_timestamps(fname, windows):
+    """``trial_start_end_timestamp.txt`` in the official format."""
+    def fmt(values):
+        return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+    lines = []
+    for s, win in windows.items():
+        lines += [f"Session {s}:", f"start_second: {fmt(win[:, 0])}",
+                  f"end_second: {fmt(win[:, 1])}", ""]
+    Path(fname).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _write_raw_session(fname, rng, windows, trial_alpha, trial_bg, idx, sfreq, data_format,
+                       date):
+    """One session's CNT: noise, and the planted tones inside each trial."""
+    n_times = int(round((windows[-1, 1] + 5.0) * sfreq))
+    n_ch = 62 + len(RAW_EXTRA)
+    data = (RAW_NOISE_UV * 1e-6 * rng.standard_normal((n_ch, n_times))).astype(np.float32)
+    for (a, b), asym, bg in zip(windows, trial_alpha, trial_bg):
+        i0, i1 = int(round(a * sfreq)), int(round(b * sfreq))
+        t = np.arange(i1 - i0) / sfreq
+        alpha = RAW_TONE_UV * 1e-6 * np.sin(2 * np.pi * 10.0 * t)
+        beta = RAW_TONE_UV * 1e-6 * np.exp(bg) * np.sin(2 * np.pi * 20.0 * t)
+        data[idx["right"], i0:i1] += (np.exp(asym) * alpha).astype(np.float32)
+        data[idx["left"], i0:i1] += (np.exp(-asym) * alpha).astype(np.float32)
+        data[idx["central"], i0:i1] += beta.astype(np.float32)
+    mm, dd, yy = date[4:6], date[6:8], date[2:4]
+    write_cnt(fname, data, sfreq, list(load_manifest("seed_v")["channels"]) + list(RAW_EXTRA),
+              data_format=data_format, date=f"{mm}/{dd}/{yy}")
+
+
+def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=None,
+                       raw=False, raw_sfreq=1000.0, raw_format="int32"):
     """Write a synthetic SEED-V cohort (official feature files) with planted effects.
 
     Parameters
@@ -110,6 +180,14 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
     max_windows : int | None
         Cap on the windows of a trial (small test cohorts); ``None`` keeps
         the official trial lengths.
+    raw : bool
+        Also write ``EEG_raw/*.cnt`` and ``trial_start_end_timestamp.txt``
+        (about 0.8 GB per session at the official lengths and 1000 Hz in
+        int32: keep ``max_windows`` and ``raw_sfreq`` small in tests).
+    raw_sfreq : float
+        Rate of the raw files (the real ones: 1000 Hz).
+    raw_format : str
+        ``"int32"`` (the size of the real files suggests it) or ``"int16"``.
 
     Returns
     -------
@@ -127,6 +205,10 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
     out = Path(out)
     (out / "EEG_DE_features").mkdir(parents=True, exist_ok=True)
     (out / "Eye_movement_features").mkdir(parents=True, exist_ok=True)
+    if raw:
+        (out / "EEG_raw").mkdir(exist_ok=True)
+        raw_win = _raw_windows(man, n_win, max_windows)
+        _write_timestamps(out / "trial_start_end_timestamp.txt", raw_win)
     idx = {name: [ch.index(c) for c in group] for name, group in
            (("right", RIGHT_FRONTAL), ("left", LEFT_FRONTAL), ("central", CENTRAL))}
     truth = {"dataset": "seed_v", "scenario": sc.to_dict(), "seed": seed,
@@ -137,6 +219,12 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
                                         "follows": "arousal"},
                          "eye_blink_col": BLINK_COL, "eye_saccade_col": SACCADE_COL},
              "n_windows": n_win, "subjects": {}}
+    if raw:
+        truth["raw"] = {"sfreq": raw_sfreq, "data_format": raw_format,
+                        "noise_uV": RAW_NOISE_UV, "tone_uV": RAW_TONE_UV,
+                        "channels_extra": list(RAW_EXTRA),
+                        "files": {s: f"<subject>_{s}_{RAW_DATES[s - 1]}.cnt" for s in (1, 2, 3)},
+                        "trial_windows": {s: raw_win[s].tolist() for s in (1, 2, 3)}}
     for i in range(1, n_subjects + 1):
         rng = np.random.default_rng([seed, i])
         g = {m: float(rng.uniform(1 - sc.strength_spread, 1 + sc.strength_spread))
@@ -164,6 +252,13 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
             eye_d[k] = eye
             lab_d[k] = np.full(n, labels[k], dtype=np.int64)
         write_member_npz(out / "EEG_DE_features" / f"{i}_123.npz", eeg_d, lab_d)
+        if raw:
+            for s in (1, 2, 3):
+                sl = slice(15 * (s - 1), 15 * s)
+                _write_raw_session(out / "EEG_raw" / f"{i}_{s}_{RAW_DATES[s - 1]}.cnt",
+                                   np.random.default_rng([seed, i, s]), raw_win[s],
+                                   trial_alpha[sl], trial_bg[sl], idx, raw_sfreq, raw_format,
+                                   RAW_DATES[s - 1])
         write_member_npz(out / "Eye_movement_features" / f"{i}_123.npz", eye_d, lab_d)
         blink = [float(eye_d[k][:, BLINK_COL].mean()) for k in range(len(n_win))]
         truth["subjects"][str(i)] = {
