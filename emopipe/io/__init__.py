@@ -28,6 +28,7 @@ from .eyetracking import (  # noqa: E402
     read_eyelink_edf,
     read_tobii_tsv,
 )
+from .mahnob import MAHNOB, read_continuous_labels, read_mahnob_bdf, read_session_xml  # noqa: E402
 from .openface import read_openface_csv  # noqa: E402
 from .seed_iv import (  # noqa: E402
     SEEDIV,
@@ -41,6 +42,7 @@ from .seed_v import SEEDV, read_seed_v_features  # noqa: E402
 __all__ = [
     "DATASETS",
     "DEAP",
+    "MAHNOB",
     "SEEDV",
     "GazeRecording",
     "Modality",
@@ -58,6 +60,9 @@ __all__ = [
     "read_deap_raw",
     "read_eyelink_asc",
     "read_eyelink_edf",
+    "read_continuous_labels",
+    "read_mahnob_bdf",
+    "read_session_xml",
     "read_openface_csv",
     "read_participant_ratings",
     "read_seed_iv_eeg_features",

@@ -15,7 +15,7 @@ from ..utils._registry import Registry
 DATASETS = Registry("Dataset", "datasets")
 
 #: modules of ``emopipe.io`` that register a dataset class
-DATASET_MODULES = ("deap", "seed_iv", "seed_v")
+DATASET_MODULES = ("deap", "mahnob", "seed_iv", "seed_v")
 
 
 def load_datasets():

@@ -16,7 +16,7 @@ __all__ = ["SYNTH_WRITERS", "SynthWriter", "load_writers", "register_writer"]
 SYNTH_WRITERS = Registry("Synthetic writer", "synthetic writers")
 
 #: modules of ``emopipe.io.synth`` that register a writer
-WRITER_MODULES = ("deap", "seed_iv", "seed_v")
+WRITER_MODULES = ("deap", "mahnob", "seed_iv", "seed_v")
 
 
 @dataclass(frozen=True)
