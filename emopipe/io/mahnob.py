@@ -350,12 +350,7 @@ def _attach_eye(rec, folders, sections):
             rec.missing["eye"] = f"{folder.name}: no gaze file {f.name}"
             logger.warning("%s: eye missing (%s)", rec.subject, rec.missing["eye"])
             return
-        try:
-            gaze, bad = read_mahnob_gaze(f, baseline=rec.baseline)
-        except DataFileError as exc:
-            rec.missing["eye"] = str(exc)
-            logger.warning("%s: eye missing (%s)", rec.subject, exc)
-            return
+        gaze, bad = read_mahnob_gaze(f, baseline=rec.baseline)  # a broken file is an error
         recs.append(gaze)
         files.append(f)
         n_bad += bad

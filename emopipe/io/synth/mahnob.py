@@ -313,6 +313,8 @@ def write_mahnob_synth(out, *, n_subjects=3, n_trials=4, seed=0, scenario="kd",
                            "latent": dict(zip(("valence", "arousal", "dominance", "liking"),
                                               draw.latent[k - 1].tolist())),
                            "stimulus_s": dur, "stimulus_samples": list(stim),
+                           # BDF data records are 1 s: pyedflib pads the last one
+                           "post_margin_s": float(np.ceil(2 * MARGIN + dur) - MARGIN - dur),
                            "scr_onsets_s": scr, "gaze": gaze, "face": video})
         truth["subjects"][str(s)] = {"trials": trials, "gsr_tonic_uS": gsr_base}
         if s == 1:  # a tagging session: session.xml without felt* attributes
