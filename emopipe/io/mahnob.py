@@ -622,8 +622,9 @@ class MAHNOB(Dataset):
                                             f"{n_bad} malformed line(s) skipped")
                 try:
                     if find_video(folder, section) is None:
-                        problems.append(f"{SESSIONS}/{folder.name}: no face video "
-                                        f"'..._C1 trigger _C_Section_{section}.avi'")
+                        problems.append(f"info: {SESSIONS}/{folder.name}: no face video "
+                                        f"'..._C1 trigger _C_Section_{section}.avi' (face "
+                                        f"will be missing for subject {s})")
                 except DataFileError as exc:
                     problems.append(str(exc))
             if gone:
