@@ -137,8 +137,10 @@ def test_continuous_valence_window_means(synth, tmp_path):
     from emopipe.features.extract import ExtractConfig
 
     root, truth = synth
-    summary = run_extract(ExtractConfig(dataset="mahnob"), root, tmp_path / "c",
-                          on_error="raise")
+    eye = {"screen_size_px": (1280, 1024), "screen_size_m": (0.376, 0.301), "distance_m": 0.6}
+    summary = run_extract(ExtractConfig(dataset="mahnob", modalities=("eeg", "gsr", "eye"),
+                                        modality_params={"eye": eye}),
+                          root, tmp_path / "c", on_error="raise")
     assert summary["written"] == ["1", "2"]
     mat = scipy.io.loadmat(root / "lable_continous_Mahnob.mat")
     traces = {tuple(int(v) for v in k): np.ravel(x)
@@ -156,7 +158,8 @@ def test_continuous_valence_window_means(synth, tmp_path):
         want = [traces[(int(s), trials[t]["section"])][4 * int(o):4 * int(o) + 4].mean()
                 for t, o in zip(t_idx, onset)]
         np.testing.assert_allclose(sub.labels["valence_continuous"], want, rtol=0, atol=1e-12)
-        assert sorted(sub.modalities) == ["eeg", "gsr"]
+        assert sorted(sub.modalities) == ["eeg", "eye", "gsr"]
+        assert sub.get("eye", "eye_features").data.shape[0] == len(t_idx)
 
 
 def _copy(root, dst):
