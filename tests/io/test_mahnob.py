@@ -260,3 +260,48 @@ def test_check_reports_absent_sessions_and_release_differences(synth, tmp_path, 
     assert MAHNOB.check(tmp_path / "nothing") == [
         f"MAHNOB-HCI root {str(tmp_path / 'nothing')!r} does not exist or is not a folder"]
     json.dumps(problems)
+
+
+def test_a_real_biosemi_file_of_another_layout_is_named():
+    from pathlib import Path
+
+    real = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real" / \
+        "biosemi-bdf" / "test.bdf"
+    if not real.is_file():
+        pytest.skip("shared real recordings not present")
+    with pytest.raises(DataFileError, match=re.escape(
+            "test.bdf: 73 channels, expected 47 (32 EEG, EXG1-8, GSR1, GSR2, Erg1, Erg2, Resp, "
+            "Temp, Status). Is this a MAHNOB-HCI emotion BDF?")):
+        read_mahnob_bdf(real)
+
+
+def test_session_xml_disagreeing_with_its_folder_is_named(synth, tmp_path):
+    root = _copy(synth[0], tmp_path / "m")
+    xml = root / "Sessions" / "4" / "session.xml"
+    xml.write_text(xml.read_text().replace('<subject id="1"', '<subject id="7"'))
+    with pytest.raises(DataFileError, match=re.escape(
+            "4/session.xml: sessionId 4 and subject 7, but the folder name 4 decodes to subject "
+            "1, section 4 (id = (subject - 1) * 130 + section).")):
+        MAHNOB.read_subject(root, "1")
+
+
+def test_a_session_without_video_leaves_face_missing(synth, tmp_path):
+    root = _copy(synth[0], tmp_path / "m")
+    for f in (root / "Sessions" / "4").glob("*.avi"):
+        f.unlink()
+    rec = MAHNOB.read_subject(root, "1", modalities=["eeg", "face"])
+    assert "face" not in rec.modalities and "eeg" in rec.modalities
+    assert rec.missing["face"] == ("4: no face video 'P1-Rec1-<date>_C1 trigger _C_Section_4"
+                                   ".avi'")
+
+
+def test_trace_window_means_nan_where_nothing_is_annotated():
+    from emopipe.features._windows import WindowGrid
+    from emopipe.features.extract import trace_window_means
+    from emopipe.io._types import LabelTrace
+
+    grid = WindowGrid([np.array([-1.0, 0.0, 1.0, 2.0]), np.array([0.0, 0.5])], 1.0, 1.0)
+    trace = LabelTrace([np.arange(10.0), np.zeros(0)], 4.0, "test")
+    got = trace_window_means(trace, grid)
+    # trial 0: baseline window empty, then samples 0-3, 4-7, 8-9 (the trace ends at 2.5 s)
+    np.testing.assert_array_equal(got, [np.nan, 1.5, 5.5, 8.5, np.nan, np.nan])
