@@ -72,3 +72,26 @@ def test_v2e_face_teacher_to_eeg_student_continuous_valence_loso(tmp_path):
     assert res.summary["paired_student_vs_baseline"]["ccc"]["n"] == 3
     folds = json.loads((run / "summary.json").read_text())
     assert folds["folds"]["student"]["ccc"]["n"] == 3  # one LOSO fold per subject
+
+
+def test_ekd_eeg_gsr_teacher_to_gsr_student_loso(tmp_path):
+    from dataclasses import replace
+
+    from emopipe.cache import read_cohort, run_extract
+    from emopipe.distill.config import load_distill_config
+    from emopipe.distill.train import run_distill
+
+    root, cache = tmp_path / "m", tmp_path / "c"
+    truth = write_mahnob_synth(root, n_subjects=3, n_trials=4, seed=3, stimulus=(4.0, 4.0))
+    run_extract(_extract_config(EKD), root, cache, on_error="raise")
+    for sub in read_cohort(cache):  # one 4-s window per trial, 512 samples at 128 Hz
+        assert sub.get("eeg", "raw").data.shape == (4, 32, 512)
+        assert sub.get("gsr", "raw").data.shape == (4, 1, 512)
+        felt = [tr["felt"]["valence"] for tr in truth["subjects"][sub.subject]["trials"]]
+        assert sub.labels["valence_class"].tolist() == [int(v > 5) for v in felt]
+    config = replace(load_distill_config(EKD), cache=str(cache), out=str(tmp_path / "run"),
+                     epochs=1, batch_size=16, compare_baseline=False)
+    res = run_distill(config)
+    assert (res.summary["teacher_model"], res.summary["student_model"]) == (
+        "ekd_teacher", "ekd_student")
+    assert res.summary["folds"]["student"]["accuracy"]["n"] == 3
