@@ -322,8 +322,8 @@ def _bdf_of(folder):
     return hits[0] if hits else None
 
 
-def _read_session(folder, subject, section, sfreq):
-    """One session: (xml, bdf trial) or (xml, None) for a tagging session."""
+def _session_xml(folder, subject, section):
+    """The checked ``session.xml`` of a session folder (its ids must match the folder's)."""
     xml = read_session_xml(folder / "session.xml")
     if xml["session_id"] != int(folder.name) or xml["subject"] != int(subject):
         raise DataFileError(
@@ -331,14 +331,32 @@ def _read_session(folder, subject, section, sfreq):
             f"{xml['subject']}, but the folder name {folder.name} decodes to subject {subject}, "
             f"section {section} (id = (subject - 1) * 130 + section). The release differs "
             f"from the documented layout; rename nothing by guess.")
-    if xml["ratings"] is None:
-        return xml, None
+    return xml
+
+
+def _session_bdf(folder, section, sfreq):
+    """``(trial, None)`` read from the session's BDF, or ``(None, (reason key, error))``."""
     bdf = _bdf_of(folder)
     if bdf is None:
-        raise DataFileError(f"{folder.name}: emotion session (section {section}) without a "
-                            f"{BDF_GLOB} file (MAHNOB ships none for sessions 1854 and 1984).")
-    trial = read_mahnob_bdf(bdf, sfreq=sfreq)
+        return None, ("no_bdf", DataFileError(
+            f"{folder.name}: emotion session (section {section}) without a {BDF_GLOB} file "
+            f"(MAHNOB ships none for sessions 1854 and 1984)."))
+    try:
+        trial = read_mahnob_bdf(bdf, sfreq=sfreq)
+    except DataFileError as exc:
+        return None, ("bad_bdf", exc)
     trial["bdf"] = bdf
+    return trial, None
+
+
+def _read_session(folder, subject, section, sfreq):
+    """One session: (xml, bdf trial) or (xml, None) for a tagging session; errors raised."""
+    xml = _session_xml(folder, subject, section)
+    if xml["ratings"] is None:
+        return xml, None
+    trial, bad = _session_bdf(folder, section, sfreq)
+    if bad is not None:
+        raise bad[1]
     return xml, trial
 
 
@@ -449,8 +467,9 @@ class MAHNOB(Dataset):
             Modalities wanted; ``None`` means all. Gaze and video files are
             opened only when ``"eye"`` / ``"face"`` is wanted.
         on_bad_session : str
-            ``"skip"``: an emotion session without a BDF or without two
-            Status edges is left out and counted (``info["skipped"]``) when
+            ``"skip"``: an emotion session without a BDF, or whose BDF is
+            unreadable or has not two Status edges, is left out and counted
+            (``info["skipped"]``: ``no_bdf``, ``bad_bdf``, ``tagging``) when
             the subject has others; ``"raise"``: its ``DataFileError``.
         verbose : bool | str | int | None
             Unused (kept for the common signature).
@@ -477,21 +496,20 @@ class MAHNOB(Dataset):
                 f"MAHNOB-HCI subject {subject!r} not found: no {SESSIONS}/<id>/ folder decodes to "
                 f"it under {str(root)!r}. Available subjects: {', '.join(found) or 'none'}.")
         want = (lambda m: modalities is None or m in modalities)
-        skipped = {"tagging": [], "no_bdf": [], "bad_status": []}
+        skipped = {"tagging": [], "no_bdf": [], "bad_bdf": []}
         trials, xmls, folders, sections, sources = [], [], [], [], []
         for section, folder in _subject_sessions(root, subject):
-            try:
-                xml, trial = _read_session(folder, subject, section, sfreq)
-            except DataFileError as exc:
-                if on_bad_session == "raise" or "session.xml" in str(exc).split(":")[0]:
-                    raise
-                key = "no_bdf" if "without a" in str(exc) else "bad_status"
-                skipped[key].append(int(folder.name))
-                logger.warning("MAHNOB subject %s: session %s skipped: %s", subject,
-                               folder.name, exc)
-                continue
-            if trial is None:
+            xml = _session_xml(folder, subject, section)  # an unreadable xml is an error
+            if xml["ratings"] is None:
                 skipped["tagging"].append(int(folder.name))
+                continue
+            trial, bad = _session_bdf(folder, section, sfreq)
+            if bad is not None:
+                if on_bad_session == "raise":
+                    raise bad[1]
+                skipped[bad[0]].append(int(folder.name))
+                logger.warning("MAHNOB subject %s: session %s skipped: %s", subject,
+                               folder.name, bad[1])
                 continue
             trials.append(trial)
             xmls.append(xml)
@@ -499,11 +517,11 @@ class MAHNOB(Dataset):
             sections.append(section)
             sources.extend([folder / "session.xml", trial["bdf"]])
         if not trials:
-            bad = skipped["no_bdf"] + skipped["bad_status"]
+            bad = sorted(skipped["no_bdf"] + skipped["bad_bdf"])
             raise DataFileError(
                 f"MAHNOB-HCI subject {subject}: no readable emotion session under "
                 f"{str(root / SESSIONS)!r} ({len(skipped['tagging'])} tagging session(s) "
-                f"skipped; sessions without a BDF or two Status edges: {bad or 'none'}). "
+                f"skipped; sessions without a readable BDF with two Status edges: {bad or 'none'}). "
                 f"Run 'emopipe check --dataset mahnob' for each session's problem.")
         if skipped["tagging"]:
             logger.info("MAHNOB subject %s: %d tagging session(s) skipped", subject,

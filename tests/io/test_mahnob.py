@@ -187,13 +187,13 @@ def test_one_bad_session_is_a_counted_skip_all_bad_is_an_error(synth, tmp_path, 
     root = _copy(synth[0], tmp_path / "m")
     _bad_bdf(root / "Sessions" / "4" / "Part_1_S_Trial2_emotion.bdf", [7680])
     rec = MAHNOB.read_subject(root, "1")
-    assert rec.trial_ids.tolist() == [1] and rec.info["skipped"]["bad_status"] == [4]
+    assert rec.trial_ids.tolist() == [1] and rec.info["skipped"]["bad_bdf"] == [4]
     with pytest.raises(DataFileError, match="has 1 rising edge"):
         MAHNOB.read_subject(root, "1", on_bad_session="raise")
     _bad_bdf(root / "Sessions" / "2" / "Part_1_S_Trial1_emotion.bdf", [])
     msg = ("MAHNOB-HCI subject 1: no readable emotion session under "
-           f"{str(root / 'Sessions')!r} (1 tagging session(s) skipped; sessions without a BDF "
-           "or two Status edges: [2, 4]).")
+           f"{str(root / 'Sessions')!r} (1 tagging session(s) skipped; sessions without a "
+           "readable BDF with two Status edges: [2, 4]).")
     with pytest.raises(DataFileError, match=re.escape(msg)):
         MAHNOB.read_subject(root, "1")
     cache = tmp_path / "c"
