@@ -326,6 +326,39 @@ def _extractor_params(config, name, extractor):
     return params
 
 
+def trace_window_means(trace, grid):
+    """Mean of a continuous annotation inside each window of the grid.
+
+    Sample ``k`` of trial ``t``'s trace is at ``k / trace.sfreq`` s after
+    stimulus onset; window ``w`` covers ``[onset, onset + window)``. A
+    window holding no sample (baseline windows, or past the trace's end) is
+    NaN.
+
+    Parameters
+    ----------
+    trace : emopipe.io._types.LabelTrace
+        One trace per trial of the grid.
+    grid : WindowGrid
+        The subject's window grid.
+
+    Returns
+    -------
+    values : ndarray, shape (n_windows,)
+        Window means, trials concatenated in trial order.
+    """
+    if len(trace.trials) != grid.n_trials:
+        raise ConfigError(f"{trace.source}: {len(trace.trials)} annotated trials for a grid of "
+                          f"{grid.n_trials} trials; the reader must give one trace per trial.")
+    out = []
+    for t, onsets in enumerate(grid.onsets):
+        x = np.asarray(trace.trials[t], dtype=float)
+        times = np.arange(x.size) / float(trace.sfreq)
+        for onset in np.asarray(onsets, dtype=float):
+            inside = (times >= onset - 1e-9) & (times < onset + grid.window - 1e-9)
+            out.append(float(x[inside].mean()) if inside.any() else np.nan)
+    return np.asarray(out, dtype=float)
+
+
 def extract_subject(rec, config, *, timings=None):
     """All requested modalities of one subject on one window grid.
 
@@ -377,6 +410,8 @@ def extract_subject(rec, config, *, timings=None):
         v = np.asarray(values, dtype=float)[trial_idx]
         labels[name] = v
         labels[f"{name}_class"] = dataset.label_classes(v, config.label_threshold)
+    for name, trace in rec.label_traces.items():  # continuous annotations (MAHNOB-HCI)
+        labels[name] = trace_window_means(trace, grid)
     modalities, missing = {}, {}
     for mod in config.modalities:
         if mod in rec.precomputed:  # passed through; emopipe computes nothing for it

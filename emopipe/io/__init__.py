@@ -29,6 +29,7 @@ from .eyetracking import (  # noqa: E402
     read_eyelink_edf,
     read_tobii_tsv,
 )
+from .mahnob import MAHNOB, read_continuous_labels, read_mahnob_bdf, read_session_xml  # noqa: E402
 from .openface import read_openface_csv  # noqa: E402
 from .seed import (  # noqa: E402
     SEED,
@@ -51,6 +52,7 @@ __all__ = [
     "BIDS",
     "DATASETS",
     "DEAP",
+    "MAHNOB",
     "SEED",
     "SEEDV",
     "GazeRecording",
@@ -71,6 +73,9 @@ __all__ = [
     "read_eyelink_asc",
     "read_events",
     "read_eyelink_edf",
+    "read_continuous_labels",
+    "read_mahnob_bdf",
+    "read_session_xml",
     "read_openface_csv",
     "read_participant_ratings",
     "read_physio",

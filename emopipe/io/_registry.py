@@ -15,7 +15,7 @@ from ..utils._registry import Registry
 DATASETS = Registry("Dataset", "datasets")
 
 #: modules of ``emopipe.io`` that register a dataset class
-DATASET_MODULES = ("bids", "deap", "seed", "seed_iv", "seed_v", "dreamer", "amigos")
+DATASET_MODULES = ("amigos", "bids", "deap", "dreamer", "mahnob", "seed", "seed_iv", "seed_v")
 
 
 def load_datasets():

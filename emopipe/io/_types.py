@@ -97,6 +97,28 @@ class PrecomputedFeature:
 
 
 @dataclass
+class LabelTrace:
+    """A continuous annotation of each trial (MAHNOB-HCI's continuous valence), sampled in time.
+
+    The extract stage turns it into a per-window label: the mean of the
+    samples inside each window (:func:`emopipe.features.extract.trace_window_means`).
+
+    Parameters
+    ----------
+    trials : list of ndarray, shape (n_samples_i,)
+        One trace per trial, sample ``k`` at ``k / sfreq`` s after stimulus onset.
+    sfreq : float
+        Annotation rate in Hz (MAHNOB-HCI: 4).
+    source : str
+        File and variable the traces come from.
+    """
+
+    trials: list
+    sfreq: float
+    source: str = ""
+
+
+@dataclass
 class SubjectRecording:
     """Everything a reader returns for one subject.
 
@@ -132,6 +154,9 @@ class SubjectRecording:
     precomputed_window : float | None
         Window length in s of every precomputed feature (SEED-IV: 4.0);
         ``None`` when ``precomputed`` is empty.
+    label_traces : dict of str -> LabelTrace
+        Continuous annotations, label name -> per-trial traces; the cache
+        gets their window means as ``labels/<name>`` (no ``_class``).
     """
 
     dataset: str
@@ -146,6 +171,7 @@ class SubjectRecording:
     missing: dict = field(default_factory=dict)
     precomputed: dict = field(default_factory=dict)
     precomputed_window: float = None
+    label_traces: dict = field(default_factory=dict)
 
     @property
     def n_trials(self):

@@ -16,7 +16,7 @@ __all__ = ["SYNTH_WRITERS", "SynthWriter", "load_writers", "register_writer"]
 SYNTH_WRITERS = Registry("Synthetic writer", "synthetic writers")
 
 #: modules of ``emopipe.io.synth`` that register a writer
-WRITER_MODULES = ("bids", "deap", "seed", "seed_iv", "seed_v", "dreamer", "amigos")
+WRITER_MODULES = ("amigos", "bids", "deap", "dreamer", "mahnob", "seed", "seed_iv", "seed_v")
 
 
 @dataclass(frozen=True)

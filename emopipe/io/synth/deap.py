@@ -67,7 +67,6 @@ per subject and trial in ``ground_truth.json``; events occur only during the
 """
 
 import csv
-import datetime
 import json
 import logging
 from pathlib import Path
@@ -91,6 +90,7 @@ from ..deap import (
     STIMULUS,
     TWENTE_ORDER,
 )
+from ._bdf import write_bdf
 from ._registry import register_writer
 from ._cohort import draw_subject, get_scenario, strength
 from ._pickle2 import write_py2_pickle
@@ -310,8 +310,6 @@ def _timeline(n_presented):
 
 def _write_bdf(fname, data_pre, presentation, *, site, n_raw_trials, rng):
     """Write the raw 48-channel BDF for the first ``n_raw_trials`` presentations."""
-    import pyedflib
-
     events, video, total = _timeline(n_raw_trials)
     n = int(round(total * RAW_SFREQ))
     order = TWENTE_ORDER if site == "twente" else GENEVA_ORDER
@@ -350,30 +348,7 @@ def _write_bdf(fname, data_pre, presentation, *, site, n_raw_trials, rng):
     if site == "geneva":
         labels[47] = ""  # later Geneva files: blank Status label
     dims = ["uV"] * 40 + ["Ohm", "Ohm", "uV", "uV", "a.u.", "a.u.", "degC", "Boolean"]
-    headers = []
-    for j, (lab, dim) in enumerate(zip(labels, dims)):
-        if dim == "uV":
-            pmin, pmax = -262144, 262143
-        elif dim == "Ohm":
-            pmin, pmax = 0, 10000000
-        elif dim == "degC":
-            pmin, pmax = -100, 100
-        elif dim == "Boolean":
-            pmin, pmax = -8388608, 8388607
-        else:
-            pmin, pmax = -100000, 100000
-        headers.append({"label": lab, "dimension": dim, "sample_frequency": RAW_SFREQ,
-                        "physical_min": pmin, "physical_max": pmax,
-                        "digital_min": -8388608, "digital_max": 8388607,
-                        "transducer": "Triggers and Status" if j == 47 else "Active electrode",
-                        "prefilter": "HP:DC, LP:104 Hz" if j < 47 else "No filtering"})
-    writer = pyedflib.EdfWriter(str(fname), 48, file_type=pyedflib.FILETYPE_BDF)
-    try:
-        writer.setSignalHeaders(headers)
-        writer.setStartdatetime(datetime.datetime(2010, 1, 1, 12, 0, 0))
-        writer.writeSamples([np.ascontiguousarray(s) for s in sig])
-    finally:
-        writer.close()
+    write_bdf(fname, sig, labels, dims, RAW_SFREQ)
     return {"video_onsets_s": video.tolist(), "duration_s": total,
             "status_events": [[c, t] for c, t in events], "eeg_order": site,
             "status_label": labels[47], "status_high_bits": high,
