@@ -47,6 +47,8 @@ class Dataset:
     - ``source_windows`` : dict of str -> float (optional), sources whose
       features come precomputed, with their fixed window; ``ExtractConfig``
       refuses any other window for them.
+    - ``montage`` : str | None, the MNE standard montage placing the EEG
+      channels (``"standard_1020"``) for scalp maps; ``None``: no positions.
     """
 
     name = None
@@ -59,6 +61,7 @@ class Dataset:
     default_modalities = ("eeg",)
     protocols = ()
     default_window = 1.0
+    montage = None
 
     @classmethod
     def _root_problem(cls, root):
