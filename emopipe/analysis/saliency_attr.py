@@ -131,6 +131,8 @@ def attribute(model, inputs, target, *, shapes, split=None, method="ig", steps=3
         xs = tuple(torch.as_tensor(np.ascontiguousarray(x[start:start + chunk]),
                                    dtype=torch.float32) for x in inputs)
         tg = target[start:start + chunk]
+        if method != "ig":  # gradient methods take the inputs' own gradients
+            xs = tuple(x.requires_grad_() for x in xs)
         if method == "ig":
             a = algo.attribute(xs, baselines=tuple(torch.zeros_like(x) for x in xs), target=tg,
                                n_steps=steps, method="gausslegendre")
