@@ -30,7 +30,9 @@ Layouts (the cached axes of an input, batch excluded):
   column ``"all"``, when the input records no sampling rate);
 - ``("feature",)`` (flat feature vectors, e.g. EOG features): rows are the
   features, one column ``"all"``;
-- anything else is flattened: rows are the flat cells, one column ``"all"``.
+- any other layout of two or more axes (face frames ``("time", "plane",
+  "height", "width")``): one row per entry of the first axis (summed over
+  the others), one column ``"all"``; a single other axis: one row per cell.
 """
 
 import csv
@@ -173,8 +175,9 @@ def matrix_layout(dims, shape, meta, *, bands=None):
         return names("ch_names", shape[0], "ch"), cols, "channel", "band"
     if dims == ("feature",):
         return names("feature_names", shape[0], "f"), [ALL], "feature", "value"
-    n = int(np.prod(shape))
-    return [f"cell{i}" for i in range(n)], [ALL], "feature", "value"
+    if len(dims) >= 2:  # e.g. face frames (time, plane, height, width): one row per step
+        return [f"{dims[0]}{i}" for i in range(shape[0])], [ALL], dims[0], "value"
+    return [f"cell{i}" for i in range(int(np.prod(shape)))], [ALL], "feature", "value"
 
 
 def attribution_matrix(attr, dims):
@@ -205,6 +208,8 @@ def attribution_matrix(attr, dims):
         return attr.sum(-1).transpose(0, 2, 1)
     if dims == ("channel", "time"):  # no band split: one value per channel
         return attr.sum(-1)[..., None]
+    if len(dims) >= 2:  # summed over every axis but the first
+        return attr.reshape(n, attr.shape[1], -1).sum(-1)[..., None]
     return attr.reshape(n, -1, 1)
 
 

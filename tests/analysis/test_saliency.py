@@ -111,6 +111,12 @@ def test_matrix_layouts():
         ["a", "b", "c"], ["all"], "feature", "value")
     A = np.arange(12.0).reshape(2, 6)
     assert attribution_matrix(A, ("feature",)).shape == (2, 6, 1)
+    # face frames: one row per time step, summed over the frame
+    assert matrix_layout(("window", "time", "plane", "height", "width"), (3, 1, 2, 2), {}) == (
+        ["time0", "time1", "time2"], ["all"], "time", "value")
+    F = np.arange(24.0).reshape(2, 3, 1, 2, 2)
+    assert_allclose(attribution_matrix(F, ("time", "plane", "height", "width"))[..., 0],
+                    F.reshape(2, 3, 4).sum(-1))
 
 
 def test_aggregation_axes_on_planted_arrays():

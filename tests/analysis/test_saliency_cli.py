@@ -139,3 +139,44 @@ def test_no_montage_draws_the_matrix_and_says_why(tmp_path, rng):
     info, picks, missing = channel_positions(["FP1", "X1", "Cz", "cb1"], "standard_1020")
     assert picks.tolist() == [0, 2] and missing == ["X1", "cb1"]
     assert info.ch_names == ["FP1", "Cz"]
+
+
+def test_continuous_target_has_one_output_over_every_test_window(tmp_path, rng):
+    n_sub, n_win = 2, 24
+    y = rng.uniform(1, 9, n_sub * n_win)
+    eeg = rng.standard_normal((n_sub * n_win, 2, 2))
+    eeg[:, 1, 0] += 0.5 * (y - 5)
+    eog = rng.standard_normal((n_sub * n_win, 3))
+    cohort = CohortData.from_arrays(
+        {"eeg:de": eeg, "eog:features": eog}, subject=np.repeat(["s01", "s02"], n_win),
+        trial=np.tile(np.repeat(np.arange(6), 4), n_sub),
+        labels={"arousal": y, "arousal_class": (y > 5).astype(int)},
+        dims={"eeg:de": ("window", "channel", "band"), "eog:features": ("window", "feature")})
+    run = tmp_path / "run"
+    run_distill(DistillConfig(teacher="eeg:de", student="eog:features", method="v2e",
+                              target="arousal", epochs=2, batch_size=16, out=str(run)),
+                cohort=cohort)
+    for role, key, shape in (("teacher", "eeg:de", (2, 1, 2, 2)),
+                             ("student", "eog:features", (2, 1, 3, 1))):
+        res = run_saliency(run, None, cohort=cohort, role=role, check=False)
+        (smap,) = res.maps
+        assert smap.key == key and smap.outputs == ["arousal"]
+        assert smap.per_subject.shape == shape
+        assert smap.n_windows.tolist() == [[n_win], [n_win]]  # every test window
+
+
+def test_seed_topomap_lists_the_channels_without_a_position(tmp_path, rng):
+    from emopipe.analysis.saliency import SaliencyMap
+    from emopipe.analysis.saliency_plot import draw_topomaps
+    from emopipe.io.seed_v import _channels
+
+    ch = _channels()  # SEED's 62 channels, upper case, with CB1 and CB2 (cerebellum)
+    per = rng.random((2, 3, 62, 5))
+    smap = SaliencyMap("eeg:de_LDS", ch, ["delta", "theta", "alpha", "beta", "gamma"],
+                       ["0", "1", "2"], ["s01", "s02"], per, per, np.ones((2, 3), int))
+    paths, missing, skipped = draw_topomaps(smap, "standard_1020", tmp_path / "topo", {})
+    assert missing == ["CB1", "CB2"] and skipped is None
+    side = json.loads((tmp_path / "topo.json").read_text())
+    assert side["channels_without_position"] == ["CB1", "CB2"]
+    assert side["montage"] == "standard_1020"
+    assert [p.name for p in paths] == ["topo.pdf", "topo.png", "topo.json"]
