@@ -18,7 +18,7 @@ randomised map has rank correlation < 0.3 with the trained map. Writes
 Usage::
 
     python benchmarks/saliency_recovery.py [--work /tmp/saliency_recovery] [--subjects 8]
-        [--trials 20] [--epochs 40] [--teacher]
+        [--trials 20] [--epochs 40]
 """
 
 import argparse

@@ -229,3 +229,27 @@ def test_randomisation_flags_a_map_independent_of_the_weights(rng):
     fresh = nn.Linear(12, 2)
     want = spearman(trained, np.abs(fresh.weight.detach().numpy()[0]))
     assert steps[-1]["spearman"] == pytest.approx(want, rel=1e-6)
+
+
+def test_raw_window_ig_through_the_band_split_is_complete(rng):
+    from emopipe.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("cnn1d", n_channels=2, n_times=128, n_outputs=2, sfreq=64.0,
+                        widths=(4, 4, 4)).eval()
+    X = rng.standard_normal((6, 2, 128)).astype(np.float32)
+    bands = {"theta": (4.0, 8.0), "alpha": (8.0, 14.0), "beta": (14.0, 31.0)}
+    comps = band_components(X, 64.0, bands)
+    target = np.arange(6) % 2
+    (ig,) = attribute(model, [comps], target, shapes=[(2, 128)], split=[True], steps=64)
+    m = attribution_matrix(ig, ("window", "channel", "time"))  # (6, 2 channels, 4 columns)
+    assert m.shape == (6, 2, 4)
+    with torch.no_grad():
+        fx = model(torch.from_numpy(X))[0].numpy()[np.arange(6), target]
+        f0 = model(torch.zeros(1, 2, 128))[0].numpy()[0, target]
+    # the components share the straight path from 0 to x, so their attributions add up to
+    # IG of the unsplit window (to float precision) ...
+    (plain,) = attribute(model, [X], target, shapes=[(2, 128)], steps=64)
+    assert_allclose(m.sum(2), plain.sum(2), rtol=1e-4, atol=1e-6 * np.abs(plain).sum(2).max())
+    # ... and to f(x) - f(0) up to the quadrature error at the ReLU kinks (< 1 % here)
+    assert_allclose(m.reshape(6, -1).sum(1), fx - f0, atol=1e-2 * np.abs(fx - f0).max())
