@@ -180,18 +180,20 @@ def matrix_layout(dims, shape, meta, *, bands=None):
     return [f"cell{i}" for i in range(int(np.prod(shape)))], [ALL], "feature", "value"
 
 
-def attribution_matrix(attr, dims):
+def attribution_matrix(attr, dims, *, split=False):
     """Lay per-window attributions out as (n_windows, n_rows, n_cols).
 
     Parameters
     ----------
     attr : ndarray, shape (n_windows, ...)
-        Attributions in the input's cached window shape; for a raw
-        ``("channel", "time")`` input, shape (n_windows, n_components,
-        n_channels, n_times) (band components then the rest, as
-        :func:`~emopipe.analysis.saliency_attr.band_components` makes them).
+        Attributions in the input's cached window shape; for a raw input
+        attributed per band component (``split``), shape (n_windows,
+        n_components, n_channels), each component summed over time (as
+        :func:`~emopipe.analysis.saliency_attr.attribute` returns it).
     dims : tuple of str
         The input's cached axes, with or without the leading ``"window"``.
+    split : bool
+        ``attr`` holds band components of a raw input.
 
     Returns
     -------
@@ -201,11 +203,10 @@ def attribution_matrix(attr, dims):
     attr = np.asarray(attr)
     dims = tuple(d for d in dims if d != "window")
     n = attr.shape[0]
+    if split:  # (n_windows, n_components, n_channels) -> channels first
+        return attr.transpose(0, 2, 1)
     if len(dims) == 2 and dims[0] == "channel" and dims[1] in ("band", "feature"):
         return attr
-    if dims == ("channel", "time") and attr.ndim == 4:
-        # (n_windows, n_components, n_channels, n_times) -> summed over time, channels first
-        return attr.sum(-1).transpose(0, 2, 1)
     if dims == ("channel", "time"):  # no band split: one value per channel
         return attr.sum(-1)[..., None]
     if len(dims) >= 2:  # summed over every axis but the first

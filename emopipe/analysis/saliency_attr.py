@@ -95,16 +95,17 @@ def attribute(model, inputs, target, *, shapes, split=None, method="ig", steps=3
     model : EmoModule
         The model (put in eval mode); ``model(*xs)`` returns ``(out, feat)``.
     inputs : list of ndarray, shape (n_windows, ...)
-        The model's (standardised) inputs in their cached window shape; a
-        raw input marked in ``split`` as its band components, shape
-        (n_windows, n_components, n_channels, n_times).
+        The model's (standardised) inputs in their cached window shape.
     target : ndarray of int, shape (n_windows,)
         Output attributed for each window.
     shapes : list of tuple of int
         Window shape of each input in the model's layout
         (:attr:`ModelPlan.shapes`).
-    split : list of bool | None
-        Inputs given as band components (summed before the model).
+    split : list of (float, dict) | None
+        Per input ``None``, or ``(sfreq, bands)`` for a raw
+        ``(n_windows, n_channels, n_times)`` input to attribute per band
+        component (:func:`band_components`, made chunk by chunk; the model
+        sees their sum).
     method : ``"ig"`` | ``"saliency"`` | ``"input_x_gradient"``
         Attribution method.
     steps : int
@@ -112,24 +113,30 @@ def attribute(model, inputs, target, *, shapes, split=None, method="ig", steps=3
 
     Returns
     -------
-    attributions : list of ndarray of float32, shape (n_windows, ...)
-        One per input, the shape of that input.
+    attributions : list of ndarray of float32
+        One per input: shape (n_windows, ...) as the input, or for a split
+        input shape (n_windows, n_bands + 1, n_channels), each component's
+        attribution summed over time.
     """
     import captum.attr as ca
 
     _check_option("method", method, tuple(METHODS))
-    split = [False] * len(inputs) if split is None else list(split)
+    split = [None] * len(inputs) if split is None else list(split)
     model.eval()
-    algo = getattr(ca, METHODS[method])(_forward_of(model, shapes, split))
+    algo = getattr(ca, METHODS[method])(_forward_of(model, shapes, [s is not None
+                                                                    for s in split]))
     n = inputs[0].shape[0]
-    per_window = sum(int(np.prod(x.shape[1:])) for x in inputs)
+    per_window = sum(int(np.prod(x.shape[1:])) * (1 if s is None else len(s[1]) + 1)
+                     for x, s in zip(inputs, split))
     factor = steps if method == "ig" else 1
     chunk = max(1, _BUDGET // max(1, per_window * factor))
     target = torch.as_tensor(np.asarray(target, dtype=np.int64))
     outs = [[] for _ in inputs]
     for start in range(0, n, chunk):
-        xs = tuple(torch.as_tensor(np.ascontiguousarray(x[start:start + chunk]),
-                                   dtype=torch.float32) for x in inputs)
+        xs = tuple(torch.as_tensor(np.ascontiguousarray(
+            x[start:start + chunk] if s is None else
+            band_components(x[start:start + chunk], s[0], s[1])), dtype=torch.float32)
+            for x, s in zip(inputs, split))
         tg = target[start:start + chunk]
         if method != "ig":  # gradient methods take the inputs' own gradients
             xs = tuple(x.requires_grad_() for x in xs)
@@ -140,10 +147,10 @@ def attribute(model, inputs, target, *, shapes, split=None, method="ig", steps=3
             a = algo.attribute(xs, target=tg, abs=False)
         else:
             a = algo.attribute(xs, target=tg)
-        for lst, t in zip(outs, a if isinstance(a, tuple) else (a,)):
-            lst.append(t.detach().numpy().astype(np.float32))
-    return [np.concatenate(lst) if lst else np.zeros((0,) + x.shape[1:], np.float32)
-            for lst, x in zip(outs, inputs)]
+        for lst, t, s in zip(outs, a if isinstance(a, tuple) else (a,), split):
+            t = t.detach()
+            lst.append((t if s is None else t.sum(-1)).numpy().astype(np.float32))
+    return [np.concatenate(lst) if lst else np.zeros((0,), np.float32) for lst in outs]
 
 
 def cascade_layers(model):

@@ -136,8 +136,6 @@ class _FoldInputs:
     """One fold's test windows as the model sees them, with targets and layouts."""
 
     def __init__(self, fold, role, data, picks=None):
-        from .saliency_attr import band_components
-
         self.fold = fold
         idx = fold.test_idx if picks is None else fold.test_idx[picks]
         self.subject = np.asarray(data.subject[idx]).astype(str)
@@ -156,10 +154,10 @@ class _FoldInputs:
             raw = _is_raw(item)
             sfreq = (item["meta"] or {}).get("sfreq")
             if raw and sfreq:
-                bands = _raw_bands(fold)
-                self.bands[key] = bands
-                X = band_components(X, float(sfreq), bands)
-            self.split.append(bool(raw and sfreq))
+                self.bands[key] = _raw_bands(fold)
+                self.split.append((float(sfreq), self.bands[key]))
+            else:
+                self.split.append(None)
             self.arrays.append(X)
             self.layouts.append(matrix_layout(item["dims"], item["shape"], item["meta"],
                                               bands=list(self.bands.get(key, ())) or None))
@@ -169,8 +167,8 @@ class _FoldInputs:
 
         attrs = attribute(model, self.arrays, self.group, shapes=self.plan.shapes,
                           split=self.split, method=method, steps=steps)
-        return [attribution_matrix(a, self.fold.inputs[k]["dims"])
-                for a, k in zip(attrs, self.keys)]
+        return [attribution_matrix(a, self.fold.inputs[k]["dims"], split=s is not None)
+                for a, k, s in zip(attrs, self.keys, self.split)]
 
 
 def _aggregate(parts, keys, layouts, outputs, attrs):

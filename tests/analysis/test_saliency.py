@@ -93,10 +93,11 @@ def test_band_components_add_up_and_put_a_tone_in_its_band():
     assert_allclose(comps[0, 0, 0], X[0, 0], atol=1e-5)  # 10 Hz: all alpha
     assert_allclose(comps[0, 1, 1], np.sin(2 * np.pi * 20 * t), atol=1e-5)  # 20 Hz: beta
     assert_allclose(comps[0, 2, 1], 0.5, atol=1e-5)  # DC: the rest
-    # a raw-window model attributed per component: (n, comp, ch, time) -> (n, ch, comp)
-    m = attribution_matrix(comps, ("window", "channel", "time"))
+    # per component summed over time, (n, comp, ch) -> (n, ch, comp)
+    m = attribution_matrix(comps.sum(-1), ("window", "channel", "time"), split=True)
     assert m.shape == (1, 2, 3)
     assert_allclose(m[0, 1, 2], 0.5 * n, rtol=1e-5)
+    assert attribution_matrix(X, ("channel", "time")).shape == (1, 2, 1)
 
 
 def test_matrix_layouts():
@@ -239,10 +240,10 @@ def test_raw_window_ig_through_the_band_split_is_complete(rng):
                         widths=(4, 4, 4)).eval()
     X = rng.standard_normal((6, 2, 128)).astype(np.float32)
     bands = {"theta": (4.0, 8.0), "alpha": (8.0, 14.0), "beta": (14.0, 31.0)}
-    comps = band_components(X, 64.0, bands)
     target = np.arange(6) % 2
-    (ig,) = attribute(model, [comps], target, shapes=[(2, 128)], split=[True], steps=64)
-    m = attribution_matrix(ig, ("window", "channel", "time"))  # (6, 2 channels, 4 columns)
+    (ig,) = attribute(model, [X], target, shapes=[(2, 128)], split=[(64.0, bands)], steps=64)
+    assert ig.shape == (6, 4, 2)  # (n_windows, 3 bands + rest, n_channels)
+    m = attribution_matrix(ig, ("window", "channel", "time"), split=True)  # (6, 2, 4)
     assert m.shape == (6, 2, 4)
     with torch.no_grad():
         fx = model(torch.from_numpy(X))[0].numpy()[np.arange(6), target]
