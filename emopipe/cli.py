@@ -126,6 +126,23 @@ def build_parser():
     p.add_argument("--k", type=int, default=5, help="neighbours of the k-NN accuracy")
     _add_verbose(p)
 
+    p = sub.add_parser("saliency", help="band x channel saliency maps of a run's student "
+                                        "(or teacher), with a randomisation sanity check")
+    p.add_argument("--run", required=True, help="run folder written by 'emopipe distill'")
+    p.add_argument("--out", required=True, help="folder for the maps, figures and tables")
+    p.add_argument("--method", default="ig", choices=("ig", "saliency", "input_x_gradient"),
+                   help="attribution method (captum): integrated gradients (default), the "
+                        "gradient, or input x gradient")
+    p.add_argument("--teacher", action="store_true", help="explain the teacher, not the student")
+    p.add_argument("--steps", type=int, default=32, help="integration steps of ig (default 32)")
+    p.add_argument("--cache", default=None,
+                   help="cache folder (default: the one the run recorded; checked against it)")
+    p.add_argument("--check-windows", type=int, default=256,
+                   help="test windows per fold of the randomisation check (default 256)")
+    p.add_argument("--no-check", action="store_true", help="skip the randomisation check")
+    p.add_argument("--seed", type=int, default=0, help="seed of the randomisation")
+    _add_verbose(p)
+
     p = sub.add_parser("datasets", help="list the datasets emopipe reads, with their facts")
     _add_verbose(p)
 
@@ -286,6 +303,51 @@ def _cmd_tsne(args):
     return 0
 
 
+def _cmd_saliency(args):
+    from .analysis.saliency import top_cells
+    from .analysis.saliency_run import run_saliency
+
+    _check_count("steps", args.steps)
+    _check_count("check-windows", args.check_windows)
+    role = "teacher" if args.teacher else "student"
+    res = run_saliency(args.run, args.out, cohort=args.cache, role=role, method=args.method,
+                       steps=args.steps, check=not args.no_check,
+                       check_windows=args.check_windows, seed=args.seed)
+    print(f"{role}, {args.method}" + (f" ({args.steps} steps)" if args.method == "ig" else "")
+          + f"; baseline: {res.baseline}")
+    for smap in res.maps:
+        for o, name in enumerate(smap.outputs):
+            print(f"{smap.key} output {name} ({int(smap.n_subjects[o])} subjects, "
+                  f"{int(smap.n_windows[:, o].sum())} windows): top cells")
+            print(f"  {'rank':>4} {smap.row_label:<10} {smap.col_label:<10} {'mean':>10} "
+                  f"{'sd':>10}")
+            for i, (r, c, m, sd) in enumerate(top_cells(smap, o, 5)):
+                print(f"  {i + 1:>4} {r:<10} {c:<10} {m:>10.4g} {sd:>10.4g}")
+        if res.topomaps.get(smap.key):
+            print(f"{smap.key}: topomap skipped: {res.topomaps[smap.key]}.")
+        missing = res.unpositioned.get(smap.key)
+        if missing and not res.topomaps.get(smap.key):
+            print(f"{smap.key}: no position in {res.montage} for {', '.join(missing)} "
+                  f"(left out of the topomap, kept in the matrix).")
+    if res.check:
+        print("Randomisation check (layers re-initialised from the top, Spearman with the "
+              "trained map):")
+        for s in res.check:
+            print(f"  {s['step']:>2} {s['layer']:<24} {s['spearman']:>7.3f}")
+        last = res.check[-1]["spearman"]
+        if res.flagged:
+            print(f"WARNING: the map survives randomisation (Spearman {last:.3f} >= 0.3 with "
+                  f"every layer random): it reflects the input more than what the model "
+                  f"learned.")
+        else:
+            print(f"Passed: the fully randomised map is unlike the trained one (Spearman "
+                  f"{last:.3f} < 0.3).")
+    print(f"Files: {args.out}/saliency.h5 (per-subject matrices), saliency_*.csv, "
+          f"saliency_heatmap_*, saliency_bands_*, saliency_topomap_* (.png, .pdf, .json), "
+          f"saliency_summary.json")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -316,7 +378,7 @@ def _cmd_datasets(args):
 
 
 _COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
-             "distill": _cmd_distill, "tsne": _cmd_tsne, "datasets": _cmd_datasets,
+             "distill": _cmd_distill, "tsne": _cmd_tsne, "saliency": _cmd_saliency, "datasets": _cmd_datasets,
              "demo": _cmd_demo}
 
 

@@ -52,6 +52,8 @@ class Dataset:
       driver passes them to :meth:`read_subject` as keyword arguments,
       :meth:`resolve_config` checks them, and a config of another dataset
       that sets one is refused.
+    - ``montage`` : str | None, the MNE standard montage placing the EEG
+      channels (``"standard_1020"``) for scalp maps; ``None``: no positions.
     """
 
     name = None
@@ -64,6 +66,7 @@ class Dataset:
     default_modalities = ("eeg",)
     protocols = ()
     default_window = 1.0
+    montage = None
     config_fields = ()
 
     @classmethod

@@ -759,6 +759,7 @@ class DEAP(Dataset):
     label_scale = RATING_SCALE
     default_threshold = 5.0
     default_modalities = ("eeg", "eog", "gsr")
+    montage = "standard_1020"
 
     @classmethod
     def label_classes(cls, ratings, threshold=None):

@@ -465,6 +465,7 @@ class SEEDIV(Dataset):
     default_modalities = ("eeg", "eye")
     protocols = ("cross_session",)
     default_window = WINDOW
+    montage = "standard_1020"
     subject_ids = tuple(str(s) for s in range(1, 16))
     session_ids = SESSIONS
 

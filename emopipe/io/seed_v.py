@@ -537,6 +537,7 @@ class SEEDV(Dataset):
     sfreq = 200.0
     window = WINDOW
     default_window = WINDOW
+    montage = "standard_1020"
     sources = SOURCES
     #: sources whose features come precomputed, and their fixed window (s); the
     #: extract config must use it (ExtractConfig checks)
