@@ -778,7 +778,7 @@ class SEED(Dataset):
 
     @classmethod
     def subjects(cls, root):
-        """Sorted ids (``"1"`` ... ``"15"``) of the subjects with a preprocessed, feature or raw file.
+        """Sorted ids (``"1"`` ... ``"15"``) of the subjects with a .mat or a raw file.
 
         Parameters
         ----------
