@@ -1,7 +1,9 @@
 """SEED raw EEG: SEED_RAW_EEG CNT recordings cut by the documented windows, read lazily."""
 
 import re
+import shutil
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from emopipe.io._cnt import read_cnt
 from emopipe.io.seed import raw_trial_windows, read_seed_raw
 from emopipe.io.synth._cnt import write_cnt
 from emopipe.io.synth.seed import (AROUSAL_CHANNELS, LEFT_FRONTAL, RAW_NOISE_UV, RAW_TONE_UV,
-                                   RIGHT_FRONTAL, write_seed_synth)
+                                   RIGHT_FRONTAL, write_eye_pickle, write_seed_synth)
 from emopipe.utils._errors import ConfigError, DataFileError
 
 LABELS = [1, 0, -1, -1, 0, 1, -1, 0, 1, 1, 0, -1, 0, 1, -1]  # label.mat, docs/datasets.md s. 2
@@ -25,6 +27,7 @@ END = [262, 523, 757, 1022, 1235, 1457, 1721, 1964, 2258, 2524, 2786, 3045, 3307
 SECONDS = [b - a for a, b in zip(START, END)]
 RAW_SFREQ = 50  # low test rate: the 10- and 20-Hz tones under Nyquist; resampled to 200 Hz
 RAW_DIR = ("SEED_EEG", "SEED_RAW_EEG")
+EYE_DIR = Path("SEED_Multimodal/Chinese/04-Eye-tracking-feature/eye_tracking_feature")
 CHANNELS = ("FP1 FPZ FP2 AF3 AF4 F7 F5 F3 F1 FZ F2 F4 F6 F8 FT7 FC5 FC3 FC1 FCZ FC2 FC4 FC6 FT8 "
             "T7 C5 C3 C1 CZ C2 C4 C6 T8 TP7 CP5 CP3 CP1 CPZ CP2 CP4 CP6 TP8 P7 P5 P3 P1 PZ P2 P4 "
             "P6 P8 PO7 PO5 PO3 POZ PO4 PO6 PO8 CB1 O1 OZ O2 CB2").split()
@@ -212,3 +215,27 @@ def test_raw_source_of_the_old_release_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match=re.escape(
             "source 'raw' reads SEED_EEG/SEED_RAW_EEG/*.cnt of the current SEED release, but")):
         SEED.read_subject(tmp_path, "1", source="raw")
+
+
+def test_eye_features_are_cut_by_the_raw_windows_or_named(raw_root, tmp_path):
+    root = tmp_path / "seed"
+    shutil.copytree(raw_root[0], root)
+    eye_dir = root / EYE_DIR
+    eye_dir.mkdir(parents=True)
+    rows = np.arange(sum(SECONDS) * 33, dtype=np.float64).reshape(-1, 33)
+    n1 = sum(SECONDS[:9])
+    write_eye_pickle(eye_dir / "1_1", rows[:n1], rows[n1:])
+    rec = SEED.read_subject(root, "1", source="raw")
+    eye = rec.precomputed["eye"]["official"]
+    assert [len(t) for t in eye.trials] == SECONDS
+    assert_allclose(np.concatenate(eye.trials), rows)
+    assert rec.precomputed_window == 1.0 and "eye" not in rec.missing
+    write_eye_pickle(eye_dir / "1_1", rows[:n1 - 1], rows[n1:])
+    n2 = sum(SECONDS[9:])
+    with pytest.raises(DataFileError, match=re.escape(
+            f"SEED subject 1 session 1: eye_tracking_feature/1_1 holds {n1 - 1 + n2} windows "
+            f"({n1 - 1} for clips 1-9, {n2} for clips 10-15) but SEED_RAW_EEG/1_1.cnt (the "
+            f"documented trial windows) holds {n1 + n2} 1-s windows ({n1} + {n2}); the eye "
+            f"features and the EEG of a trial share its windows.")):
+        SEED.read_subject(root, "1", source="raw")
+    assert "eye" not in SEED.read_subject(root, "1", source="raw", modalities=["eeg"]).precomputed

@@ -123,8 +123,6 @@ CAUDAL_PAIRS = (("FT7", "TP7"), ("FC5", "CP5"), ("FC3", "CP3"), ("FC1", "CP1"), 
                 ("F4", "P4"), ("F6", "P6"), ("F8", "P8"), ("FP1", "O1"), ("FPZ", "OZ"),
                 ("FP2", "O2"), ("AF3", "PO3"), ("AF4", "PO4"))
 RAW_NOISE_UV, RAW_TONE_UV = 5.0, 10.0
-#: channels of a raw recording after the 62 EEG ones (probably; docs/datasets.md section 2)
-RAW_EXTRA = ("M1", "M2", "HEO", "VEO")
 #: seconds recorded after the last trial's end
 RAW_TAIL = 5.0
 README = "Synthetic SEED folder written by emopipe (emopipe.io.synth.seed); no real data.\n"
@@ -219,8 +217,9 @@ def _write_folder(folder, files, labels):
 def _write_raw_session(fname, rng, asym, bg, ch, sfreq, data_format, date):
     """One session's CNT: noise, and each trial's planted tones inside its documented window."""
     win = _layout.raw_trial_windows()
+    extra = list(_layout._manifest()["raw"]["extra_channels"])  # after the 62 (unverified)
     n_times = int(round((win[-1, 1] + RAW_TAIL) * sfreq))
-    data = (RAW_NOISE_UV * 1e-6 * rng.standard_normal((len(ch) + len(RAW_EXTRA), n_times))
+    data = (RAW_NOISE_UV * 1e-6 * rng.standard_normal((len(ch) + len(extra), n_times))
             ).astype(np.float32)
     right = [ch.index(c) for c in RIGHT_FRONTAL]
     left = [ch.index(c) for c in LEFT_FRONTAL]
@@ -233,7 +232,7 @@ def _write_raw_session(fname, rng, asym, bg, ch, sfreq, data_format, date):
         data[left, i0:i1] += (np.exp(-s_a / 2) * alpha).astype(np.float32)
         data[aro, i0:i1] += (RAW_TONE_UV * 1e-6 * np.exp(s_b / 2)
                              * np.sin(2 * np.pi * 20.0 * t)).astype(np.float32)
-    write_cnt(fname, data, sfreq, list(ch) + list(RAW_EXTRA), data_format=data_format,
+    write_cnt(fname, data, sfreq, list(ch) + extra, data_format=data_format,
               date=f"{date[4:6]}/{date[6:8]}/{date[2:4]}")
 
 
@@ -430,7 +429,8 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
     if raw:
         win = _layout.raw_trial_windows()
         truth["raw"] = {"folder": rel["raw"], "sfreq": raw_sfreq, "data_format": raw_format,
-                        "channels": ch + list(RAW_EXTRA), "trial_windows": win.tolist(),
+                        "channels": ch + list(man["raw"]["extra_channels"]),
+                        "trial_windows": win.tolist(),
                         "trial_seconds": (win[:, 1] - win[:, 0]).tolist(),
                         "tail_seconds": RAW_TAIL, "noise_uv": RAW_NOISE_UV,
                         "tone_uv": RAW_TONE_UV,
