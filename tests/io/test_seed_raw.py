@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 
 from emopipe.cache import read_cohort, run_extract
 from emopipe.cli import main
+from emopipe.distill.protocols import make_folds
 from emopipe.features.extract import ExtractConfig
 from emopipe.io import SEED
 from emopipe.io._cnt import read_cnt
@@ -134,6 +135,12 @@ def test_extract_from_raw_recovers_labels_trials_and_the_planted_tones(raw_root,
     # noise just under 25 Hz)
     assert_allclose(got, want, atol=0.035)
     assert "eye" not in sub.modalities  # raw=True writes no SEED_Multimodal
+    # the official split on the raw cache: clips 1-9 train, 10-15 test
+    (fold,) = make_folds("seed_9_6", np.full(len(trial), "1"), trial,
+                         session=sub.windows["session"], labels=sub.labels["emotion_class"],
+                         val_fraction=0.0)
+    assert sorted(set(trial[fold.train].tolist())) == list(range(1, 10))
+    assert sorted(set(trial[fold.test].tolist())) == list(range(10, 16))
 
 
 def test_check_reports_the_raw_files_and_their_sample_format(raw_root, capsys):
