@@ -58,15 +58,28 @@ and the EEG are a :class:`~emopipe.utils._errors.DataFileError` naming both.
 Subjects outside the multimodal set (6, 7, 15), the older release and
 ``"features_4s"`` have no eye modality (``missing["eye"]`` says why).
 
-TODO (lead): the raw ``SEED_RAW_EEG/<subject>_<session>.cnt`` files
-(Neuroscan CNT, 1000 Hz, trial windows in the manifest's ``raw``) are found
-and listed by :meth:`SEED.check` but not read: their reading belongs to
-``emopipe.io._cnt`` (the MNE Neuroscan reader written for SEED-V), to be
-wired here as a ``"raw"`` source.
+- ``"raw"`` (current release): ``SEED_RAW_EEG/<subject>_<session>.cnt``
+  (Neuroscan CNT at 1000 Hz, :func:`emopipe.io._cnt.read_cnt`, which says
+  whether the samples are 16- or 32-bit). ``<session>`` is the session
+  number 1-3 or, where a file is named by its date, the date's session as
+  above. The 62 EEG channels are picked by name (case-insensitively; the
+  rest, probably ``M1, M2, HEO, VEO``, and the ``STI 014`` trigger channel
+  MNE builds from the event table are left out: the doc lists no trigger
+  codes, so trials come from the windows, not the triggers). Trials are cut
+  by the documented windows (the manifest's ``raw.trial_start`` /
+  ``trial_end``, s from the start of the file, the same for every session),
+  each read lazily (:class:`emopipe.io.seed_v.CntTrial`: only one trial's
+  span of one recording in memory) and resampled (polyphase) to ``sfreq``,
+  200 Hz by default, so that emopipe's own features use the official 1-s
+  windows (``end - start`` of them per trial). Labels: ``label.mat`` of
+  ``Preprocessed_EEG`` or ``ExtractedFeatures_1s`` when present, else the
+  manifest's list (``info["labels"]`` says which). The eye modality is cut
+  by the raw trials' 1-s window counts as above.
 """
 
 import functools
 import logging
+from collections import Counter
 import re
 import zipfile
 from pathlib import Path
@@ -92,7 +105,7 @@ N_TRAIN = 9  # SEED_Multimodal train = clips 1-9, test = clips 10-15
 SESSIONS = (1, 2, 3)
 N_CHANNELS = 62
 N_BANDS = 5
-SOURCES = ("auto", "features", "features_4s", "preprocessed")
+SOURCES = ("auto", "features", "features_4s", "preprocessed", "raw")
 #: feature kinds of ExtractedFeatures, in the order of a trial's variables
 FEATURE_KEYS = ("de_movingAve", "de_LDS", "psd_movingAve", "psd_LDS", "dasm_movingAve",
                 "dasm_LDS", "rasm_movingAve", "rasm_LDS", "asm_movingAve", "asm_LDS",
@@ -526,11 +539,210 @@ def _cut(rows, n_train, counts, *, what, eeg_what, subject, session, kind="eye")
 
 
 # --------------------------------------------------------------------------
+# raw CNT recordings (current release)
+# --------------------------------------------------------------------------
+def _scan_raw(folder, dates):
+    """``{subject: {session: path}}`` of ``<subject>_<session>.cnt`` in ``SEED_RAW_EEG/``.
+
+    ``<session>`` is 1-3, or a date whose session ``dates`` (``{subject:
+    {date: session}}``) or the manifest's dates give.
+    """
+    out = {}
+    for p in sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []:
+        m = _RAW_FILE.match(p.name)
+        if m is None:
+            continue
+        sub, tag = str(int(m.group(1))), m.group(2)
+        listed = _manifest()["dates"].get(sub, [])
+        if len(tag) == 8:
+            session = dates.get(sub, {}).get(tag) or (listed.index(tag) + 1 if tag in listed
+                                                      else None)
+        else:
+            session = int(tag)
+        if session not in SESSIONS:
+            raise DataFileError(
+                f"{folder.name}/{p.name}: {tag!r} names no session of subject {sub}; expected "
+                f"<subject>_<session>.cnt with session 1, 2 or 3 (or a recording date of the "
+                f"subject: {', '.join(listed) or 'none known'}). Rename the file.")
+        if session in out.setdefault(sub, {}):
+            raise DataFileError(
+                f"{folder.name}/ holds two session-{session} recordings of subject {sub}: "
+                f"{out[sub][session].name} and {p.name}. Keep one per subject and session.")
+        out[sub][session] = p
+    return {sub: dict(sorted(files.items())) for sub, files in out.items()}
+
+
+def raw_trial_windows():
+    """The documented trial windows of every ``SEED_RAW_EEG`` recording.
+
+    Returns
+    -------
+    windows : ndarray of float64, shape (15, 2)
+        ``(start, end)`` in s from the start of the file, trial 1 first; the
+        same for every session (``docs/datasets.md`` section 2).
+    """
+    raw = _manifest()["raw"]
+    return np.column_stack([raw["trial_start"], raw["trial_end"]]).astype(np.float64)
+
+
+def _raw_picks(fname, ch_names):
+    """File names of the 62 EEG channels in SEED's order, matched case-insensitively."""
+    by_upper = {c.upper(): c for c in ch_names}
+    want = list(_manifest()["channels"])
+    missing = [c for c in want if c.upper() not in by_upper]
+    if missing:
+        raise DataFileError(
+            f"{_rel(fname)}: the recording lacks {len(missing)} of the 62 SEED EEG channels "
+            f"({', '.join(missing[:8])}{', ...' if len(missing) > 8 else ''}); it has "
+            f"{len(ch_names)} channels ({', '.join(ch_names[:8])}"
+            f"{', ...' if len(ch_names) > 8 else ''}). Is this a SEED recording?")
+    return [by_upper[c.upper()] for c in want]
+
+
+def read_seed_raw(fname, *, sfreq=SFREQ):
+    """Open one ``SEED_RAW_EEG/<subject>_<session>.cnt`` and cut its 15 trials, unread.
+
+    Parameters
+    ----------
+    fname : path-like
+        The Neuroscan CNT recording (the header only is read here).
+    sfreq : float
+        Rate in Hz the trials are returned at (polyphase resampling from
+        the file's, 1000 Hz in the real download).
+
+    Returns
+    -------
+    trials : list of CntTrial, shape (62, n_times_t)
+        Trial 1 first; each reads its span of the 62 EEG channels (V, SEED's
+        channel order) when converted with :func:`numpy.asarray`.
+    data_format : str
+        ``"int16"`` or ``"int32"``, the sample format that read the file.
+    """
+    from ._cnt import read_cnt
+    from .seed_v import CntTrial
+
+    _check_type("fname", fname, ("path-like",))
+    fname = Path(fname)
+    raw, fmt = read_cnt(fname)
+    file_sfreq = float(raw.info["sfreq"])
+    n_sec = raw.n_times / file_sfreq
+    picks = _raw_picks(fname, raw.ch_names)
+    win = raw_trial_windows()
+    late = np.flatnonzero(win[:, 1] > n_sec + 1e-9)
+    if late.size:
+        k = int(late[0]) + 1
+        raise DataFileError(
+            f"{_rel(fname)}: trial {k} ends at {win[k - 1, 1]:g} s (the documented SEED trial "
+            f"windows, docs/datasets.md section 2), after the end of the recording "
+            f"({n_sec:g} s: {raw.n_times} samples at {file_sfreq:g} Hz). The file is truncated "
+            f"or not a SEED raw recording; re-download it.")
+    del raw
+    return [CntTrial(fname, fmt, picks, a, b, file_sfreq, sfreq) for a, b in win], fmt
+
+
+def _raw_labels(layout):
+    """``(labels, label.mat path or None)``: a sibling folder's label.mat, else the manifest's."""
+    for key in ("preprocessed", "features_1s"):
+        folder = layout.get(key)
+        if folder is not None and _child(folder, "label.mat") is not None:
+            return _labels(folder)
+    return np.asarray(_manifest()["labels"], dtype=np.int64), None
+
+
+def _raw_dates(layout):
+    """``{subject: {date: session}}`` from the .mat files beside the raw folder."""
+    out = {}
+    for key in ("preprocessed", "features_1s", "features_4s"):
+        for sub, files in _scan(layout.get(key)).items():
+            out.setdefault(sub, {}).update({_FILE.match(p.name).group(2): ses
+                                            for ses, p in files.items()})
+    return out
+
+
+def _read_raw(root, layout, subject, *, sfreq, modalities):
+    """The ``"raw"`` source of :func:`_read_subject`."""
+    if layout["release"] != "new":
+        raise ConfigError(
+            f"source 'raw' reads SEED_EEG/SEED_RAW_EEG/*.cnt of the current SEED release, but "
+            f"{str(root)!r} holds the older release (Preprocessed_EEG/ and ExtractedFeatures/, "
+            f"no raw files). Use source 'preprocessed' or 'features'.")
+    files = _scan_raw(layout["raw"], _raw_dates(layout))
+    if subject not in files:
+        raise FileNotFoundError(
+            f"SEED subject {subject!r} not found under {str(root)!r}: no SEED_EEG/SEED_RAW_EEG/"
+            f"{subject}_<session>.cnt (source 'raw'). Subjects with raw files: "
+            f"{', '.join(repr(s) for s in sorted(files, key=int)) or 'none'}.")
+    clip_labels, label_file = _raw_labels(layout)
+    eye_files, npz_files, why = _eye_for(layout, subject, modalities is None
+                                         or "eye" in modalities, "raw")
+    sessions = sorted(files[subject])
+    missing = {"eye": why} if why else {}
+    if eye_files and any(s not in eye_files for s in sessions):
+        missing["eye"] = (f"SEED_Multimodal has no eye_tracking_feature file of subject "
+                          f"{subject} for session(s) {[s for s in sessions if s not in eye_files]}")
+        eye_files = {}
+    win = raw_trial_windows()
+    counts = [int((b - a) // WINDOW) for a, b in win]
+    trials, eye, formats, trial_ids, trial_sessions = [], [], {}, [], []
+    sources = [label_file] if label_file is not None else []
+    for session in sessions:
+        fname = files[subject][session]
+        got, formats[fname.name] = read_seed_raw(fname, sfreq=sfreq)
+        trials.extend(got)
+        sources.append(fname)
+        eeg_what = f"{_rel(fname)} (the documented trial windows)"
+        if eye_files:
+            efile = eye_files[session]
+            rows, n_train = read_seed_multimodal_eye(efile)
+            eye.extend(_cut(rows, n_train, counts, what=_rel(efile), eeg_what=eeg_what,
+                            subject=subject, session=session))
+            sources.append(efile)
+            if session in npz_files:
+                _check_npz_labels(npz_files[session], counts, clip_labels, subject, session,
+                                  eeg_what)
+                sources.append(npz_files[session])
+        trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
+        trial_sessions.append(np.full(N_TRIALS, session))
+    precomputed = {"eye": {"official": _eye_feature(eye)}} if eye else {}
+    logger.info("SEED subject %s (raw CNT): sessions %s, sample formats %s", subject, sessions,
+                sorted(set(formats.values())))
+    return SubjectRecording(
+        dataset="seed",
+        subject=subject,
+        modalities={"eeg": Modality(data=trials, sfreq=float(sfreq),
+                                    ch_names=list(_manifest()["channels"]), unit="V",
+                                    source_unit="V (CNT counts x calibration)")},
+        labels={"emotion": np.tile(clip_labels, len(sessions)).astype(np.float64)},
+        trial_ids=np.concatenate(trial_ids).astype(np.int64),
+        baseline=0.0,
+        sessions=np.concatenate(trial_sessions).astype(np.int64),
+        sources=[str(Path(s).resolve()) for s in sources],
+        info={"format": "raw", "release": "new", "source": "raw", "sessions": sessions,
+              "data_format": formats, "trial_windows": "manifest (docs/datasets.md section 2)",
+              "labels": "label.mat" if label_file is not None else "manifest"},
+        missing=missing,
+        precomputed=precomputed,
+        precomputed_window=WINDOW if precomputed else None,
+    )
+
+
+def _eye_feature(eye):
+    """The eye rows of some trials (SEED_Multimodal) as a precomputed feature."""
+    width = eye[0].shape[1]
+    return PrecomputedFeature(
+        eye, ("window", "feature"),
+        {"unit": "mixed", "feature_names": [f"col{i:02d}" for i in range(width)],
+         "source": "SEED_Multimodal eye_tracking_feature train_data_eye + test_data_eye, "
+                   "cut into trials by the EEG's 1-s window counts",
+         "column_order": "unverified"})
+
+
+# --------------------------------------------------------------------------
 # the dataset
 # --------------------------------------------------------------------------
 def _eeg_folder(layout, source):
     return {"features": layout.get("features_1s"), "features_4s": layout.get("features_4s"),
-            "preprocessed": layout.get("preprocessed")}[source]
+            "preprocessed": layout.get("preprocessed"), "raw": layout.get("raw")}[source]
 
 
 @DATASETS.register("seed")
@@ -541,7 +753,8 @@ class SEED(Dataset):
     facts generic code reads (see :class:`emopipe.io._dataset.Dataset`):
     ``sfreq`` 200 Hz (Preprocessed_EEG), ``sources`` ``"auto"``,
     ``"features"`` (official 1-s features), ``"features_4s"`` and
-    ``"preprocessed"``, ``label_names`` ``("emotion",)`` with the classes
+    ``"preprocessed"`` and ``"raw"`` (SEED_RAW_EEG CNT, read lazily), ``label_names``
+    ``("emotion",)`` with the classes
     -1, 0, 1 never thresholded (``label_scale``, ``default_threshold``
     ``None``), ``default_modalities`` EEG and eye, ``default_window`` 1 s
     (the official windowing).
@@ -558,12 +771,14 @@ class SEED(Dataset):
     default_modalities = ("eeg", "eye")
     protocols = ("cross_session",)
     default_window = WINDOW
+    #: each raw trial is read only when the extract stage asks for it
+    lazy_sources = ("raw",)
     subject_ids = tuple(str(s) for s in range(1, 16))
     session_ids = SESSIONS
 
     @classmethod
     def subjects(cls, root):
-        """Sorted ids (``"1"`` ... ``"15"``) of the subjects with a preprocessed or feature file.
+        """Sorted ids (``"1"`` ... ``"15"``) of the subjects with a .mat or a raw file.
 
         Parameters
         ----------
@@ -581,6 +796,8 @@ class SEED(Dataset):
         found = set()
         for key in ("preprocessed", "features_1s", "features_4s"):
             found |= set(_scan(layout.get(key)))
+        if layout.get("raw") is not None:
+            found |= set(_scan_raw(layout["raw"], _raw_dates(layout)))
         return sorted(found, key=int)
 
     @classmethod
@@ -595,10 +812,11 @@ class SEED(Dataset):
         subject : str
             Subject id, ``"1"`` ... ``"15"``.
         source : str
-            ``"features"``, ``"features_4s"``, ``"preprocessed"`` or
-            ``"auto"`` (see the module docstring).
+            ``"features"``, ``"features_4s"``, ``"preprocessed"``, ``"raw"``
+            or ``"auto"`` (see the module docstring).
         sfreq : float
-            Must be 200 (the rate of Preprocessed_EEG; no resampling).
+            200 (the rate of Preprocessed_EEG), or with ``source="raw"`` the
+            rate the CNT trials are resampled to (``None``: 200).
         modalities : list of str | None
             Modalities wanted (``"eeg"``, ``"eye"``); ``None`` means both.
         verbose : bool | str | int | None
@@ -609,7 +827,9 @@ class SEED(Dataset):
         recording : SubjectRecording
             With a feature source, ``precomputed["eeg"]`` the 12 official
             features; with ``"preprocessed"``, ``modalities["eeg"]`` (62
-            channels, V, 200 Hz, one array per trial). ``precomputed["eye"]
+            channels, V, 200 Hz, one array per trial); with ``"raw"`` the
+            same from the CNT files, one lazy trial each
+            (``info["data_format"]`` the sample format per file). ``precomputed["eye"]
             ["official"]`` where the current release has the subject's eye
             features (else ``missing["eye"]``), ``labels["emotion"]`` -1/0/1
             per trial, ``sessions`` the date ranks, ``trial_ids``
@@ -657,8 +877,9 @@ def _eye_for(layout, subject, want_eye, source):
                         "windows")
     rel = _manifest()["releases"]["new"]
     mm = layout["multimodal"]
-    dates = {s: {Path(p).stem.split("_")[1]: ses for ses, p in f.items()}
-             for s, f in _scan(_eeg_folder(layout, source)).items()}
+    dates = _raw_dates(layout) if source == "raw" else {
+        s: {Path(p).stem.split("_")[1]: ses for ses, p in f.items()}
+        for s, f in _scan(_eeg_folder(layout, source)).items()}
     eye = _scan_multimodal(_path(mm, rel["multimodal_eye"]) if mm else None, dates)
     npz = _scan_multimodal(_path(mm, rel["multimodal_de"]["1s"]) if mm else None, dates)
     if subject not in eye:
@@ -673,10 +894,11 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
     _check_type("root", root, ("path-like",))
     _check_type("subject", subject, (str,))
     _check_option("source", source, SOURCES)
-    if sfreq is not None and float(sfreq) != SFREQ:
+    if source != "raw" and sfreq is not None and float(sfreq) != SFREQ:
         raise ConfigError(
             f"sfreq = {sfreq!r} Hz is not available from SEED: its preprocessed EEG is at "
-            f"{SFREQ:g} Hz and its features per 1-s window. Use sfreq={SFREQ:g}.")
+            f"{SFREQ:g} Hz and its features per 1-s window. Use sfreq={SFREQ:g}, or source "
+            f"'raw' (the SEED_RAW_EEG recordings, resampled to the rate asked).")
     root = SEED._root(root)
     layout = _layout(root)
     if not layout:
@@ -684,6 +906,9 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
             f"No SEED download under {str(root)!r}: expected Preprocessed_EEG/ and "
             f"ExtractedFeatures/ (older release) or SEED_EEG/ (current release)."
             f"{_parent_hint(root)}")
+    if source == "raw":
+        return _read_raw(root, layout, subject, sfreq=SFREQ if sfreq is None else float(sfreq),
+                         modalities=modalities)
     if source == "auto":
         source = "features" if subject in _scan(layout["features_1s"]) else "preprocessed"
     folder = _eeg_folder(layout, source)
@@ -759,13 +984,7 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
             precomputed["eeg"][f"official_{key}"] = PrecomputedFeature(
                 feats[key], ("window", "channel", "band"), attrs)
     if eye:
-        width = eye[0].shape[1]
-        precomputed["eye"] = {"official": PrecomputedFeature(
-            eye, ("window", "feature"),
-            {"unit": "mixed", "feature_names": [f"col{i:02d}" for i in range(width)],
-             "source": "SEED_Multimodal eye_tracking_feature train_data_eye + test_data_eye, "
-                       "cut into trials by the EEG's 1-s window counts",
-             "column_order": "unverified"})}
+        precomputed["eye"] = {"official": _eye_feature(eye)}
     logger.info("SEED subject %s (%s, %s release): sessions %s, %d trials", subject, source,
                 layout["release"], sessions, N_TRIALS * len(sessions))
     info = {"format": source, "release": layout["release"], "source": source,
@@ -823,6 +1042,10 @@ def _check_root(root):
     except DataFileError as exc:
         return [str(exc)]
     present = set().union(*scans.values()) if scans else set()
+    try:
+        present |= set(_scan_raw(layout.get("raw"), _raw_dates(layout))) if layout else set()
+    except DataFileError:
+        pass  # reported by _check_raw
     if not present:
         return [f"no SEED EEG file under {str(root)!r}: expected Preprocessed_EEG/ and "
                 f"ExtractedFeatures/ (older release) or SEED_EEG/{{Preprocessed_EEG, "
@@ -852,9 +1075,38 @@ def _check_root(root):
             if "eye" in rec.missing and source == "features" and layout["release"] == "new":
                 problems.append(f"info: subject {sub}: eye modality missing: "
                                 f"{rec.missing['eye']}")
-    raw = layout.get("raw")
-    cnt = sorted(p.name for p in raw.iterdir() if _RAW_FILE.match(p.name)) if raw else []
-    if cnt:
-        problems.append(f"info: {raw.name}/ holds {len(cnt)} raw .cnt file(s) (not read yet: "
-                        f"emopipe reads Preprocessed_EEG and the extracted features)")
+    problems.extend(_check_raw(root, layout))
     return problems
+
+
+def _check_raw(root, layout):
+    """The check lines of ``SEED_RAW_EEG/``: each recording opened, its sample format said."""
+    folder = layout.get("raw")
+    if folder is None:
+        return []
+    try:
+        files = _scan_raw(folder, _raw_dates(layout))
+    except DataFileError as exc:
+        return [str(exc)]
+    lines, formats = [], {}
+    for sub in sorted(files, key=int):
+        lacking = [s for s in SESSIONS if s not in files[sub]]
+        if lacking:
+            lines.append(f"subject {sub}: {folder.name} has no recording for session(s) "
+                         f"{lacking}")
+        try:
+            rec = _read_raw(root, layout, sub, sfreq=SFREQ, modalities=None)
+        except (EmopipeError, OSError) as exc:
+            lines.append(f"subject {sub}: {exc}")
+            continue
+        formats.update(rec.info["data_format"])
+        lines.append(f"info: subject {sub}: raw CNT sessions "
+                     f"{', '.join(f'{k}={p.name}' for k, p in files[sub].items())} (read as "
+                     f"{', '.join(sorted(set(rec.info['data_format'].values())))})")
+    n = sum(len(f) for f in files.values())
+    if n:
+        counts = Counter(formats.values())
+        lines.insert(0, f"info: {folder.name}/ holds {n} raw .cnt file(s); {len(formats)} read "
+                        f"({', '.join(f'{k}: {v}' for k, v in sorted(counts.items())) or 'none'})"
+                        f", trials cut by the documented windows")
+    return lines

@@ -174,19 +174,22 @@ def test_the_folder_above_seed_is_pointed_at_its_seed_folder(roots, tmp_path, ca
     assert SEED.subjects(tmp_path / "SEED") == ["1", "2"]
 
 
-def test_raw_cnt_files_are_listed_not_read(roots, tmp_path):
+def test_empty_raw_cnt_files_are_read_and_named(roots, tmp_path):
     root, _ = _copy(roots, "new", tmp_path)
     raw = root / "SEED_EEG" / "SEED_RAW_EEG"
     raw.mkdir()
     for name in ("1_1.cnt", "1_2.cnt", "notes.txt"):
-        (raw / name).write_bytes(b"")  # empty: reading one would fail
+        (raw / name).write_bytes(b"")  # empty: reading one fails
     lines = SEED.check(root)
-    assert ("info: SEED_RAW_EEG/ holds 2 raw .cnt file(s) (not read yet: emopipe reads "
-            "Preprocessed_EEG and the extracted features)") in lines
+    assert ("info: SEED_RAW_EEG/ holds 2 raw .cnt file(s); 0 read (none), trials cut by the "
+            "documented windows") in lines
     assert [line for line in lines if not line.startswith("info: ")] == [
         f"subject {s}: {folder} has no file for session(s) [3]"
         for s in ("1", "2") for folder in ("Preprocessed_EEG", "ExtractedFeatures_1s",
-                                           "ExtractedFeatures_4s")]
+                                           "ExtractedFeatures_4s")] + [
+        "subject 1: SEED_RAW_EEG has no recording for session(s) [3]",
+        "subject 1: 1_1.cnt: 0 bytes, shorter than the 900-byte Neuroscan CNT header. The file "
+        "is truncated or not a CNT file; re-download it."]
 
 
 def test_a_mat_whose_keys_match_no_pattern_lists_them(tmp_path):

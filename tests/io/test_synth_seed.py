@@ -153,7 +153,7 @@ def test_cli_writes_either_release_and_refuses_release_elsewhere(tmp_path, capsy
     assert "  - info: old release" in out and "every file present is readable" in out
     assert main(["datasets"]) == 0
     assert ("seed: 15 subjects x 3 session(s); modalities eeg, eye; emotion: 3 classes; 1-s "
-            "windows by default\n    sources: auto, features, features_4s, preprocessed\n    "
+            "windows by default\n    sources: auto, features, features_4s, preprocessed, raw\n    "
             "protocols: seed_9_6, cross_session, ") in capsys.readouterr().out
     assert main(["synth", "--dataset", "deap", "--out", str(tmp_path / "d"), "--subjects", "1",
                  "--release", "new"]) == 1

@@ -24,6 +24,8 @@ dtypes as the authors ship them)::
                                                     {'train_data_eye', 'test_data_eye'}, each
                                                     (n_windows, 33) float64 on 1-s windows
       (multimodal files for the subjects of the manifest's ``multimodal_subjects`` only)
+      out/SEED_EEG/SEED_RAW_EEG/<subject>_<session>.cnt   with raw=True: Neuroscan CNT,
+                                                    62 EEG channels then M1, M2, HEO, VEO
     out/ground_truth.json                           everything planted, for scoring
 
 Dates are the manifest's real ones (so subjects 1 and 7 share dates); trial
@@ -32,6 +34,24 @@ real files' one extra sample), and every feature file has ``T = floor(N /
 200) = s_k`` 1-s windows. The prefixes are :data:`PREFIXES` (``djc``,
 ``jl`` verified for subjects 1, 2; the rest invented), so at least two
 differ. ``label.mat`` holds the official clip classes.
+
+With ``raw=True`` (current release) each session is also a Neuroscan CNT
+recording (:func:`emopipe.io.synth._cnt.write_cnt`, ``raw_format`` samples
+of 0.1 uV at ``raw_sfreq`` Hz, the header dated with the session's date)
+whose trials span the **documented** windows (27-262 s, ..., 3599-3805 s,
+then 5 s more): SEED has no file of trial windows a short fixture could
+rewrite, so the files stay small by a low ``raw_sfreq`` instead (50 Hz in
+the tests: 25 MB per session in int16; the real 1000 Hz: 503 MB, written in
+12 s with a peak RSS of 1.3 GB). Each raw trial lasts ``end - start`` s, not
+``seconds``, so the raw trials and the .mat trials differ in length (the
+real ones agree), and ``raw=True`` writes no ``SEED_Multimodal`` (its eye
+windows could not match both). The raw signal: white noise of SD
+:data:`RAW_NOISE_UV` on every channel, a 10-Hz tone of amplitude
+:data:`RAW_TONE_UV` scaled by ``exp(+/- asym / 2)`` at the right / left
+frontal channels and a 20-Hz tone scaled by ``exp(bg / 2)`` at C3, C4, CZ,
+T7, T8 inside each trial (``asym``, ``bg`` the trial's planted ln-power
+shifts of the .mat files), so a tone-dominated right-minus-left alpha DE is
+``asym``. No trigger events are written (the doc lists none).
 
 Cohort model (:mod:`emopipe.io.synth._cohort`): the class of a clip is its
 official label (the stimulus's emotion: no self-report noise); the latent
@@ -67,6 +87,7 @@ import numpy as np
 from ...utils._checks import _check_number, _check_option
 from ...utils._errors import ConfigError
 from .. import seed as _layout
+from ._cnt import write_cnt
 from ._cohort import get_scenario, strength
 from ._pickle2 import _Py2PickleWriter
 from ._registry import register_writer
@@ -101,6 +122,9 @@ CAUDAL_PAIRS = (("FT7", "TP7"), ("FC5", "CP5"), ("FC3", "CP3"), ("FC1", "CP1"), 
                 ("F5", "P5"), ("F3", "P3"), ("F1", "P1"), ("FZ", "PZ"), ("F2", "P2"),
                 ("F4", "P4"), ("F6", "P6"), ("F8", "P8"), ("FP1", "O1"), ("FPZ", "OZ"),
                 ("FP2", "O2"), ("AF3", "PO3"), ("AF4", "PO4"))
+RAW_NOISE_UV, RAW_TONE_UV = 5.0, 10.0
+#: seconds recorded after the last trial's end
+RAW_TAIL = 5.0
 README = "Synthetic SEED folder written by emopipe (emopipe.io.synth.seed); no real data.\n"
 
 
@@ -190,8 +214,31 @@ def _write_folder(folder, files, labels):
     (folder / "readme.txt").write_text(README, encoding="utf-8")
 
 
+def _write_raw_session(fname, rng, asym, bg, ch, sfreq, data_format, date):
+    """One session's CNT: noise, and each trial's planted tones inside its documented window."""
+    win = _layout.raw_trial_windows()
+    extra = list(_layout._manifest()["raw"]["extra_channels"])  # after the 62 (unverified)
+    n_times = int(round((win[-1, 1] + RAW_TAIL) * sfreq))
+    data = rng.standard_normal((len(ch) + len(extra), n_times), dtype=np.float32)
+    data *= np.float32(RAW_NOISE_UV * 1e-6)  # float32 in place: 1 GB per session at 1000 Hz
+    right = [ch.index(c) for c in RIGHT_FRONTAL]
+    left = [ch.index(c) for c in LEFT_FRONTAL]
+    aro = [ch.index(c) for c in AROUSAL_CHANNELS]
+    for (a, b), s_a, s_b in zip(win, asym, bg):
+        i0, i1 = int(round(a * sfreq)), int(round(b * sfreq))
+        t = np.arange(i1 - i0) / sfreq
+        alpha = RAW_TONE_UV * 1e-6 * np.sin(2 * np.pi * 10.0 * t)
+        data[right, i0:i1] += (np.exp(s_a / 2) * alpha).astype(np.float32)
+        data[left, i0:i1] += (np.exp(-s_a / 2) * alpha).astype(np.float32)
+        data[aro, i0:i1] += (RAW_TONE_UV * 1e-6 * np.exp(s_b / 2)
+                             * np.sin(2 * np.pi * 20.0 * t)).astype(np.float32)
+    write_cnt(fname, data, sfreq, list(ch) + extra, data_format=data_format,
+              date=f"{date[4:6]}/{date[6:8]}/{date[2:4]}")
+
+
 def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=(6, 10), seed=0,
-                     scenario="kd", preprocessed=True, multimodal=True):
+                     scenario="kd", preprocessed=True, multimodal=None, raw=False,
+                     raw_sfreq=1000, raw_format="int16"):
     """Write a synthetic SEED download (either release) with planted effects.
 
     See the module docstring for the layouts and the effects.
@@ -218,9 +265,18 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
     preprocessed : bool
         Also write ``Preprocessed_EEG`` (62 x 200 s float64 per trial:
         about 0.1 MB per second of trial).
-    multimodal : bool
+    multimodal : bool | None
         ``"new"`` only: also write ``SEED_Multimodal`` for the subjects it
-        covers.
+        covers. ``None``: unless ``raw``.
+    raw : bool
+        ``"new"`` only: also write ``SEED_EEG/SEED_RAW_EEG/*.cnt`` on the
+        documented trial windows (about 3810 s per session; see the module
+        docstring). Excludes ``multimodal``.
+    raw_sfreq : int
+        Rate of the raw files in Hz, at least 50 (the 20-Hz tone under
+        Nyquist); the real ones: 1000.
+    raw_format : str
+        ``"int16"`` or ``"int32"`` samples.
 
     Returns
     -------
@@ -236,6 +292,17 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
             or not low <= seconds[0] <= seconds[1]):
         raise ConfigError(f"seconds must be a pair (lowest, highest) of ints with {low} <= lowest "
                           f"<= highest (release {release!r}), got {seconds!r}.")
+    if multimodal is None:
+        multimodal = not raw
+    if raw and (release != "new" or multimodal):
+        raise ConfigError(
+            f"raw=True writes SEED_EEG/SEED_RAW_EEG of the current release without "
+            f"SEED_Multimodal (its eye windows cannot match both the raw and the .mat trials), "
+            f"got release={release!r}, multimodal={multimodal!r}. Use release='new', "
+            f"multimodal=False.")
+    if raw:
+        _check_number("raw_sfreq", raw_sfreq, kind="int", low=50)
+        _check_option("raw_format", raw_format, ("int16", "int32"))
     sc = get_scenario(scenario)
     from scipy.signal import butter
 
@@ -265,7 +332,7 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
         for session in range(1, n_sessions + 1):
             date = man["dates"][sub][session - 1]
             fname = f"{sub}_{date}.mat"
-            raw_vars, trial_de, eye_trials, trials = {}, [], [], []
+            raw_vars, trial_de, eye_trials, trials, planted = {}, [], [], [], []
             for k, c in enumerate(labels, start=1):
                 v0, a0 = CLASS_CENTRES[int(c)]
                 val = float(v0 + LATENT_SD * rng.standard_normal())
@@ -280,6 +347,7 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
                 de = base_de[:, None, :] + shift[:, None, :] / 2 \
                     + WINDOW_SD * rng.standard_normal((62, s, 5))
                 trial_de.append(de)
+                planted.append((asym, bg))
                 if preprocessed:
                     raw_vars[f"{PREFIXES[i - 1]}_eeg{k}"] = _raw_trial(
                         rng, np.exp(shift / 2), int(s * fs) + 1, sos)
@@ -311,6 +379,13 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
                 _write_multimodal(mm, rel, f"{sub}_{session}", trial_de, eye_trials, labels)
             sessions[str(session)] = {"file": fname, "date": date,
                                       "prefix": PREFIXES[i - 1], "trials": trials}
+            if raw:
+                raw_name = f"{sub}_{session}.cnt"
+                (out / rel["raw"]).mkdir(parents=True, exist_ok=True)
+                _write_raw_session(out / rel["raw"] / raw_name,
+                                   np.random.default_rng([seed, i, session]),
+                                   *zip(*planted), ch, raw_sfreq, raw_format, date)
+                sessions[str(session)]["raw_file"] = raw_name
         subjects[sub] = sessions
     if preprocessed:
         _write_folder(pre_dir, files["pre"], labels)
@@ -323,7 +398,7 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
         "dataset": "seed", "release": release,
         "settings": {"n_subjects": n_subjects, "n_sessions": n_sessions,
                      "seconds": list(seconds), "seed": seed, "preprocessed": preprocessed,
-                     "multimodal": bool(release == "new" and multimodal),
+                     "multimodal": bool(release == "new" and multimodal), "raw": bool(raw),
                      "raw_band_uv": RAW_BAND_UV, "window": _layout.WINDOW},
         "scenario": sc.to_dict(),
         "labels": "label.mat clip classes (no self-report noise): -1 negative, 0 neutral, "
@@ -351,6 +426,17 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
         },
         "subjects": subjects,
     }
+    if raw:
+        win = _layout.raw_trial_windows()
+        truth["raw"] = {"folder": rel["raw"], "sfreq": raw_sfreq, "data_format": raw_format,
+                        "channels": ch + list(man["raw"]["extra_channels"]),
+                        "trial_windows": win.tolist(),
+                        "trial_seconds": (win[:, 1] - win[:, 0]).tolist(),
+                        "tail_seconds": RAW_TAIL, "noise_uv": RAW_NOISE_UV,
+                        "tone_uv": RAW_TONE_UV,
+                        "tones": {"alpha_10hz": "exp(+/- alpha_asym_ln_power / 2) right / left",
+                                  "beta_20hz": "exp(beta_gamma_ln_power / 2) at "
+                                               + ", ".join(AROUSAL_CHANNELS)}}
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
         json.dump(truth, fh, indent=1)
