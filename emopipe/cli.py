@@ -122,6 +122,15 @@ def build_parser():
     p.add_argument("--perplexity", type=float, default=30.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=5, help="neighbours of the k-NN accuracy")
+    p.add_argument("--scope", nargs="+", default=["subject", "pooled"],
+                   choices=("fold", "subject", "pooled"),
+                   help="groups of test windows embedded: per fold, per subject (default), "
+                        "pooled over the run (default)")
+    p.add_argument("--subjects", nargs="+", default=None,
+                   help="only these subjects' test windows (default: all)")
+    p.add_argument("--roles", nargs="+", default=None, choices=("teacher", "baseline", "student"),
+                   help="models to embed (default: all the run holds; baseline = student alone)")
+    p.add_argument("-j", "--n-jobs", type=int, default=1, help="threads of the t-SNE")
     _add_verbose(p)
 
     p = sub.add_parser("datasets", help="list the datasets emopipe reads, with their facts")
@@ -272,16 +281,24 @@ def _cmd_distill(args):
 def _cmd_tsne(args):
     from .analysis.embedding import run_tsne
 
-    rows = run_tsne(args.run, args.out, cohort=args.cache, perplexity=args.perplexity,
-                    seed=args.seed, k=args.k)
-    print(f"{'model':<10} {'fold':<14} {'windows':>7} {'silhouette':>10} "
-          f"{f'{args.k}-NN acc':>9}")
-    for r in rows:
-        print(f"{r['role']:<10} {r['fold']:<14} {r['n_windows']:>7} {r['silhouette']:>10.3f} "
-              f"{r['knn_accuracy']:>9.3f}")
-    print(f"Figure: {args.out}/tsne.png, tsne.pdf (sidecar tsne.json); table: "
+    rows = run_tsne(args.run, args.out, cohort=args.cache, roles=args.roles, scopes=args.scope,
+                    subjects=args.subjects, perplexity=args.perplexity, seed=args.seed,
+                    k=args.k, n_jobs=args.n_jobs)
+    print(_tsne_table(rows, args.k))
+    figs = ", ".join(f"tsne_{s}.png" for s in args.scope)
+    print(f"Figures: {args.out}/{figs} (+ .pdf, sidecar .json); table: "
           f"{args.out}/tsne_scores.csv")
     return 0
+
+
+def _tsne_table(rows, k):
+    """The t-SNE scores as aligned text lines."""
+    lines = [f"{'model':<9} {'scope':<8} {'group':<16} {'windows':>7} {'silhouette':>10} "
+             f"{f'{k}-NN acc':>9}"]
+    for r in rows:
+        lines.append(f"{r['role']:<9} {r['scope']:<8} {r['group']:<16} {r['n_windows']:>7} "
+                     f"{r['silhouette']:>10.3f} {r['knn_accuracy']:>9.3f}")
+    return "\n".join(lines)
 
 
 def _cmd_demo(args):

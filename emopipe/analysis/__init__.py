@@ -3,6 +3,6 @@
 The only layer that imports matplotlib, inside the functions that draw.
 """
 
-from .embedding import embed_2d, run_tsne, separation_scores
+from .embedding import embed_2d, embed_run, run_tsne, separation_scores
 
-__all__ = ["embed_2d", "run_tsne", "separation_scores"]
+__all__ = ["embed_2d", "embed_run", "run_tsne", "separation_scores"]

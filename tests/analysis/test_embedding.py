@@ -69,7 +69,7 @@ def planted_runs(tmp_path_factory):
 
 
 def test_separable_features_separate_better_than_noise(planted_runs):
-    mean = {sep: next(r for r in rows if r["fold"] == "mean")
+    mean = {sep: next(r for r in rows if r["scope"] == "subject" and r["group"] == "mean")
             for sep, (_, _, rows) in planted_runs.items()}
     for m in ("silhouette", "knn_accuracy", "silhouette_features"):
         assert mean[True][m] > mean[False][m] + 0.3, m
@@ -79,23 +79,79 @@ def test_separable_features_separate_better_than_noise(planted_runs):
 
 def test_files_table_and_sidecar(planted_runs):
     run, fig, rows = planted_runs[True]
-    assert [(r["role"], r["fold"]) for r in rows] == [
-        ("student", "sub-s01"), ("student", "sub-s02"), ("student", "mean")]
-    mean = rows[-1]
-    assert mean["n_windows"] == 96  # two test subjects of 8 trials x 6 windows
+    assert [(r["role"], r["scope"], r["group"]) for r in rows] == [
+        ("student", "subject", "s01"), ("student", "subject", "s02"),
+        ("student", "pooled", "all"), ("student", "subject", "mean"),
+        ("student", "pooled", "mean")]
+    mean, pooled = rows[3], rows[2]
+    assert mean["n_windows"] == pooled["n_windows"] == 96  # 2 test subjects x 8 trials x 6
+    assert (pooled["n_folds"], rows[0]["n_folds"]) == (2, 1)
     assert mean["knn_accuracy"] == pytest.approx(np.mean([r["knn_accuracy"] for r in rows[:2]]))
+    assert rows[0]["same_fold_knn"] == 1.0  # one fold: every neighbour is of it
     with open(fig / "tsne_scores.csv", newline="") as fid:
         table = list(csv.DictReader(fid))
     assert [float(t["silhouette"]) for t in table] == pytest.approx(
         [r["silhouette"] for r in rows], rel=1e-5)
-    side = json.loads((fig / "tsne.json").read_text())
-    assert side["run"] == str(run) and side["emopipe_version"] == __version__
-    assert side["config"]["method"] == "none" and side["config"]["data_hash"] == \
-        side["data_hash"]
-    for ext in ("png", "pdf"):
-        assert (fig / f"tsne.{ext}").stat().st_size > 1000
+    for scope in ("subject", "pooled"):
+        side = json.loads((fig / f"tsne_{scope}.json").read_text())
+        assert side["run"] == str(run) and side["emopipe_version"] == __version__
+        assert side["config"]["method"] == "none" and side["config"]["data_hash"] == \
+            side["data_hash"]
+        assert side["scope"] == scope
+        for ext in ("png", "pdf"):
+            assert (fig / f"tsne_{scope}.{ext}").stat().st_size > 1000
     with np.load(fig / "tsne.npz") as z:
-        assert z["student__sub-s01__embedding"].shape == (48, 2)
+        assert z["student__subject__s01__embedding"].shape == (48, 2)
+        assert z["student__pooled__all__embedding"].shape == (96, 2)
+
+
+def test_same_fold_share_and_neighbours_on_hand_made_points():
+    # two folds far apart on a line, classes alternating within each fold
+    X = np.concatenate([np.arange(6.0), 100 + np.arange(6.0)])[:, None]
+    y = np.tile([0, 1], 6)
+    fold = np.repeat(["a", "b"], 6)
+    sc = separation_scores(X, y, k=2, groups=fold)
+    assert sc["same_fold_knn"] == 1.0
+    # the two neighbours of each point are its two sides (other class), or, at an end,
+    # the next two points (one of each): majority ties go to the lower class
+    assert sc["knn_accuracy"] == pytest.approx(2 / 12)
+    sc = separation_scores(X, y, k=2, groups=np.tile(["a", "b"], 6))
+    assert sc["same_fold_knn"] == pytest.approx((4 * 0.5 + 8 * 0.0) / 12)
+
+
+def test_openTSNE_switches_to_fft_gradients_for_large_sets(monkeypatch, rng):
+    from emopipe.analysis import embedding
+
+    X = rng.standard_normal((40, 3))
+    assert embedding.embed_2d(X)[1] == "openTSNE-bh"
+    monkeypatch.setattr(embedding, "FFT_FROM", 40)
+    Y, backend = embedding.embed_2d(X)
+    assert backend == "openTSNE-fft" and Y.shape == (40, 2)
+
+
+def test_within_subject_run_groups_a_subjects_folds(tmp_path):
+    cohort = _planted(True, n_sub=2)
+    run = tmp_path / "run"
+    run_distill(DistillConfig(teacher="eog", student="eog", method="hinton_kd", epochs=2,
+                              batch_size=32, protocol="within_subject_kfold", n_folds=2,
+                              out=str(run)), cohort=cohort)
+    rows = run_tsne(run, None, cohort=cohort, scopes=("fold", "subject", "pooled"),
+                    subjects=["s02"])
+    got = {(r["role"], r["scope"], r["group"]): r for r in rows}
+    for role in ("teacher", "baseline", "student"):
+        sub = got[(role, "subject", "s02")]
+        assert (sub["n_windows"], sub["n_folds"]) == (48, 2)  # 8 trials x 6, over 2 folds
+        assert got[(role, "pooled", "all")]["n_windows"] == 48  # only s02 asked for
+        folds = [r for r in rows if r["role"] == role and r["scope"] == "fold"
+                 and r["group"] != "mean"]
+        assert sorted(r["n_windows"] for r in folds) == [24, 24]
+        assert 0.0 <= sub["same_fold_knn"] <= 1.0
+    with pytest.raises(ConfigError, match=r"subjects \['s09'\] have no test windows in the "
+                                          r"run .*; its test subjects are \['s01', 's02'\]"):
+        run_tsne(run, None, cohort=cohort, subjects=["s09"])
+    with pytest.raises(ConfigError, match=r"scopes must be some of \['fold', 'subject', "
+                                          r"'pooled'\], got \['trial'\]"):
+        run_tsne(run, None, cohort=cohort, scopes=["trial"])
 
 
 def test_tsne_refuses_other_data_and_unknown_roles(planted_runs):
@@ -142,9 +198,10 @@ def test_cli_tsne_on_a_cached_run(tmp_path, capsys):
                               epochs=5, batch_size=32, out=str(run), max_folds=1))
     assert main(["tsne", "--run", str(run), "--out", str(tmp_path / "fig")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["model", "fold", "windows", "silhouette", "5-NN", "acc"]
-    assert lines[1].split()[:3] == ["student", "sub-s01", "48"]
+    assert lines[0].split() == ["model", "scope", "group", "windows", "silhouette", "5-NN",
+                                "acc"]
+    assert lines[1].split()[:4] == ["student", "subject", "s01", "48"]
     with open(tmp_path / "fig" / "tsne_scores.csv", newline="") as fid:
         first = next(csv.DictReader(fid))
-    assert lines[1].split()[3:] == [f"{float(first['silhouette']):.3f}",
+    assert lines[1].split()[4:] == [f"{float(first['silhouette']):.3f}",
                                     f"{float(first['knn_accuracy']):.3f}"]
