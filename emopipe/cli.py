@@ -133,6 +133,20 @@ def build_parser():
     p.add_argument("-j", "--n-jobs", type=int, default=1, help="threads of the t-SNE")
     _add_verbose(p)
 
+    p = sub.add_parser("pipeline", help="run one paper experiment end to end (pipelines/*.yaml)")
+    psub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    psub.required = True
+    q = psub.add_parser("run", help="synth (if asked), extract, distil the runs, write tables "
+                                    "and figures")
+    q.add_argument("pipeline", help="YAML file with a 'pipeline:' section, e.g. "
+                                    "pipelines/cmcrd_seed_v.yaml")
+    q.add_argument("--root", required=True,
+                   help="dataset download folder (the synthetic cohort is written there when "
+                        "the pipeline has 'synth')")
+    q.add_argument("--out", required=True, help="output folder (cache, runs, tables, figures)")
+    q.add_argument("-j", "--n-jobs", type=int, default=1, help="subjects extracted at once")
+    _add_verbose(q)
+
     p = sub.add_parser("datasets", help="list the datasets emopipe reads, with their facts")
     _add_verbose(p)
 
@@ -301,6 +315,16 @@ def _tsne_table(rows, k):
     return "\n".join(lines)
 
 
+def _cmd_pipeline(args):
+    from .analysis.pipeline import run_pipeline
+
+    _check_input_path("pipeline", args.pipeline, folder=False)
+    result = run_pipeline(args.pipeline, args.root, args.out, n_jobs=args.n_jobs)
+    print(f"Tables: {args.out}/tables/results.csv, results.md; figures: "
+          f"{', '.join(str(p[1]) for p in result['figures'].values()) or 'none'}")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -331,7 +355,8 @@ def _cmd_datasets(args):
 
 
 _COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
-             "distill": _cmd_distill, "tsne": _cmd_tsne, "datasets": _cmd_datasets,
+             "distill": _cmd_distill, "tsne": _cmd_tsne, "pipeline": _cmd_pipeline,
+             "datasets": _cmd_datasets,
              "demo": _cmd_demo}
 
 

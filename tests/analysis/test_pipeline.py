@@ -1,0 +1,162 @@
+"""``emopipe pipeline run``: the CMCRD t-SNE pipeline on a tiny synthetic SEED-V cohort, config errors."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from emopipe import __version__
+from emopipe.analysis.pipeline import load_pipeline
+from emopipe.utils._errors import ConfigError, UnknownNameError
+from emopipe.utils.config import read_yaml
+
+PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+
+
+def _tiny(path, tmp_path, **distill):
+    """The pipeline file shrunk: 3 subjects x 4 windows per trial, subject 1's folds, 3 epochs."""
+    doc = read_yaml(path)
+    doc["pipeline"]["synth"].update(n_subjects=3, max_windows=4)
+    for run in doc["pipeline"]["runs"]:
+        # the first folds are subject 1's: its three official folds, its LOSO fold
+        run["max_folds"] = 3 if run["protocol"] == "seed_v_3fold" else 1
+    doc["distill"].update(epochs=3, batch_size=64, patience=0, **distill)
+    out = tmp_path / path.name
+    out.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def cmcrd(tmp_path_factory):
+    from emopipe.cli import main
+
+    tmp = tmp_path_factory.mktemp("pipe")
+    cfg = _tiny(PIPELINES / "cmcrd_seed_v.yaml", tmp)
+    code = main(["pipeline", "run", str(cfg), "--root", str(tmp / "root"), "--out",
+                 str(tmp / "out")])
+    return code, tmp / "out", cfg
+
+
+def test_cmcrd_tsne_pipeline_writes_tables_and_the_figure(cmcrd, capsys):
+    code, out, cfg = cmcrd
+    assert code == 0
+    # the table holds the run folders' own subject-level numbers, in percent
+    with open(out / "tables" / "results.csv", newline="") as fid:
+        table = list(csv.DictReader(fid))
+    assert [(r["run"], r["model"]) for r in table] == [
+        (run, role) for run in ("within", "cross") for role in ("teacher", "student", "baseline")]
+    for r in table:
+        summary = json.loads((out / "runs" / r["run"] / "summary.json").read_text())
+        want = summary["subjects"][r["model"]]["accuracy"]["mean"] * 100
+        assert float(r["accuracy"]) == pytest.approx(want, rel=1e-5)
+        assert r["accuracy_paper"] == "nan"  # CMCRD's tables are not known
+    md = (out / "tables" / "results.md").read_text()
+    assert "CMCRD (Kan et al., arXiv:2504.09221, IEEE TAFFC) does not give per-table numbers " \
+           "that are known here, so the 'paper' columns are n/a." in md
+    assert "+6.2 % mean accuracy" in md
+    # the figure: subject 1, student alone and CMCRD student, within and cross subject
+    with open(out / "figures" / "cmcrd_tsne_scores.csv", newline="") as fid:
+        scores = list(csv.DictReader(fid))
+    assert [(r["run"], r["model"], r["subject"], r["n_windows"], r["n_folds"]) for r in scores] \
+        == [("within", "student alone", "1", "180", "3"), ("within", "distilled student", "1",
+                                                           "180", "3"),
+            ("cross", "student alone", "1", "180", "1"), ("cross", "distilled student", "1",
+                                                          "180", "1")]
+    side = json.loads((out / "figures" / "cmcrd_tsne.json").read_text())
+    assert side["subject"] == "1" and side["emopipe_version"] == __version__
+    assert side["configs"]["within"]["protocol"] == "seed_v_3fold"
+    assert side["configs"]["cross"]["method"] == "cmcrd"
+    for ext in ("png", "pdf"):
+        assert (out / "figures" / f"cmcrd_tsne.{ext}").stat().st_size > 1000
+    rec = json.loads((out / "pipeline.json").read_text())
+    assert rec["runs"]["cross"]["protocol"] == "loso" and rec["file"] == str(cfg)
+
+
+def test_figure_scores_equal_an_independent_tsne_of_the_run(cmcrd):
+    from emopipe.analysis.embedding import run_tsne
+
+    _, out, _ = cmcrd
+    with open(out / "figures" / "cmcrd_tsne_scores.csv", newline="") as fid:
+        scores = {(r["run"], r["model"]): r for r in csv.DictReader(fid)}
+    rows = run_tsne(out / "runs" / "within", None, roles=["baseline"], scopes=["subject"],
+                    subjects=["1"])
+    assert float(scores[("within", "student alone")]["knn_accuracy"]) == pytest.approx(
+        rows[0]["knn_accuracy"], rel=1e-5)
+
+
+def test_rerun_reuses_everything(cmcrd, capsys):
+    from emopipe.cli import main
+
+    _, out, cfg = cmcrd
+    before = (out / "tables" / "results.csv").read_text()
+    assert main(["pipeline", "run", str(cfg), "--root", str(out.parent / "root"), "--out",
+                 str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "already there, reused" in text and "0 subject(s) extracted, 3 already current" in text
+    assert (out / "tables" / "results.csv").read_text() == before
+
+
+def _write(tmp_path, doc):
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_pipeline_config_errors_name_the_field(tmp_path):
+    base = {"pipeline": {"name": "x", "dataset": "seed_v", "runs": [{"name": "a"}]},
+            "distill": {"student": "eeg"}}
+    assert list(load_pipeline(_write(tmp_path, base)).runs) == ["a"]
+    bad = {**base, "pipeline": {**base["pipeline"], "figurs": []}}
+    with pytest.raises(ConfigError, match=r"p.yaml: pipeline: unknown key 'figurs' for "
+                                          r"PipelineConfig\. .* Did you mean 'figures'\?"):
+        load_pipeline(_write(tmp_path, bad))
+    bad = {**base, "pipeline": {**base["pipeline"], "figures": [{"name": "f", "runs": ["b"]}]}}
+    with pytest.raises(ConfigError, match=r"pipeline.figures\[0\] \('f'\): runs \['b'\] are not "
+                                          r"in pipeline.runs \(\['a'\]\)"):
+        load_pipeline(_write(tmp_path, bad))
+    bad = {**base, "pipeline": {**base["pipeline"], "figures": [{"name": "f", "kind": "umap"}]}}
+    with pytest.raises(UnknownNameError, match=r"Figure kind 'umap' not found. Available figure "
+                                               r"kinds: 'tsne'"):
+        load_pipeline(_write(tmp_path, bad))
+    bad = {**base, "pipeline": {**base["pipeline"], "runs": [{"name": "a", "protocl": "loso"}]}}
+    with pytest.raises(ConfigError, match=r"p.yaml: pipeline.runs\[0\]: unknown key 'protocl' "
+                                          r"for DistillConfig"):
+        load_pipeline(_write(tmp_path, bad))
+    bad = {**base, "paper": {"reported": {"b": {"student": {"accuracy": 50}}}}}
+    with pytest.raises(ConfigError, match=r"paper.reported names runs \['b'\] that are not in "
+                                          r"pipeline.runs \(\['a'\]\)"):
+        load_pipeline(_write(tmp_path, bad))
+    with pytest.raises(ConfigError, match=r"p.yaml: a pipeline file needs a top-level "
+                                          r"'pipeline:' section"):
+        load_pipeline(_write(tmp_path, {"distill": {"student": "eeg"}}))
+    with pytest.raises(ConfigError, match=r"unknown top-level section 'figures'"):
+        load_pipeline(_write(tmp_path, {**base, "figures": []}))
+
+
+def test_cli_pipeline_errors_are_one_paragraph(tmp_path, capsys):
+    from emopipe.cli import main
+
+    path = _write(tmp_path, {"distill": {"student": "eeg"}})
+    assert main(["pipeline", "run", str(path), "--root", str(tmp_path), "--out",
+                 str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("emopipe pipeline: error: p.yaml: a pipeline file needs a top-level "
+                          "'pipeline:' section") and err.count("\n") == 1
+    doc = {"pipeline": {"name": "x", "dataset": "seed_v", "synth": {"n_subject": 2}}}
+    assert main(["pipeline", "run", str(_write(tmp_path, doc)), "--root", str(tmp_path / "r"),
+                 "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == (
+        "emopipe pipeline: error: pipeline.synth: the seed_v writer takes ['n_subjects', "
+        "'seed', 'scenario', 'max_windows'], not ['n_subject'].\n")
+
+
+def test_every_pipeline_file_with_a_pipeline_section_loads():
+    found = []
+    for path in sorted(PIPELINES.glob("*.yaml")):
+        if "pipeline" in (read_yaml(path) or {}):
+            p = load_pipeline(path)
+            found.append(path.name)
+            assert p.pipeline.dataset == p.extract.dataset
+    assert "cmcrd_seed_v.yaml" in found
