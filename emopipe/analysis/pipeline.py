@@ -474,8 +474,21 @@ def _figure_tsne(spec, runs, folder, provenance):
     from ..distill.run_reader import load_run
     from .embedding import _ROLE_TITLES, draw_panels, embed_run, write_rows
 
-    loaded = {name: load_run(path) for name, path in runs.items()}
-    cohorts = {name: run.cohort() for name, run in loaded.items()}
+    from ..utils._errors import RunError
+
+    loaded, cohorts = {}, {}
+    for name, path in runs.items():
+        try:
+            loaded[name] = load_run(path)
+            cohorts[name] = loaded[name].cohort()
+            for fold in loaded[name].folds:  # every checkpoint there before any work
+                for role in spec.roles:
+                    if role in fold.roles:
+                        fold.model(role)
+        except RunError as err:
+            raise RunError(f"figure {spec.name!r}, run {name!r}: {err} Within 'emopipe "
+                           f"pipeline run', deleting {path} and rerunning the pipeline "
+                           f"retrains that run.") from None
     subject = spec.subject
     if subject is None:
         tested = [{str(s) for f in run.folds for s in np.unique(cohorts[n].subject[f.test_idx])}

@@ -177,26 +177,38 @@ def test_cli_tsne_reports_a_user_error(planted_runs, tmp_path, capsys):
     assert "not a run folder (no config.yaml)" in capsys.readouterr().err
 
 
-def test_cli_tsne_on_a_cached_run(tmp_path, capsys):
+def _write_cache(folder, c, config_hash="h1"):
     from emopipe.cache import write_features
-    from emopipe.cli import main
     from emopipe.features._base import Feature
 
-    c = _planted(True, n_sub=2)
     for s in np.unique(c.subject):
         sel = c.subject == s
         write_features(
-            tmp_path / "cache" / f"{s}.h5", dataset="deap", subject=str(s),
+            folder / f"{s}.h5", dataset="deap", subject=str(s),
             windows={"trial": c.trial[sel], "onset": c.onset[sel],
                      "duration": np.ones(int(sel.sum()))},
             labels={k: v[sel] for k, v in c.labels.items()},
             modalities={"eog": {"features": Feature(c.features["eog:features"][sel],
                                                     ("window", "feature"), {"unit": "a.u."})}},
-            config={}, config_hash="h1")
-    run = tmp_path / "run"
-    run_distill(DistillConfig(cache=str(tmp_path / "cache"), student="eog", method="none",
+            config={}, config_hash=config_hash)
+
+
+@pytest.fixture(scope="module")
+def cached_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cached")
+    c = _planted(True, n_sub=2)
+    _write_cache(tmp / "cache", c)
+    run = tmp / "run"
+    run_distill(DistillConfig(cache=str(tmp / "cache"), student="eog", method="none",
                               epochs=5, batch_size=32, out=str(run), max_folds=1))
-    assert main(["tsne", "--run", str(run), "--out", str(tmp_path / "fig")]) == 0
+    return tmp, c
+
+
+def test_cli_tsne_on_a_cached_run(cached_run, tmp_path, capsys):
+    from emopipe.cli import main
+
+    tmp, _ = cached_run
+    assert main(["tsne", "--run", str(tmp / "run"), "--out", str(tmp_path / "fig")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["model", "scope", "group", "windows", "silhouette", "5-NN",
                                 "acc"]
@@ -205,3 +217,68 @@ def test_cli_tsne_on_a_cached_run(tmp_path, capsys):
         first = next(csv.DictReader(fid))
     assert lines[1].split()[4:] == [f"{float(first['silhouette']):.3f}",
                                     f"{float(first['knn_accuracy']):.3f}"]
+
+
+def _copy_run(tmp, dest):
+    import shutil
+
+    shutil.copytree(tmp / "run", dest)
+    return dest
+
+
+def _cli_error(argv, capsys):
+    from emopipe.cli import main
+
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1  # one paragraph
+    return err.rstrip("\n")
+
+
+def test_cli_tsne_on_a_run_from_an_older_emopipe(cached_run, tmp_path, capsys):
+    import shutil
+
+    tmp, _ = cached_run
+    run = _copy_run(tmp, tmp_path / "old")
+    shutil.rmtree(run / "models")  # what a run folder held before it described itself
+    err = _cli_error(["tsne", "--run", str(run), "--out", str(tmp_path / "f")], capsys)
+    assert err == (
+        f"emopipe tsne: error: {run}: folds ['sub-s01'] have no models/<fold>.json and .npz: "
+        f"the folder was written by an emopipe older than the self-describing run folder and "
+        f"does not record the models' names and constructor arguments, the normalisation "
+        f"statistics, the feature metadata or the cache identity. Rerun 'emopipe distill' "
+        f"with this folder's config.yaml into a new --out folder (or with resume=False into "
+        f"{run}) to write them.")
+
+
+def test_cli_tsne_refuses_a_cache_changed_since_training(cached_run, tmp_path, capsys):
+    from emopipe.distill.data import load_cohort
+    from emopipe.distill.run_folder import _data_hash
+    from emopipe.utils.config import read_yaml
+
+    tmp, c = cached_run
+    run = _copy_run(tmp, tmp_path / "run")
+    _write_cache(tmp_path / "cache", c, config_hash="h2")  # re-extracted with another config
+    was = read_yaml(run / "config.yaml")["data_hash"]
+    cohort = load_cohort(tmp_path / "cache", ["eog"])
+    now = _data_hash(cohort, cache_files=cohort.sources)
+    assert now != was
+    err = _cli_error(["tsne", "--run", str(run), "--out", str(tmp_path / "f"), "--cache",
+                      str(tmp_path / "cache")], capsys)
+    assert err == (
+        f"emopipe tsne: error: {run}: the cache {tmp_path / 'cache'} is not the data the run "
+        f"was trained on (data_hash {now!r}, the run recorded {was!r}: another cache, or one "
+        f"re-extracted since training). Give the cache the run was trained on, or rerun "
+        f"'emopipe distill' on this one.")
+
+
+def test_cli_tsne_on_a_missing_fold_checkpoint(cached_run, tmp_path, capsys):
+    tmp, _ = cached_run
+    run = _copy_run(tmp, tmp_path / "run")
+    ckpt = run / "checkpoints" / "sub-s01" / "student.pt"
+    ckpt.unlink()
+    err = _cli_error(["tsne", "--run", str(run), "--out", str(tmp_path / "f")], capsys)
+    assert err == (
+        f"emopipe tsne: error: {ckpt}: the student checkpoint of fold 'sub-s01' is missing. "
+        f"Delete {run / 'predictions' / 'sub-s01.npz'} and rerun 'emopipe distill' on this "
+        f"folder with save_checkpoints=True (resume retrains that fold only).")

@@ -160,3 +160,64 @@ def test_every_pipeline_file_with_a_pipeline_section_loads():
             found.append(path.name)
             assert p.pipeline.dataset == p.extract.dataset
     assert "cmcrd_seed_v.yaml" in found
+
+
+def _copy_out(cmcrd, tmp_path):
+    import shutil
+
+    _, out, cfg = cmcrd
+    shutil.copytree(out, tmp_path / "out")
+    return tmp_path / "out", cfg, out.parent / "root"
+
+
+def _pipeline_error(argv, capsys):
+    from emopipe.cli import main
+
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1  # one paragraph
+    return err.rstrip("\n")
+
+
+def test_pipeline_on_a_missing_checkpoint_and_an_older_run_folder(cmcrd, tmp_path, capsys):
+    import shutil
+
+    out, cfg, root = _copy_out(cmcrd, tmp_path)
+    ckpt = out / "runs" / "cross" / "checkpoints" / "sub-1" / "student.pt"
+    ckpt.unlink()
+    argv = ["pipeline", "run", str(cfg), "--root", str(root), "--out", str(out)]
+    run = out / "runs" / "cross"
+    tail = (f" Within 'emopipe pipeline run', deleting {run} and rerunning the pipeline "
+            f"retrains that run.")
+    assert _pipeline_error(argv, capsys) == (
+        f"emopipe pipeline: error: figure 'cmcrd_tsne', run 'cross': {ckpt}: the student "
+        f"checkpoint of fold 'sub-1' is missing. Delete {run / 'predictions' / 'sub-1.npz'} "
+        f"and rerun 'emopipe distill' on this folder with save_checkpoints=True (resume "
+        f"retrains that fold only).{tail}")
+    shutil.rmtree(run / "models")
+    err = _pipeline_error(argv, capsys)
+    assert err.startswith(
+        f"emopipe pipeline: error: figure 'cmcrd_tsne', run 'cross': {run}: folds ['sub-1'] "
+        f"have no models/<fold>.json and .npz: the folder was written by an emopipe older "
+        f"than the self-describing run folder and does not record")
+    assert err.endswith(tail)
+
+
+def test_pipeline_refuses_runs_trained_on_other_data(cmcrd, tmp_path, capsys):
+    from emopipe.utils.config import read_yaml
+
+    out, cfg, _ = _copy_out(cmcrd, tmp_path)
+    doc = read_yaml(cfg)
+    doc["pipeline"]["synth"]["seed"] = 1  # another cohort: the cache is re-extracted
+    cfg2 = tmp_path / "other.yaml"
+    cfg2.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    was = read_yaml(out / "runs" / "within" / "config.yaml")["data_hash"]
+    err = _pipeline_error(["pipeline", "run", str(cfg2), "--root", str(tmp_path / "root"),
+                           "--out", str(out)], capsys)
+    run = out / "runs" / "within"
+    assert err.startswith(f"emopipe pipeline: error: {run / 'config.yaml'}: the run folder holds "
+                          f"the same config on other data (data_hash {was!r} vs '")
+    now = err.split(f"{was!r} vs '")[1].split("'")[0]
+    assert len(now) == len(was) and now != was  # both hashes named
+    assert err.endswith(f"Use a new --out folder, delete {run}, or set resume=False to "
+                        f"overwrite.")
