@@ -156,6 +156,9 @@ def build_parser():
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", default="hinton_kd", help="KD method of the distillation step")
+    p.add_argument("--figures", default=None,
+                   help="also copy the demo's small PNGs (demo_tsne.png) to this folder, e.g. "
+                        "figures/ for the README")
     _add_verbose(p)
     return parser
 
@@ -308,10 +311,13 @@ def _cmd_tsne(args):
 def _tsne_table(rows, k):
     """The t-SNE scores as aligned text lines."""
     lines = [f"{'model':<9} {'scope':<8} {'group':<16} {'windows':>7} {'silhouette':>10} "
-             f"{f'{k}-NN acc':>9}"]
+             f"{f'{k}-NN acc':>9} {'other-trial':>11}"]
     for r in rows:
         lines.append(f"{r['role']:<9} {r['scope']:<8} {r['group']:<16} {r['n_windows']:>7} "
-                     f"{r['silhouette']:>10.3f} {r['knn_accuracy']:>9.3f}")
+                     f"{r['silhouette']:>10.3f} {r['knn_accuracy']:>9.3f} "
+                     f"{r['knn_other_trials']:>11.3f}")
+    lines.append(f"(other-trial: the {k}-NN accuracy with neighbours from other trials only; "
+                 f"windows of one trial share its label)")
     return "\n".join(lines)
 
 
@@ -332,7 +338,7 @@ def _cmd_demo(args):
     _check_count("trials", args.trials)
 
     run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-             method=args.method)
+             method=args.method, figures=args.figures)
     return 0
 
 

@@ -14,6 +14,10 @@ also a number:
 - ``knn_accuracy``: leave-one-out k-nearest-neighbour accuracy of the
   classes in the embedding (each window's class predicted by the majority
   of its ``k`` nearest other windows; chance is the majority-class share);
+- ``knn_other_trials``: the same k-NN accuracy with the neighbours drawn
+  from other trials only: the windows of one trial share its label and lie
+  close together (same stimulus, same state), so the plain k-NN accuracy
+  also counts trial identity as class separation;
 - ``silhouette_features``: the silhouette in the penultimate features
   themselves (no t-SNE randomness);
 - ``same_fold_knn``: the share of each window's ``k`` neighbours in the
@@ -63,7 +67,8 @@ SCOPES = ("fold", "subject", "pooled")
 #: from this many points on openTSNE uses its FFT-interpolated gradients
 FFT_FROM = 10_000
 _ROLE_TITLES = {"teacher": "teacher", "baseline": "student alone", "student": "distilled student"}
-_METRICS = ("silhouette", "knn_accuracy", "silhouette_features", "same_fold_knn")
+_METRICS = ("silhouette", "knn_accuracy", "knn_other_trials", "silhouette_features",
+            "same_fold_knn")
 
 
 def _neighbours(X, k):
@@ -80,7 +85,21 @@ def _neighbours(X, k):
     return idx[keep].reshape(n, k)
 
 
-def separation_scores(X, labels, *, k=5, groups=None):
+def _votes_other_trials(X, trials, k):
+    """The ``k`` nearest points of each point among windows of other trials, shape (n, k)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = X.shape[0]
+    _, sizes = np.unique(trials, return_counts=True)
+    m = int(min(n, k + sizes.max()))  # enough to pass a whole trial
+    _, idx = NearestNeighbors(n_neighbors=m).fit(X).kneighbors(X)
+    other = trials[idx] != trials[:, None]
+    # the first k other-trial neighbours of each row (rows have at least k when n - size >= k)
+    order = np.argsort(~other, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(other, order, axis=1)
+
+
+def separation_scores(X, labels, *, k=5, groups=None, trials=None):
     """Silhouette and leave-one-out k-NN accuracy of ``labels`` among the points ``X``.
 
     Parameters
@@ -93,13 +112,19 @@ def separation_scores(X, labels, *, k=5, groups=None):
         Neighbours voting for each point (the point itself excluded).
     groups : ndarray, shape (n_windows,) | None
         Group (fold) of each point; adds ``same_fold_knn``.
+    trials : ndarray, shape (n_windows,) | None
+        Trial of each point (unique across subjects); adds
+        ``knn_other_trials``, the k-NN accuracy with neighbours drawn from
+        other trials only (windows of a trial share its label and sit close
+        together, which a plain k-NN accuracy counts as separation).
 
     Returns
     -------
     scores : dict of str -> float
         ``silhouette`` (NaN with fewer than 2 classes or every point its own
-        class), ``knn_accuracy`` and, with ``groups``, ``same_fold_knn`` (the
-        share of the neighbours in the point's own group).
+        class), ``knn_accuracy``, with ``groups`` ``same_fold_knn`` (the
+        share of the neighbours in the point's own group), with ``trials``
+        ``knn_other_trials``.
     """
     from sklearn.metrics import silhouette_score
 
@@ -121,6 +146,19 @@ def separation_scores(X, labels, *, k=5, groups=None):
     if groups is not None:
         groups = np.asarray(groups)
         out["same_fold_knn"] = float((groups[votes] == groups[:, None]).mean())
+    if trials is not None:
+        trials = np.asarray(trials)
+        if trials.shape != (n,):
+            raise ConfigError(f"trials must have shape (n_windows,) = ({n},), got "
+                              f"{trials.shape}.")
+        if len(np.unique(trials)) < 2:
+            out["knn_other_trials"] = float("nan")
+        else:
+            v, ok = _votes_other_trials(X, trials, k)
+            ok = ok.ravel()
+            counts = np.zeros((n, len(classes)))
+            np.add.at(counts, (np.repeat(np.arange(n), k)[ok], inv[v].ravel()[ok]), 1)
+            out["knn_other_trials"] = float((counts.argmax(1) == inv).mean())
     return out
 
 
@@ -213,7 +251,8 @@ def embed_run(run, *, cohort=None, roles=None, scopes=("subject", "pooled"), sub
     rows : list of dict
         One per (model, scope, group) and one ``group="mean"`` per (model,
         scope): ``role``, ``scope``, ``group``, ``n_windows``, ``n_folds``,
-        ``silhouette``, ``knn_accuracy``, ``silhouette_features``,
+        ``silhouette``, ``knn_accuracy``, ``knn_other_trials``,
+        ``silhouette_features``,
         ``same_fold_knn``, ``backend``.
     panels : dict
         ``(role, scope, group)`` -> dict with ``Y`` (n_windows, 2), ``y``
@@ -302,11 +341,14 @@ def _embed_group(members, data, run, role, scope, group, perplexity, seed, k, n_
     fold_of = np.concatenate([np.full(len(m[1]), m[0].name, dtype=object) for m in members])
     y, names = _classes(members[0][0].target, data, idx)
     Y, backend = embed_2d(F, perplexity=perplexity, seed=seed, n_jobs=n_jobs)
-    sc = separation_scores(Y, y, k=k, groups=fold_of)
+    trial = np.char.add(np.char.add(data.subject[idx].astype(str), "/"),
+                        data.trial[idx].astype(str))
+    sc = separation_scores(Y, y, k=k, groups=fold_of, trials=trial)
     sf = separation_scores(F, y, k=k)["silhouette"]
     row = {"role": role, "scope": scope, "group": group, "n_windows": int(len(idx)),
            "n_folds": len(members), "silhouette": sc["silhouette"],
-           "knn_accuracy": sc["knn_accuracy"], "silhouette_features": sf,
+           "knn_accuracy": sc["knn_accuracy"], "knn_other_trials": sc["knn_other_trials"],
+           "silhouette_features": sf,
            "same_fold_knn": sc["same_fold_knn"], "backend": backend}
     logger.info("%s %s %s: silhouette %.3f, %d-NN accuracy %.3f (%d windows, %d fold(s))",
                 role, scope, group, sc["silhouette"], k, sc["knn_accuracy"], len(idx),
@@ -425,7 +467,7 @@ def write_rows(path, rows):
     tmp.replace(path)
 
 
-def draw_panels(stem, grid, row_titles, row_keys, col_titles, col_keys, k, sidecar):
+def draw_panels(stem, grid, row_titles, row_keys, col_titles, col_keys, k, sidecar, *, dpi=200):
     """Grid of embedding panels to ``stem``.pdf, .png and .json.
 
     Parameters
@@ -443,6 +485,8 @@ def draw_panels(stem, grid, row_titles, row_keys, col_titles, col_keys, k, sidec
         Neighbours of the k-NN accuracy (for the panel titles).
     sidecar : dict
         What the figure shows and came from.
+    dpi : int
+        Resolution of the PNG.
 
     Returns
     -------
@@ -472,8 +516,10 @@ def draw_panels(stem, grid, row_titles, row_keys, col_titles, col_keys, k, sidec
                 sel = y == c
                 ax.scatter(Y[sel, 0], Y[sel, 1], s=3, lw=0,
                            color=PALETTE[int(c) % len(PALETTE)], label=p["names"][int(c)])
-            ax.set_title(f"sil {sc['silhouette']:.2f}, {k}-NN {sc['knn_accuracy']:.2f}",
-                         fontsize=6)
+            title = f"sil {sc['silhouette']:.2f}, {k}-NN {sc['knn_accuracy']:.2f}"
+            if "knn_other_trials" in sc:
+                title += f"\n{k}-NN from other trials {sc['knn_other_trials']:.2f}"
+            ax.set_title(title, fontsize=6)
     if names is not None:
         from matplotlib.lines import Line2D
 
@@ -482,4 +528,4 @@ def draw_panels(stem, grid, row_titles, row_keys, col_titles, col_keys, k, sidec
         fig.legend(handles, names, loc="lower center", ncol=min(len(names), 5), fontsize=6,
                    frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    return save_figure(fig, stem, {**sidecar, "figure": Path(stem).name})
+    return save_figure(fig, stem, {**sidecar, "figure": Path(stem).name}, dpi=dpi)

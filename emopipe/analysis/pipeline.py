@@ -369,7 +369,8 @@ def run_pipeline(path, root, out, *, n_jobs=1, verbose=None):
         for r in score_rows:
             print(f"      {fig.name}: {r['run']:<10} {r['model']:<18} subject {r['subject']}: "
                   f"silhouette {r['silhouette']:.3f}, {fig.k}-NN accuracy "
-                  f"{r['knn_accuracy']:.3f} ({r['n_windows']} windows)")
+                  f"{r['knn_accuracy']:.3f} ({r['knn_other_trials']:.3f} from other trials; "
+                  f"{r['n_windows']} windows)")
         print(f"      {fig.name}: {', '.join(str(x) for x in paths[:2])}")
     record = {"pipeline": config_to_dict(pipe), "extract": config_to_dict(p.extract),
               "runs": {n: config_to_dict(c) for n, c in p.runs.items()},
@@ -469,7 +470,8 @@ def _figure_tsne(spec, runs, folder, provenance):
         PDF, PNG, JSON.
     rows : list of dict
         Per (run, model): ``run``, ``model``, ``subject``, ``n_windows``,
-        ``n_folds``, ``silhouette``, ``knn_accuracy``, ``same_fold_knn``.
+        ``n_folds``, ``silhouette``, ``knn_accuracy``, ``knn_other_trials``,
+        ``same_fold_knn``.
     """
     from ..distill.run_reader import load_run
     from .embedding import _ROLE_TITLES, draw_panels, embed_run, write_rows
@@ -510,7 +512,9 @@ def _figure_tsne(spec, runs, folder, provenance):
             rows.append({"run": name, "model": _ROLE_TITLES[r["role"]], "subject": subject,
                          "protocol": run.config.get("protocol"), "n_windows": r["n_windows"],
                          "n_folds": r["n_folds"], "silhouette": r["silhouette"],
-                         "knn_accuracy": r["knn_accuracy"], "same_fold_knn": r["same_fold_knn"]})
+                         "knn_accuracy": r["knn_accuracy"],
+                         "knn_other_trials": r["knn_other_trials"],
+                         "same_fold_knn": r["same_fold_knn"]})
     titles = {name: f"{name} ({run.config.get('protocol')})" for name, run in loaded.items()}
     methods = {run.config.get("method") for run in loaded.values()}
     cols = dict(_ROLE_TITLES)

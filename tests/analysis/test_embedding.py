@@ -119,6 +119,24 @@ def test_same_fold_share_and_neighbours_on_hand_made_points():
     assert sc["same_fold_knn"] == pytest.approx((4 * 0.5 + 8 * 0.0) / 12)
 
 
+def test_knn_across_trials_on_hand_made_points():
+    # four trials of three windows; each window's nearest neighbour is in its own trial
+    tri = np.array([0.0, 0.1, 0.25])
+    X = np.concatenate([tri, tri + 0.45, tri + 10, tri + 10.45])[:, None]
+    trial = np.repeat(["a", "b", "c", "d"], 3)
+    # classes alternate between neighbouring trials: other-trial neighbours are all wrong
+    y = np.repeat([0, 1, 0, 1], 3)
+    sc = separation_scores(X, y, k=1, trials=trial)
+    assert (sc["knn_accuracy"], sc["knn_other_trials"]) == (1.0, 0.0)
+    # neighbouring trials of one class: right either way
+    y = np.repeat([0, 0, 1, 1], 3)
+    sc = separation_scores(X, y, k=1, trials=trial)
+    assert (sc["knn_accuracy"], sc["knn_other_trials"]) == (1.0, 1.0)
+    # k = 2: window 0.25 of trial a votes 0.45 and 0.55 (trial b)
+    sc = separation_scores(X, np.repeat([0, 1, 0, 1], 3), k=2, trials=trial)
+    assert sc["knn_other_trials"] == 0.0
+
+
 def test_openTSNE_switches_to_fft_gradients_for_large_sets(monkeypatch, rng):
     from emopipe.analysis import embedding
 
@@ -211,12 +229,12 @@ def test_cli_tsne_on_a_cached_run(cached_run, tmp_path, capsys):
     assert main(["tsne", "--run", str(tmp / "run"), "--out", str(tmp_path / "fig")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["model", "scope", "group", "windows", "silhouette", "5-NN",
-                                "acc"]
+                                "acc", "other-trial"]
     assert lines[1].split()[:4] == ["student", "subject", "s01", "48"]
     with open(tmp_path / "fig" / "tsne_scores.csv", newline="") as fid:
         first = next(csv.DictReader(fid))
-    assert lines[1].split()[4:] == [f"{float(first['silhouette']):.3f}",
-                                    f"{float(first['knn_accuracy']):.3f}"]
+    assert lines[1].split()[4:] == [f"{float(first[m]):.3f}" for m in
+                                    ("silhouette", "knn_accuracy", "knn_other_trials")]
 
 
 def _copy_run(tmp, dest):
