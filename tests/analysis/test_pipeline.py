@@ -221,3 +221,40 @@ def test_pipeline_refuses_runs_trained_on_other_data(cmcrd, tmp_path, capsys):
     assert len(now) == len(was) and now != was  # both hashes named
     assert err.endswith(f"Use a new --out folder, delete {run}, or set resume=False to "
                         f"overwrite.")
+
+
+def test_table_puts_emotionkd_numbers_beside_ours():
+    from types import SimpleNamespace
+
+    from emopipe.analysis.pipeline import _markdown, _result_rows
+
+    p = load_pipeline(PIPELINES / "distill_deap_ekd.yaml")
+
+    def ms(mean, sd, n=4):
+        return {"mean": mean, "std": sd, "n": n}
+
+    def summary(target, acc):
+        metrics = {r: {"accuracy": ms(a, 0.1), "f1_macro": ms(a - 0.05, 0.1),
+                       "balanced_accuracy": ms(a, 0.1)} for r, a in acc.items()}
+        return SimpleNamespace(summary={
+            "method": "ekd", "protocol": "loso", "target": target, "subjects": metrics,
+            "paired_student_vs_baseline": {"accuracy": {"p_ttest": 0.25}}})
+
+    results = {"valence": summary("valence", {"teacher": 0.6, "student": 0.55, "baseline": 0.5}),
+               "arousal": summary("arousal", {"teacher": 0.5, "student": 0.5, "baseline": 0.5})}
+    rows = _result_rows(p, results)
+    text = _markdown(rows, p.paper).splitlines()
+    assert text[0] == ("| run | protocol | target | model | subjects | accuracy (%) | accuracy "
+                       "paper | f1_macro (%) | f1_macro paper | balanced_accuracy (%) | "
+                       "balanced_accuracy paper | p vs alone |")
+    assert text[2] == ("| valence | loso | valence | teacher | 4 | 60.00 +- 10.00 | 66.61 | "
+                       "55.00 +- 10.00 | 66.54 | 60.00 +- 10.00 | n/a | n/a |")
+    assert text[3] == ("| valence | loso | valence | student | 4 | 55.00 +- 10.00 | 69.18 | "
+                       "50.00 +- 10.00 | 68.33 | 55.00 +- 10.00 | n/a | 0.250 |")
+    assert text[4].startswith("| valence | loso | valence | student alone | 4 | 50.00 +- 10.00 "
+                              "| n/a |")
+    assert text[6].split(" | ")[6] == "55.06"  # arousal student
+    assert text[9] == ("Paper numbers: EmotionKD (Liu, Jia, Wang, ACM MM 2023); project page "
+                       "results figures (docs/methods.md section 4); protocol unstated, so they "
+                       "are orientation values, not targets; their F1 variant is unknown "
+                       "(compared with macro-F1).")
