@@ -277,10 +277,23 @@ def _write_synth(pipe, root):
     from ..io.synth._registry import load_writers
 
     spec = dict(pipe.synth)
-    marker = Path(root) / "pipeline_synth.json"
-    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == spec:
-        print(f"      synthetic {pipe.dataset} cohort in {root}: already there, reused")
-        return
+    root = Path(root)
+    marker = root / "pipeline_synth.json"
+    if marker.is_file():
+        there = json.loads(marker.read_text(encoding="utf-8"))
+        if there == spec:
+            print(f"      synthetic {pipe.dataset} cohort in {root}: already there, reused")
+            return
+        raise ConfigError(
+            f"--root {root} holds another synthetic cohort ({marker.name}: {there}; the "
+            f"pipeline asks for {spec}). Give an empty or new --root, or delete {root}."
+        )
+    if root.is_dir() and any(root.iterdir()):
+        raise ConfigError(
+            f"--root {root} is not empty and holds no {marker.name}: the pipeline's 'synth' "
+            f"would write a synthetic cohort over it. Give an empty or new --root, or remove "
+            f"'synth' from the pipeline to use the data there."
+        )
     writers = load_writers()
     if pipe.dataset not in writers.names():
         raise ConfigError(f"pipeline.synth: emopipe has no synthetic writer for dataset "

@@ -135,6 +135,18 @@ def test_pipeline_config_errors_name_the_field(tmp_path):
         load_pipeline(_write(tmp_path, {**base, "figures": []}))
 
 
+def test_synth_refuses_to_write_over_a_folder_with_data(tmp_path, capsys):
+    doc = {"pipeline": {"name": "x", "dataset": "seed_v", "synth": {"n_subjects": 1}}}
+    root = tmp_path / "download"
+    root.mkdir()
+    (root / "EEG_DE_features").mkdir()
+    assert _pipeline_error(["pipeline", "run", str(_write(tmp_path, doc)), "--root", str(root),
+                            "--out", str(tmp_path / "o")], capsys) == (
+        f"emopipe pipeline: error: --root {root} is not empty and holds no pipeline_synth.json: "
+        f"the pipeline's 'synth' would write a synthetic cohort over it. Give an empty or new "
+        f"--root, or remove 'synth' from the pipeline to use the data there.")
+
+
 def test_cli_pipeline_errors_are_one_paragraph(tmp_path, capsys):
     from emopipe.cli import main
 
@@ -204,13 +216,18 @@ def test_pipeline_on_a_missing_checkpoint_and_an_older_run_folder(cmcrd, tmp_pat
 
 
 def test_pipeline_refuses_runs_trained_on_other_data(cmcrd, tmp_path, capsys):
-    from emopipe.utils.config import read_yaml
-
-    out, cfg, _ = _copy_out(cmcrd, tmp_path)
+    out, cfg, root = _copy_out(cmcrd, tmp_path)
     doc = read_yaml(cfg)
     doc["pipeline"]["synth"]["seed"] = 1  # another cohort: the cache is re-extracted
     cfg2 = tmp_path / "other.yaml"
     cfg2.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    # not over the first cohort's --root
+    spec = doc["pipeline"]["synth"]
+    assert _pipeline_error(["pipeline", "run", str(cfg2), "--root", str(root), "--out",
+                            str(out)], capsys) == (
+        f"emopipe pipeline: error: --root {root} holds another synthetic cohort "
+        f"(pipeline_synth.json: {dict(spec, seed=0)}; the pipeline asks for {spec}). Give an "
+        f"empty or new --root, or delete {root}.")
     was = read_yaml(out / "runs" / "within" / "config.yaml")["data_hash"]
     err = _pipeline_error(["pipeline", "run", str(cfg2), "--root", str(tmp_path / "root"),
                            "--out", str(out)], capsys)
