@@ -300,3 +300,34 @@ def test_cli_tsne_on_a_missing_fold_checkpoint(cached_run, tmp_path, capsys):
         f"emopipe tsne: error: {ckpt}: the student checkpoint of fold 'sub-s01' is missing. "
         f"Delete {run / 'predictions' / 'sub-s01.npz'} and rerun 'emopipe distill' on this "
         f"folder with save_checkpoints=True (resume retrains that fold only).")
+
+
+def test_continuous_raw_window_run_is_coloured_by_target_tertile(tmp_path):
+    # a raw face-frame teacher (window TCN) and a continuous target (V2E)
+    rng = np.random.default_rng(3)
+    n_sub, n_trials, n_win = 2, 6, 4
+    n = n_sub * n_trials * n_win
+    subject = np.repeat(["s01", "s02"], n_trials * n_win)
+    trial = np.tile(np.repeat(np.arange(1, n_trials + 1), n_win), n_sub)
+    v = 5 + np.repeat(rng.standard_normal(n_sub * n_trials), n_win)
+    frames = rng.uniform(0, 40, (n, 4, 8, 8)).astype(np.uint8)
+    c = CohortData.from_arrays(
+        {"face:frames": frames, "eeg:band_power": rng.standard_normal((n, 2, 3))},
+        subject=subject, trial=trial, labels={"valence": v},
+        dims={"face:frames": ("window", "time", "height", "width"),
+              "eeg:band_power": ("window", "channel", "band")},
+        sfreq={"face:frames": 4.0}, meta={"face:frames": {"unit": "grey level"}})
+    run = tmp_path / "run"
+    run_distill(DistillConfig(teacher="face:frames", student="eeg:band_power", method="v2e",
+                              epochs=1, teacher_epochs=1, batch_size=16, max_folds=1,
+                              teacher_params={"embed_dim": 8, "channels": [8, 128]},
+                              out=str(run)), cohort=c)
+    rows = run_tsne(run, tmp_path / "fig", cohort=c, scopes=["subject"])
+    assert sorted({r["role"] for r in rows}) == ["baseline", "student", "teacher"]
+    # the colours are the tertiles of s01's ratings (the first LOSO fold's test subject)
+    vs = v[subject == "s01"]
+    lo, hi = np.quantile(vs, [1 / 3, 2 / 3])
+    want = (vs > lo).astype(int) + (vs > hi).astype(int)
+    with np.load(tmp_path / "fig" / "tsne.npz") as z:
+        for role in ("teacher", "baseline", "student"):
+            assert np.array_equal(z[f"{role}__subject__s01__label"], want)
