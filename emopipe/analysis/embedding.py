@@ -88,6 +88,17 @@ def _neighbours(X, k):
     return idx[keep].reshape(n, k)
 
 
+def _silhouette(X, labels):
+    """Silhouette of ``labels`` among ``X`` (sampled above SILHOUETTE_SAMPLE points), or NaN."""
+    from sklearn.metrics import silhouette_score
+
+    n = X.shape[0]
+    if not 2 <= len(np.unique(labels)) < n:
+        return float("nan")
+    sample = SILHOUETTE_SAMPLE if n > SILHOUETTE_SAMPLE else None
+    return float(silhouette_score(X, labels, sample_size=sample, random_state=0))
+
+
 def _votes_other_trials(X, trials, k):
     """The ``k`` nearest points of each point among windows of other trials, shape (n, k)."""
     from sklearn.neighbors import NearestNeighbors
@@ -130,8 +141,6 @@ def separation_scores(X, labels, *, k=5, groups=None, trials=None):
         share of the neighbours in the point's own group), with ``trials``
         ``knn_other_trials``.
     """
-    from sklearn.metrics import silhouette_score
-
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
     n = X.shape[0]
@@ -139,10 +148,7 @@ def separation_scores(X, labels, *, k=5, groups=None, trials=None):
         raise ConfigError(f"labels must have shape (n_windows,) = ({n},), got {labels.shape}.")
     if n < 3:
         raise ConfigError(f"separation scores need at least 3 windows, got {n}.")
-    n_labels = len(np.unique(labels))
-    sample = SILHOUETTE_SAMPLE if n > SILHOUETTE_SAMPLE else None
-    sil = float(silhouette_score(X, labels, sample_size=sample, random_state=0)) \
-        if 2 <= n_labels < n else float("nan")
+    sil = _silhouette(X, labels)
     k = int(min(k, n - 1))
     votes = _neighbours(X, k)
     classes, inv = np.unique(labels, return_inverse=True)
@@ -350,7 +356,7 @@ def _embed_group(members, data, run, role, scope, group, perplexity, seed, k, n_
     trial = np.char.add(np.char.add(data.subject[idx].astype(str), "/"),
                         data.trial[idx].astype(str))
     sc = separation_scores(Y, y, k=k, groups=fold_of, trials=trial)
-    sf = separation_scores(F, y, k=k)["silhouette"]
+    sf = _silhouette(np.asarray(F, dtype=np.float64), y)
     row = {"role": role, "scope": scope, "group": group, "n_windows": int(len(idx)),
            "n_folds": len(members), "silhouette": sc["silhouette"],
            "knn_accuracy": sc["knn_accuracy"], "knn_other_trials": sc["knn_other_trials"],
