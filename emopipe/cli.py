@@ -124,6 +124,15 @@ def build_parser():
     p.add_argument("--perplexity", type=float, default=30.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=5, help="neighbours of the k-NN accuracy")
+    p.add_argument("--scope", nargs="+", default=["subject", "pooled"],
+                   choices=("fold", "subject", "pooled"),
+                   help="groups of test windows embedded: per fold, per subject (default), "
+                        "pooled over the run (default)")
+    p.add_argument("--subjects", nargs="+", default=None,
+                   help="only these subjects' test windows (default: all)")
+    p.add_argument("--roles", nargs="+", default=None, choices=("teacher", "baseline", "student"),
+                   help="models to embed (default: all the run holds; baseline = student alone)")
+    p.add_argument("-j", "--n-jobs", type=int, default=1, help="threads of the t-SNE")
     _add_verbose(p)
 
     p = sub.add_parser("saliency", help="band x channel saliency maps of a run's student "
@@ -143,6 +152,20 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed of the randomisation")
     _add_verbose(p)
 
+    p = sub.add_parser("pipeline", help="run one paper experiment end to end (pipelines/*.yaml)")
+    psub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    psub.required = True
+    q = psub.add_parser("run", help="synth (if asked), extract, distil the runs, write tables "
+                                    "and figures")
+    q.add_argument("pipeline", help="YAML file with a 'pipeline:' section, e.g. "
+                                    "pipelines/cmcrd_seed_v.yaml")
+    q.add_argument("--root", required=True,
+                   help="dataset download folder (the synthetic cohort is written there when "
+                        "the pipeline has 'synth')")
+    q.add_argument("--out", required=True, help="output folder (cache, runs, tables, figures)")
+    q.add_argument("-j", "--n-jobs", type=int, default=1, help="subjects extracted at once")
+    _add_verbose(q)
+
     p = sub.add_parser("datasets", help="list the datasets emopipe reads, with their facts")
     _add_verbose(p)
 
@@ -152,6 +175,9 @@ def build_parser():
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", default="hinton_kd", help="KD method of the distillation step")
+    p.add_argument("--figures", default=None,
+                   help="also copy the demo's small PNGs (demo_tsne.png) to this folder, e.g. "
+                        "figures/ for the README")
     _add_verbose(p)
     return parser
 
@@ -291,14 +317,12 @@ def _cmd_distill(args):
 def _cmd_tsne(args):
     from .analysis.embedding import run_tsne
 
-    rows = run_tsne(args.run, args.out, cohort=args.cache, perplexity=args.perplexity,
-                    seed=args.seed, k=args.k)
-    print(f"{'model':<10} {'fold':<14} {'windows':>7} {'silhouette':>10} "
-          f"{f'{args.k}-NN acc':>9}")
-    for r in rows:
-        print(f"{r['role']:<10} {r['fold']:<14} {r['n_windows']:>7} {r['silhouette']:>10.3f} "
-              f"{r['knn_accuracy']:>9.3f}")
-    print(f"Figure: {args.out}/tsne.png, tsne.pdf (sidecar tsne.json); table: "
+    rows = run_tsne(args.run, args.out, cohort=args.cache, roles=args.roles, scopes=args.scope,
+                    subjects=args.subjects, perplexity=args.perplexity, seed=args.seed,
+                    k=args.k, n_jobs=args.n_jobs)
+    print(_tsne_table(rows, args.k))
+    figs = ", ".join(f"tsne_{s}.png" for s in args.scope)
+    print(f"Figures: {args.out}/{figs} (+ .pdf, sidecar .json); table: "
           f"{args.out}/tsne_scores.csv")
     return 0
 
@@ -348,6 +372,29 @@ def _cmd_saliency(args):
     return 0
 
 
+def _tsne_table(rows, k):
+    """The t-SNE scores as aligned text lines."""
+    lines = [f"{'model':<9} {'scope':<8} {'group':<16} {'windows':>7} {'silhouette':>10} "
+             f"{f'{k}-NN acc':>9} {'other-trial':>11}"]
+    for r in rows:
+        lines.append(f"{r['role']:<9} {r['scope']:<8} {r['group']:<16} {r['n_windows']:>7} "
+                     f"{r['silhouette']:>10.3f} {r['knn_accuracy']:>9.3f} "
+                     f"{r['knn_other_trials']:>11.3f}")
+    lines.append(f"(other-trial: the {k}-NN accuracy with neighbours from other trials only; "
+                 f"windows of one trial share its label)")
+    return "\n".join(lines)
+
+
+def _cmd_pipeline(args):
+    from .analysis.pipeline import run_pipeline
+
+    _check_input_path("pipeline", args.pipeline, folder=False)
+    result = run_pipeline(args.pipeline, args.root, args.out, n_jobs=args.n_jobs)
+    print(f"Tables: {args.out}/tables/results.csv, results.md; figures: "
+          f"{', '.join(str(p[1]) for p in result['figures'].values()) or 'none'}")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -355,7 +402,7 @@ def _cmd_demo(args):
     _check_count("trials", args.trials)
 
     run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
-             method=args.method)
+             method=args.method, figures=args.figures)
     return 0
 
 
@@ -378,7 +425,8 @@ def _cmd_datasets(args):
 
 
 _COMMANDS = {"synth": _cmd_synth, "check": _cmd_check, "extract": _cmd_extract,
-             "distill": _cmd_distill, "tsne": _cmd_tsne, "saliency": _cmd_saliency, "datasets": _cmd_datasets,
+             "distill": _cmd_distill, "tsne": _cmd_tsne, "saliency": _cmd_saliency,
+             "pipeline": _cmd_pipeline, "datasets": _cmd_datasets,
              "demo": _cmd_demo}
 
 

@@ -88,7 +88,8 @@ def _paired_line(summary):
             f"alone = {diff:+.3f}, paired t p = {p:.3g}: {verdict} (p < 0.05 required).")
 
 
-def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verbose=None):
+def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", figures=None,
+             verbose=None):
     """Synthesise a DEAP-format cohort, extract its features, distil; print where outputs are.
 
     Parameters
@@ -104,13 +105,17 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verb
         Seed of the cohort and of the distillation run.
     method : str
         Distillation method (a key of ``emopipe.distill.METHODS``).
+    figures : path-like | None
+        Also copy the demo's small PNGs there (``demo_tsne.png``; the README
+        shows ``figures/demo_tsne.png``).
     verbose : bool | str | int | None
         Log level for the call.
 
     Returns
     -------
     paths : dict of str -> Path
-        ``root`` (synthetic download), ``cache``, ``run`` (run folder).
+        ``root`` (synthetic download), ``cache``, ``run`` (run folder), and
+        the pictures (:func:`_demo_pictures`: ``tsne``, ``tsne_scores``).
     """
     from .cache import run_extract
     from .features.extract import ExtractConfig
@@ -159,4 +164,126 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", verb
     print(f"  planted effects    {root / 'ground_truth.json'}")
     print(f"  feature cache      {cache}  (schema: docs/cache.md)")
     print(f"  run folder         {run_dir}  (summary.json, metrics_subject.csv, folds.csv)")
-    return {"root": root, "cache": cache, "run": run_dir}
+    return {"root": root, "cache": cache, "run": run_dir,
+            **_demo_pictures(run_dir, out / "figures", figures)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo's pictures (drawn after the run; kept apart from the printout above).
+
+#: file stems of the demo's pictures (``<out>/figures/<stem>.png``, copied to ``--figures``)
+DEMO_PICTURES = {"tsne": "demo_tsne", "saliency": "demo_saliency"}
+
+
+def _demo_tsne(run_dir, folder):
+    """t-SNE of the demo run: rows = models, columns = the first test subject and the pooled run.
+
+    Parameters
+    ----------
+    run_dir : Path
+        The demo's run folder.
+    folder : Path
+        Where ``demo_tsne.pdf/.png/.json`` and ``demo_tsne_scores.csv`` go.
+
+    Returns
+    -------
+    png : Path
+        The PNG.
+    rows : list of dict
+        The scores (:func:`emopipe.analysis.embedding.embed_run`).
+    """
+    from .analysis.embedding import _ROLE_TITLES, draw_panels, embed_run, write_rows
+    from .distill.run_reader import load_run
+
+    run = load_run(run_dir)
+    first = str(run.cohort().subject[run.folds[0].test_idx][0])  # the first fold's subject
+    cohort = run.cohort()
+    rows, panels = embed_run(run, cohort=cohort, scopes=("subject",), subjects=[first])
+    more, pooled = embed_run(run, cohort=cohort, scopes=("pooled",))
+    rows, panels = rows + more, {**panels, **pooled}
+    roles = list(dict.fromkeys(r for r, _, _ in panels))
+    cols = [("subject", first), ("pooled", "all")]
+    grid = {(r, c): panels[(r, *c)] for r in roles for c in cols if (r, *c) in panels}
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / DEMO_PICTURES["tsne"]
+    write_rows(stem.with_name(stem.name + "_scores.csv"), rows)
+    sidecar = {"run": str(run.path), "config": run.config, "data_hash": run.data_hash,
+               "subject": first, "scores": stem.name + "_scores.csv"}
+    paths = draw_panels(stem, grid, [_ROLE_TITLES[r] for r in roles], roles,
+                        [f"subject {first} (its LOSO fold)", "all subjects (pooled folds)"],
+                        cols, 5, sidecar, dpi=110)
+    for r in rows:
+        if (r["scope"], r["group"]) in cols:
+            print(f"      t-SNE {_ROLE_TITLES[r['role']]:<17} {r['scope']:<7} "
+                  f"{r['group']:<4}: silhouette {r['silhouette']:+.3f}, 5-NN accuracy "
+                  f"{r['knn_accuracy']:.3f} ({r['knn_other_trials']:.3f} from other trials; "
+                  f"{r['n_windows']} windows)")
+    return paths[1], rows
+
+
+def _demo_saliency(run_dir, folder):
+    """HOOK for the lead: the demo's saliency map, once ``emopipe.analysis.saliency`` exists.
+
+    Draw the band x channel map of the demo run's student into
+    ``folder / "demo_saliency"`` (PDF + PNG + sidecar, through
+    ``emopipe.analysis._figure.save_figure``) and return the PNG's path;
+    :func:`_demo_pictures` then prints it and copies it to ``--figures``.
+
+    Parameters
+    ----------
+    run_dir : Path
+        The demo's run folder.
+    folder : Path
+        The demo's figures folder.
+
+    Returns
+    -------
+    png : Path | None
+        The PNG, or ``None`` while the saliency stage is not wired.
+    """
+    return None
+
+
+def _demo_pictures(run_dir, folder, figures=None):
+    """Draw the demo's pictures into ``folder``; copy the PNGs to ``figures`` when given.
+
+    Parameters
+    ----------
+    run_dir : Path
+        The demo's run folder.
+    folder : Path
+        ``<out>/figures``.
+    figures : path-like | None
+        Folder for copies of the small PNGs (the README's ``figures/``).
+
+    Returns
+    -------
+    paths : dict of str -> Path | list
+        ``tsne`` (PNG), ``tsne_scores`` (rows), ``saliency`` (PNG, when wired)
+        and ``copies`` (the PNGs copied to ``figures``).
+    """
+    import shutil
+
+    print(f"Pictures -> {folder}")
+    png, rows = _demo_tsne(run_dir, folder)
+    paths = {"tsne": png, "tsne_scores": rows}
+    saliency = _demo_saliency(run_dir, folder)
+    if saliency is not None:
+        paths["saliency"] = saliency
+    print(f"  t-SNE              {png} (+ .pdf, sidecar .json, scores .csv)")
+    if saliency is not None:
+        print(f"  saliency           {saliency}")
+    if figures is not None:
+        figures = Path(figures)
+        figures.mkdir(parents=True, exist_ok=True)
+        copies = []
+        for key in ("tsne", "saliency"):
+            if key in paths:
+                dest = figures / Path(paths[key]).name
+                tmp = dest.with_name(dest.name + ".tmp")
+                shutil.copyfile(paths[key], tmp)
+                tmp.replace(dest)
+                copies.append(dest)
+        paths["copies"] = copies
+        print(f"  copied to          {', '.join(str(c) for c in copies)}")
+    return paths

@@ -275,7 +275,7 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
 
 @register_writer("seed_v", note="SEED-V has 15 clips per session, fixed by the stimulus list, and "
                  "the writer renders the official features (no raw files, no face video).")
-def synth_seed_v(out, *, n_subjects, seed=0, scenario="legacy"):
+def synth_seed_v(out, *, n_subjects, seed=0, scenario="legacy", max_windows=None):
     """``emopipe synth --dataset seed_v``: :func:`write_seed_v_synth` with the CLI's options.
 
     Parameters
@@ -288,5 +288,8 @@ def synth_seed_v(out, *, n_subjects, seed=0, scenario="legacy"):
         Seed of the cohort.
     scenario : str
         Cohort scenario.
+    max_windows : int | None
+        Cap on the windows of a trial (``emopipe pipeline run``'s small cohorts).
     """
-    write_seed_v_synth(out, n_subjects=n_subjects, seed=seed, scenario=scenario)
+    write_seed_v_synth(out, n_subjects=n_subjects, seed=seed, scenario=scenario,
+                       max_windows=max_windows)
