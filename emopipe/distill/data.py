@@ -674,3 +674,93 @@ def standardise_test_on_itself(Xt, X, test, *, scope, subject, time_axis=False):
     own = FoldScaler(scope, time_axis=time_axis).fit(X[test], subject=subject[test])
     Xt[test] = own.transform(X[test], subject=subject[test])
     return Xt
+
+
+def target_rows(y, subject, *, target):
+    """Rows whose target is finite: the windows a run trains and scores.
+
+    A continuous target can be missing (NaN) for some windows, e.g. the MAHNOB
+    trials that ``lable_continous_Mahnob.mat`` does not annotate. They are
+    dropped before the folds are made and the inputs standardised, so they
+    enter no split, no statistic and no score.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_windows,)
+        Target of every window (classes or ratings).
+    subject : ndarray of str, shape (n_windows,)
+        Subject of every window.
+    target : str
+        Target name, for messages.
+
+    Returns
+    -------
+    rows : ndarray of int64, shape (n_kept,)
+        Sorted rows with a finite target.
+    record : dict
+        ``target``, ``n_windows``, ``n_dropped``, ``n_kept``,
+        ``dropped_per_subject`` (subject -> dropped windows, subjects with
+        drops only) and ``subjects_without_target`` (subjects left with no
+        window), as JSON values.
+    """
+    y = np.asarray(y)
+    subject = np.asarray(subject).astype(str)
+    keep = np.isfinite(y) if y.dtype.kind == "f" else np.ones(y.shape[0], bool)
+    rows = np.flatnonzero(keep).astype(np.int64)
+    n = int(y.shape[0])
+    if n and not rows.size:
+        raise RunError(
+            f"Target {target!r} is NaN in all {n} windows of the {len(np.unique(subject))} "
+            f"subject(s): no window can be trained or scored. The target is missing where the "
+            f"labels do not annotate a trial (MAHNOB-HCI: lable_continous_Mahnob.mat at the "
+            f"dataset root covers 239 emotion trials); put the label file in the root and "
+            f"re-extract, or choose another target."
+        )
+    subs, n_sub = np.unique(subject, return_counts=True)
+    kept_subs, n_kept_sub = np.unique(subject[rows], return_counts=True)
+    kept = dict(zip(kept_subs.tolist(), n_kept_sub.tolist()))
+    dropped = {s: int(c) - kept.get(s, 0) for s, c in zip(subs.tolist(), n_sub.tolist())
+               if int(c) != kept.get(s, 0)}
+    record = {"target": target, "n_windows": n, "n_dropped": n - int(rows.size),
+              "n_kept": int(rows.size), "dropped_per_subject": dropped,
+              "subjects_without_target": [s for s in subs.tolist() if s not in kept]}
+    if record["n_dropped"]:
+        logger.warning(
+            "Target %r is NaN in %d of %d windows (%s): those windows are dropped before the "
+            "folds and the normalisation%s", target, record["n_dropped"], n,
+            ", ".join(f"subject {s}: {c}" for s, c in dropped.items()),
+            (f"; subject(s) {', '.join(record['subjects_without_target'])} keep no window, so "
+             f"no fold tests them" if record["subjects_without_target"] else ""))
+    return rows, record
+
+
+def folds_on_rows(folds, rows):
+    """Map folds made on the rows ``rows`` back to cohort rows; drop those with no test window.
+
+    Parameters
+    ----------
+    folds : list of Fold
+        Folds whose indices point into ``rows`` (made on the kept windows).
+    rows : ndarray of int, shape (n_kept,)
+        Cohort row of each kept window (:func:`target_rows`).
+
+    Returns
+    -------
+    folds : list of Fold
+        The folds with cohort rows, those with at least one test window.
+    skipped : list of dict
+        ``fold`` and ``reason`` of each fold left out (reported in
+        ``summary.json``).
+    """
+    from .protocols import Fold
+
+    rows = np.asarray(rows, np.int64)
+    out, skipped = [], []
+    for f in folds:
+        if len(f.test) == 0:
+            skipped.append({"fold": f.name, "reason": "no test window with a finite target"})
+            logger.warning("%s: no test window with a finite target; the fold is skipped",
+                           f.name)
+            continue
+        out.append(Fold(f.name, rows[f.train], rows[f.val], rows[f.test]))
+    return out, skipped
