@@ -26,7 +26,8 @@ def test_pipeline_configs_load_with_their_fields():
 
     v2e = load_distill_config(V2E)
     assert (v2e.teacher, v2e.student, v2e.method, v2e.protocol, v2e.target) == (
-        "face:frames", "eeg:band_power", "v2e", "loso", "valence_continuous")
+        "face:frames", "eeg:band_power@13", "v2e", "loso", "valence_continuous")
+    assert v2e.student_model == "tcn_window_regressor"
     assert v2e.compare_baseline
     ekd = load_distill_config(EKD)
     assert (ekd.teacher, ekd.student, ekd.method) == ("eeg:raw+gsr:raw", "gsr:raw", "ekd")
@@ -65,6 +66,24 @@ def test_v2e_face_teacher_to_eeg_student_continuous_valence_loso(tmp_path):
                      teacher_epochs=1, batch_size=16)
     res = run_distill(config)
     assert res.summary["teacher_model"] == "face_window_tcn"
+    # the V2E student: the TCN over 13 band-power steps per window, read at the last step
+    assert res.summary["student_model"] == "tcn_window_regressor"
+    assert res.summary["student_inputs"] == ["eeg:band_power@13"]
+    record = json.loads((run / "models" / "sub-1.json").read_text())
+    seq = [i for i in record["inputs"] if i["key"] == "eeg:band_power@13"][0]
+    assert seq["shape"] == [13, 32, 6]
+    assert seq["dims"] == ["window", "step", "channel", "band"]
+    assert record["models"]["student"]["kwargs"]["n_channels"] == 32
+    assert record["models"]["student"]["kwargs"]["n_features"] == 6
+    from emopipe.distill.run_reader import load_run
+
+    fold = load_run(run).fold("sub-1")  # reloads from the cache, sequences rebuilt
+    data = load_run(run).cohort()
+    np.testing.assert_array_equal(
+        fold.predict("student", {"eeg:band_power@13":
+                                 data.features["eeg:band_power@13"][fold.test_idx]},
+                     subject=data.subject[fold.test_idx]),
+        res.predictions["sub-1"]["student"])
     assert (res.summary["method"], res.summary["protocol"], res.summary["target"]) == (
         "v2e", "loso", "valence_continuous")
     assert {"teacher", "student", "baseline"} <= set(res.summary["folds"])
