@@ -822,7 +822,7 @@ def target_rows(y, subject, *, target):
     if record["n_dropped"]:
         logger.warning(
             "Target %r is NaN in %d of %d windows (%s): those windows are dropped before the "
-            "folds and the normalisation%s", target, record["n_dropped"], n,
+            "folds and the normalisation%s.", target, record["n_dropped"], n,
             ", ".join(f"subject {s}: {c}" for s, c in dropped.items()),
             (f"; subject(s) {', '.join(record['subjects_without_target'])} keep no window, so "
              f"no fold tests them" if record["subjects_without_target"] else ""))
