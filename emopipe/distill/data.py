@@ -10,7 +10,12 @@ A *modality spec* names what a teacher or student sees:
 - ``"eog:features"``: every non-raw feature of the modality, flattened and
   concatenated in name order (:data:`ALL_FEATURES`);
 - ``"eeg+eog"`` or ``"eeg:de+eog:raw"``: several inputs (a multimodal teacher),
-  given to the model in that order.
+  given to the model in that order;
+- ``"eeg:band_power@13"``: each window as the *sequence* of the 13 windows of
+  its trial ending at it (:func:`step_sequences`), for models whose input has
+  a ``"step"`` axis (V2E's TCN student, ``tcn_window_regressor``): shape
+  ``(n_windows, 13, n_channels, n_bands)``, dims ``("window", "step",
+  "channel", "band")``, key ``"eeg:band_power@13"``.
 
 All windows of the cohort are concatenated in sorted-subject order into one
 :class:`CohortData`; folds index its rows. Small feature models train from
@@ -50,14 +55,29 @@ def _default_name(modality):
 
 @dataclass(frozen=True)
 class InputSpec:
-    """One model input: ``modality`` and ``feature`` (``None`` = default)."""
+    """One model input: ``modality``, ``feature`` (``None`` = default), ``steps`` (``@n``)."""
 
     modality: str
     feature: str | None = None
+    steps: int | None = None
 
     @property
     def key(self):
-        return f"{self.modality}:{self.feature}" if self.feature else self.modality
+        key = f"{self.modality}:{self.feature}" if self.feature else self.modality
+        return key if self.steps is None else f"{key}@{self.steps}"
+
+
+def _split_steps(part, spec):
+    """``"eeg:band_power@13"`` -> ``("eeg:band_power", 13)``; no ``@`` -> ``(part, None)``."""
+    base, at, n = part.partition("@")
+    if not at:
+        return part, None
+    if not n.isdigit() or int(n) < 1:
+        raise ConfigError(
+            f"Invalid modality spec part {part!r} in {spec!r}: '@' must be followed by the "
+            f"number of steps (an int >= 1), e.g. 'eeg:band_power@13'."
+        )
+    return base, int(n)
 
 
 def parse_spec(spec):
@@ -66,7 +86,7 @@ def parse_spec(spec):
     Parameters
     ----------
     spec : str
-        E.g. ``"eeg"``, ``"eeg:de"``, ``"eeg+eog:raw"``.
+        E.g. ``"eeg"``, ``"eeg:de"``, ``"eeg+eog:raw"``, ``"eeg:band_power@13"``.
 
     Returns
     -------
@@ -80,14 +100,14 @@ def parse_spec(spec):
         )
     out = []
     for part in spec.split("+"):
-        part = part.strip()
+        part, steps = _split_steps(part.strip(), spec)
         mod, _, feat = part.partition(":")
         if not mod or (":" in part and not feat) or ":" in feat:
             raise ConfigError(
                 f"Invalid modality spec part {part!r} in {spec!r}: expected 'modality' or "
                 f"'modality:feature', e.g. 'eeg:de'."
             )
-        out.append(InputSpec(mod, feat or None))
+        out.append(InputSpec(mod, feat or None, steps))
     return out
 
 
@@ -188,6 +208,11 @@ class CohortData:
             if len(spec) != 1:
                 raise ConfigError(f"features keys name one input each, got {key!r}.")
             s = spec[0]
+            if s.steps is not None:
+                raise ConfigError(
+                    f"features key {key!r}: give the feature of one window (e.g. "
+                    f"{key.partition('@')[0]!r}); a spec '{key}' builds its step sequences."
+                )
             full = f"{s.modality}:{s.feature or _default_name(s.modality)}"
             if arr.shape[0] != n:
                 raise ConfigError(
@@ -247,8 +272,32 @@ class CohortData:
                     f"Input {key!r} (from spec {spec!r}) is not loaded. Available inputs: "
                     f"{', '.join(repr(k) for k in sorted(self.features)) or 'none'}."
                 )
+            if s.steps is not None:
+                key = self._add_steps(key, s.steps)
             keys.append(key)
         return keys
+
+    def _add_steps(self, key, n_steps):
+        """Add ``key@n_steps`` (:func:`step_sequences` of ``key``) once; return its key."""
+        seq_key = f"{key}@{n_steps}"
+        if seq_key in self.features:
+            return seq_key
+        if self.is_raw(key) or "step" in self.dims.get(key, ()):
+            raise ConfigError(
+                f"Spec '{seq_key}': step sequences are built from feature vectors of one "
+                f"window, but {key} has dims {self.dims.get(key)}. Use a feature without a "
+                f"'time' or 'step' axis, e.g. 'eeg:band_power@{n_steps}'."
+            )
+        self.features[seq_key] = step_sequences(self.features[key], self.subject, self.trial,
+                                                self.onset, n_steps=n_steps)
+        dims = self.dims.get(key) or ("window",) + ("feature",) * (self.features[key].ndim - 1)
+        self.dims[seq_key] = (dims[0], "step") + tuple(dims[1:])
+        if key in self.sfreq:
+            self.sfreq[seq_key] = self.sfreq[key]
+        self.meta[seq_key] = dict(self.meta.get(key, {}))
+        logger.info("%s: %d windows as sequences of %d steps, %s per window", seq_key,
+                    self.n_windows, n_steps, self.features[seq_key].shape[1:])
+        return seq_key
 
     def is_raw(self, key):
         """Whether a feature holds raw signal windows.
@@ -295,6 +344,49 @@ class CohortData:
             return y.astype(np.float64), None
         classes, y = np.unique(y, return_inverse=True)
         return y.astype(np.int64).ravel(), classes
+
+
+def step_sequences(X, subject, trial, onset, *, n_steps):
+    """Each window as the sequence of the ``n_steps`` windows of its trial ending at it.
+
+    Step ``n_steps - 1`` of window ``i`` is window ``i`` itself, step ``j`` the
+    window ``n_steps - 1 - j`` places before it in its trial (windows ordered
+    by onset); before the trial's first window the sequence repeats that
+    window. With V2E's 0.25-s hop and 13 steps a window carries the 3.25 s of
+    band power its causal TCN sees (receptive field 13 steps), so a
+    window-level model's last step is the per-step output of V2E's sequence
+    model, while folds, targets and scores stay per window.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_windows, ...)
+        One feature of every window.
+    subject : ndarray of str, shape (n_windows,)
+        Subject of each window.
+    trial : ndarray of int, shape (n_windows,)
+        Trial of each window (unique within a subject).
+    onset : ndarray of float, shape (n_windows,)
+        Window onset in s (orders the windows of a trial).
+    n_steps : int
+        Steps per sequence.
+
+    Returns
+    -------
+    seq : ndarray, shape (n_windows, n_steps, ...)
+        ``X``'s dtype; ``n_steps`` times the memory of ``X``.
+    """
+    X = np.asarray(X)
+    n = X.shape[0]
+    pairs = np.rec.fromarrays([np.asarray(subject).astype(str),
+                               np.asarray(trial).astype(np.int64)], names="s,t")
+    group = np.unique(pairs, return_inverse=True)[1].ravel()
+    order = np.lexsort((np.asarray(onset, float), group))  # by trial, then onset
+    pos = _running_index(group[order])  # position within the trial, in sorted order
+    back = np.arange(n_steps - 1, -1, -1)  # steps before the window, last step = 0
+    src = np.arange(n)[:, None] - np.minimum(back[None, :], pos[:, None])
+    rows = np.empty((n, n_steps), np.int64)
+    rows[order] = order[src]
+    return X[rows]
 
 
 def _json_value(value):
@@ -468,6 +560,9 @@ def cohort_from_subjects(subjects, specs):
                         dims=dims, sources=[str(cs.path) for cs in subjects], sfreq=sfreq,
                         meta=meta)
     cohort.subject = cohort.subject.astype(str)
+    for spec in specs:  # step sequences ('eeg:band_power@13') from the loaded features
+        if any(p.steps is not None for p in parse_spec(spec)):
+            cohort.resolve(spec)
     return cohort
 
 
@@ -674,3 +769,93 @@ def standardise_test_on_itself(Xt, X, test, *, scope, subject, time_axis=False):
     own = FoldScaler(scope, time_axis=time_axis).fit(X[test], subject=subject[test])
     Xt[test] = own.transform(X[test], subject=subject[test])
     return Xt
+
+
+def target_rows(y, subject, *, target):
+    """Rows whose target is finite: the windows a run trains and scores.
+
+    A continuous target can be missing (NaN) for some windows, e.g. the MAHNOB
+    trials that ``lable_continous_Mahnob.mat`` does not annotate. They are
+    dropped before the folds are made and the inputs standardised, so they
+    enter no split, no statistic and no score.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_windows,)
+        Target of every window (classes or ratings).
+    subject : ndarray of str, shape (n_windows,)
+        Subject of every window.
+    target : str
+        Target name, for messages.
+
+    Returns
+    -------
+    rows : ndarray of int64, shape (n_kept,)
+        Sorted rows with a finite target.
+    record : dict
+        ``target``, ``n_windows``, ``n_dropped``, ``n_kept``,
+        ``dropped_per_subject`` (subject -> dropped windows, subjects with
+        drops only) and ``subjects_without_target`` (subjects left with no
+        window), as JSON values.
+    """
+    y = np.asarray(y)
+    subject = np.asarray(subject).astype(str)
+    keep = np.isfinite(y) if y.dtype.kind == "f" else np.ones(y.shape[0], bool)
+    rows = np.flatnonzero(keep).astype(np.int64)
+    n = int(y.shape[0])
+    if n and not rows.size:
+        raise RunError(
+            f"Target {target!r} is NaN in all {n} windows of the {len(np.unique(subject))} "
+            f"subject(s): no window can be trained or scored. The target is missing where the "
+            f"labels do not annotate a trial (MAHNOB-HCI: lable_continous_Mahnob.mat at the "
+            f"dataset root covers 239 emotion trials); put the label file in the root and "
+            f"re-extract, or choose another target."
+        )
+    subs, n_sub = np.unique(subject, return_counts=True)
+    kept_subs, n_kept_sub = np.unique(subject[rows], return_counts=True)
+    kept = dict(zip(kept_subs.tolist(), n_kept_sub.tolist()))
+    dropped = {s: int(c) - kept.get(s, 0) for s, c in zip(subs.tolist(), n_sub.tolist())
+               if int(c) != kept.get(s, 0)}
+    record = {"target": target, "n_windows": n, "n_dropped": n - int(rows.size),
+              "n_kept": int(rows.size), "dropped_per_subject": dropped,
+              "subjects_without_target": [s for s in subs.tolist() if s not in kept]}
+    if record["n_dropped"]:
+        logger.warning(
+            "Target %r is NaN in %d of %d windows (%s): those windows are dropped before the "
+            "folds and the normalisation%s.", target, record["n_dropped"], n,
+            ", ".join(f"subject {s}: {c}" for s, c in dropped.items()),
+            (f"; subject(s) {', '.join(record['subjects_without_target'])} keep no window, so "
+             f"no fold tests them" if record["subjects_without_target"] else ""))
+    return rows, record
+
+
+def folds_on_rows(folds, rows):
+    """Map folds made on the rows ``rows`` back to cohort rows; drop those with no test window.
+
+    Parameters
+    ----------
+    folds : list of Fold
+        Folds whose indices point into ``rows`` (made on the kept windows).
+    rows : ndarray of int, shape (n_kept,)
+        Cohort row of each kept window (:func:`target_rows`).
+
+    Returns
+    -------
+    folds : list of Fold
+        The folds with cohort rows, those with at least one test window.
+    skipped : list of dict
+        ``fold`` and ``reason`` of each fold left out (reported in
+        ``summary.json``).
+    """
+    from .protocols import Fold
+
+    rows = np.asarray(rows, np.int64)
+    out, skipped = [], []
+    for f in folds:
+        if len(f.test) == 0:
+            skipped.append({"fold": f.name, "reason": "no test window with a finite target"})
+            logger.warning("%s: no test window with a finite target; the fold is skipped",
+                           f.name)
+            continue
+        out.append(Fold(f.name, rows[f.train], rows[f.val], rows[f.test]))
+    return out, skipped

@@ -219,11 +219,13 @@ def _data_hash(cohort, *, cache_files=None):
 
         return config_hash({"cache": cache_identity(cache_files)})
     h = hashlib.sha256()
-    _hash_arrays(h, {f"features/{k}": v for k, v in cohort.features.items()})
+    _hash_arrays(h, {f"features/{k}": v for k, v in cohort.features.items() if "@" not in k})
     _hash_arrays(h, {f"labels/{k}": v for k, v in cohort.labels.items()})
     _hash_arrays(h, {k: getattr(cohort, k) for k in ("subject", "trial", "session", "window",
                                                      "onset", "duration")})
-    h.update(json.dumps(config_to_dict(cohort.dims), sort_keys=True).encode())
+    # step sequences ('key@n') are built from the other features: not hashed twice
+    dims = {k: v for k, v in cohort.dims.items() if "@" not in k}
+    h.update(json.dumps(config_to_dict(dims), sort_keys=True).encode())
     return "arrays-" + h.hexdigest()[:16]
 
 

@@ -43,7 +43,8 @@ from ..utils._errors import ConfigError
 from ._build import cohort_inputs, plan_model
 from ._fit import _device, _fold_seed, _predict, _score, _train_model
 from .config import DistillConfig, config_from_cli, load_distill_config
-from .data import CohortData, FoldScaler, load_cohort, standardise_test_on_itself
+from .data import (CohortData, FoldScaler, folds_on_rows, load_cohort,
+                   standardise_test_on_itself, target_rows)
 from .methods import Term, default_models, get_recipe, make_objective, resolve_terms
 from .protocols import make_folds, write_folds
 from .report import RunResult, _summarise
@@ -118,7 +119,7 @@ class _Run:
     def inputs(self, keys, fold, scalers=None):
         """Standardised tensors of ``keys`` for every window (fitted scalers into ``scalers``)."""
         cfg, c = self.config, self.cohort
-        fit_idx = np.arange(c.n_windows) if cfg.transductive else fold.train
+        fit_idx = self.rows if cfg.transductive else fold.train  # finite targets only
         out = []
         for key in keys:
             X = c.features[key]
@@ -375,11 +376,13 @@ def _run_locked(config, cohort, cache_files, t0):
             from ..cache.hdf5 import cache_identity
 
             run.cache = {"folder": str(config.cache), "files": cache_identity(cache_files)}
-        folds = make_folds(config.protocol, cohort.subject, cohort.trial,
-                           session=cohort.session,
-                           labels=run.y if run.kind == "class" else None,
-                           n_folds=config.n_folds, val_fraction=config.val_fraction,
-                           seed=config.seed)
+        # windows whose target is NaN (unannotated trials) are dropped before the folds
+        run.rows, missing = target_rows(run.y, cohort.subject, target=config.target)
+        r = run.rows
+        folds, skipped = folds_on_rows(make_folds(
+            config.protocol, cohort.subject[r], cohort.trial[r], session=cohort.session[r],
+            labels=run.y[r] if run.kind == "class" else None, n_folds=config.n_folds,
+            val_fraction=config.val_fraction, seed=config.seed), r)
         if config.max_folds is not None:
             folds = folds[:config.max_folds]
         out = None if config.out is None else _prepare_out(config, data_hash)
@@ -421,7 +424,8 @@ def _run_locked(config, cohort, cache_files, t0):
         "normalise": config.normalise, "selection": config.selection,
         "loss_terms": {"teacher": [dataclasses.asdict(t) for t in run.t_terms],
                        "student": [dataclasses.asdict(t) for t in run.s_terms]},
-        "training": training, "data_hash": data_hash,
+        "training": training, "data_hash": data_hash, "target_missing": missing,
+        "skipped_folds": skipped,
         "result_hash": _result_hash(config, data_hash), "seconds": time.perf_counter() - t0,
         "std": "sample standard deviation (ddof=1)",
     })

@@ -18,6 +18,7 @@ from .students import (
     MLP,
     BiLSTMRegressor,
     TCNRegressor,
+    TCNWindowRegressor,
 )
 from .teachers import ConcatTeacher, EKDTeacher, FaceTCN, FaceWindowTCN, FusionMLP
 
@@ -37,6 +38,7 @@ __all__ = [
     "MODELS",
     "SIGNAL_ARGS",
     "TCNRegressor",
+    "TCNWindowRegressor",
     "build_model",
     "feature_shape",
     "n_conv_tokens",

@@ -358,6 +358,65 @@ class TCNRegressor(EmoModule):
         return self.regressor(feats[-1]), feats
 
 
+@register_model("tcn_window_regressor")
+class TCNWindowRegressor(TCNRegressor):
+    """V2E student on window-level samples: :class:`TCNRegressor` read at the window's step.
+
+    Each sample is a window given as the sequence of the ``n_steps`` windows
+    of its trial ending at it (the spec ``"eeg:band_power@13"``,
+    :func:`emopipe.distill.data.step_sequences`). Each step's band powers
+    are flattened to one vector, the causal TCN runs over the steps, and the
+    output and feature of the last step (the window itself, which sees the
+    preceding ``receptive_field - 1`` steps) are the window's. So the model
+    has the driver's window-level contract (``out`` ``(batch, n_outputs)``,
+    ``feat`` ``(batch, channels[-1])``, matched by V2E's L1 feature loss to the
+    face teacher's 128-d feature) while its prediction is the per-step output
+    of V2E's sequence TCN.
+
+    Parameters
+    ----------
+    n_channels : int
+        EEG channels (32 in MAHNOB-HCI).
+    n_features : int
+        Bands per channel (6 for ``v2e6``: 32 x 6 = the 192-d V2E input).
+    n_outputs : int
+        Outputs per window (1: valence).
+    channels : sequence of int
+        TCN level widths (``(128, 128)``).
+    kernel_size : int
+        TCN kernel (3).
+    dropout : float
+        TCN dropout (0.1).
+    n_steps : int
+        Sequence length of the dry run (13 = the receptive field of the
+        defaults); ``forward`` accepts any.
+
+    Notes
+    -----
+    Input ``(batch, n_steps, n_channels, n_features)``, flattened per step
+    channel-major to ``n_channels * n_features`` (V2E flattens band-major,
+    a fixed permutation of the TCN's input channels).
+    """
+
+    input_names = ("x",)
+    input_dims = (("step", "channel", "feature"),)
+    _variable_axes = frozenset({"n_steps"})
+
+    def __init__(self, *, n_channels, n_features, n_outputs=1, channels=(128, 128),
+                 kernel_size=3, dropout=0.1, n_steps=13):
+        n_channels = _check_size("n_channels", n_channels)
+        n_features = _check_size("n_features", n_features)
+        super().__init__(n_features=n_channels * n_features, n_outputs=n_outputs,
+                         channels=channels, kernel_size=kernel_size, dropout=dropout,
+                         n_steps=n_steps)
+        self.input_axes = [("n_steps", "n_channels", "n_features")]
+        self._input_sizes = [(int(n_steps), n_channels, n_features)]
+
+    def _run(self, x):
+        out, feats = super()._run(x.flatten(2))  # (batch, n_steps, n_channels * n_features)
+        return out[:, -1], [f[:, -1] for f in feats]  # the window's own (last) step
+
+
 @register_model("bilstm_regressor")
 class BiLSTMRegressor(EmoModule):
     """V2E alternative student: 2-layer bidirectional LSTM -> ``Linear(2 * hidden, n_outputs)``.

@@ -252,3 +252,49 @@ def test_openface_shorter_than_a_window_warns(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="emopipe.features.face"):
         openface_window_features(read_openface_csv(tmp_path / "long.csv"), grid)
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_face_extractor_detects_each_distinct_frame_once(face_video, monkeypatch, lazy):
+    """Overlapping windows: one detection per distinct frame, crops as detecting every one."""
+    import emopipe.features.face as face_mod
+    from emopipe.features.face import _window_frame_indices
+    from emopipe.io._video import _LazyVideo
+
+    path, _ = face_video
+    frames, fps = read_video_frames(path)
+    video = _LazyVideo(path) if lazy else frames
+    # 1-s windows (25 frames) every 0.2 s (5 frames) from baseline 0.2 s: 11 windows, 5
+    # sampled frames each (offsets 2, 7, 12, 17, 22), 4 of 5 shared with the next window
+    onsets = np.round(np.arange(11) * 0.2, 10)
+    grid = WindowGrid([onsets], 1.0, baseline=0.2)
+    params = {"frames_per_window": 5, "max_hold": 2}
+    seen = []
+    real = face_mod.detect_faces
+
+    def counting_detect(picked, **kw):
+        seen.append(len(picked))
+        return real(picked, **kw)
+
+    monkeypatch.setattr(face_mod, "detect_faces", counting_detect)
+    mod = Modality([video], fps, ["video"], "a.u.", "a.u.", ("trial", "time", "height", "width"))
+    out = MODALITY_EXTRACTORS.get("face")(mod, grid, params)
+    idx = _window_frame_indices(grid.sample_starts(fps, 0), 25, 5)
+    assert idx.size == 55 and len(np.unique(idx)) == 15
+    assert seen == [15]
+    if lazy:
+        assert video.n_retrieved == 15
+    # the reference: detect on every sampled frame in window order, then crop
+    picked = frames[idx.ravel()]
+    crops, found = crop_faces(picked, real(picked), size=48, margin=0.1, max_hold=2)
+    assert found.any() and not found.all()  # faces and misses: the hold is exercised
+    assert_array_equal(out["frames"].data, crops.reshape(11, 5, 48, 48))
+    assert_array_equal(out["face_found"].data, found.reshape(11, 5).mean(axis=1))
+    # aligned frames (detect=False): each distinct frame resized once, the same crops
+    aligned = MODALITY_EXTRACTORS.get("face")(mod, grid, {"frames_per_window": 5,
+                                                          "detect": False})
+    import cv2
+
+    resized = np.stack([cv2.resize(f, (48, 48), interpolation=cv2.INTER_AREA) for f in picked])
+    assert_array_equal(aligned["frames"].data, resized.reshape(11, 5, 48, 48))
+    assert np.all(aligned["face_found"].data == 1.0)

@@ -43,6 +43,11 @@ CASES = {
         (10, 1),
         [(10, 16), (10, 16)],
     ),
+    "tcn_window_regressor": (
+        dict(n_channels=4, n_features=3, channels=(16, 16), n_steps=13),
+        (1,),
+        [(16,), (16,)],
+    ),
     "bilstm_regressor": (dict(n_features=12, hidden=8, n_steps=10), (10, 1), [(10, 16)]),
     "face_tcn": (
         dict(frame_size=16, embed_dim=32, channels=(16, 16), n_times=4),
@@ -298,7 +303,8 @@ def test_registry_miss_lists_models():
     msg = (
         r"Model 'mpl' not found\. Available models: 'bilstm_regressor', 'cnn1d', "
         r"'concat_teacher', 'dgcnn', 'eegnet_mini', 'ekd_student', 'ekd_teacher', "
-        r"'face_tcn', 'face_window_tcn', 'fusion_mlp', 'mlp', 'tcn_regressor'\. "
+        r"'face_tcn', 'face_window_tcn', 'fusion_mlp', 'mlp', 'tcn_regressor', "
+        r"'tcn_window_regressor'\. "
         r"Did you mean 'mlp'\?"
     )
     with pytest.raises(KeyError, match=msg):
