@@ -49,6 +49,8 @@ FEATURE_METHODS = ("hinton_kd", "fitnet", "crd", "cmcrd", "sp", "rkd", "pkt", "n
 ALL_METHODS = FEATURE_METHODS + ("ekd", "bs25", "v2e")
 INPUTS = {"ekd": ("eeg:de+gsr:features", "gsr:features")}
 DEFAULT_INPUTS = ("eeg:de+eog:features", "eog:features")
+#: contrastive negatives per positive (the fold has ~2,000 training windows)
+NCE_K = {"crd": {"crd": {"nce_k": 256}}, "cmcrd": {"cmcrd": {"nce_k": 256}}}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -111,7 +113,7 @@ def distill_config(cache, run_dir, method, protocol, seed, threads, epochs, pati
     return DistillConfig(
         cache=str(cache), teacher=teacher, student=student, method=method, protocol=protocol,
         target="arousal", seed=seed, n_folds=5, epochs=epochs, batch_size=128, lr=1e-3,
-        patience=patience, loss_params={"crd": {"nce_k": 256}, "cmcrd": {"nce_k": 256}},
+        patience=patience, loss_params=NCE_K.get(method, {}),
         n_threads=threads, out=str(run_dir), save_checkpoints=False, save_teacher_cache=False)
 
 
