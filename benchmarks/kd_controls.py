@@ -140,16 +140,35 @@ def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, pati
     return row
 
 
-def headroom(cache, truth, protocol):
-    """What any distillation could give the student: linear models, balanced accuracy vs labels.
+def headroom(cache, truth, protocol, labels=None):
+    """What any distillation could give the student: linear models, no distillation method.
 
     Per test subject (LOSO) or 5-fold split by trial (within subject), a
     standardised logistic regression on the student's EOG features trained
     on the written labels (``alone``) and on the LATENT arousal class
     (``oracle``: the labels a perfect teacher could hand over), and one on
-    the teacher's inputs (``teacher``); every score against the written
-    labels. ``oracle - alone`` bounds the gain of a linear student from
-    any teacher on these features.
+    the teacher's inputs trained on the written labels (``teacher``); each
+    scored against the written labels and (``*_latent``) against the latent
+    class. ``teacher_latent_agreement`` is the accuracy of the teacher LR's
+    test predictions on the latent class, ``label_agreement`` that of the
+    written labels: the scenario precondition of
+    :mod:`emopipe.io.synth._cohort` (:func:`precondition`) is read off these.
+
+    Parameters
+    ----------
+    cache : path-like
+        The scenario's feature cache.
+    truth : dict
+        Its ``ground_truth.json``.
+    protocol : str
+        ``"loso"`` or ``"within_subject_kfold"``.
+    labels : ndarray of int, shape (n_windows,) | None
+        Written classes to use instead of the cache's (``None``: the cache's).
+
+    Returns
+    -------
+    scores : dict of str -> float
+        The means over splits.
     """
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -160,7 +179,7 @@ def headroom(cache, truth, protocol):
     from emopipe.distill.data import load_cohort
 
     c = load_cohort(cache, list(DEFAULT_INPUTS))
-    y = c.labels["arousal_class"]
+    y = c.labels["arousal_class"] if labels is None else np.asarray(labels)
     lat = np.array([truth["subjects"][s]["trials"][int(t) - 1]["latent"]["arousal"] > 5.0
                     for s, t in zip(c.subject, c.trial)], dtype=int)
 
@@ -179,17 +198,50 @@ def headroom(cache, truth, protocol):
                 a, b = np.zeros(len(y), bool), np.zeros(len(y), bool)
                 a[rows[tr]], b[rows[te]] = True, True
                 splits.append((a, b))
-    scores = {"alone": [], "oracle": [], "teacher": []}
+    scores = {k: [] for k in ("alone", "oracle", "teacher", "alone_latent", "oracle_latent",
+                              "teacher_latent", "teacher_latent_agreement")}
     for tr, te in splits:
+        if len(np.unique(y[tr])) < 2 or len(np.unique(y[te])) < 2 or len(
+                np.unique(lat[tr])) < 2 or len(np.unique(lat[te])) < 2:
+            continue
         for name, x, target in (("alone", xs, y), ("oracle", xs, lat), ("teacher", xt, y)):
             sc = StandardScaler().fit(x[tr])
-            if len(np.unique(target[tr])) < 2 or len(np.unique(y[te])) < 2:
-                continue
             m = LogisticRegression(max_iter=1000).fit(sc.transform(x[tr]), target[tr])
-            scores[name].append(balanced_accuracy_score(y[te], m.predict(sc.transform(x[te]))))
+            pred = m.predict(sc.transform(x[te]))
+            scores[name].append(balanced_accuracy_score(y[te], pred))
+            scores[f"{name}_latent"].append(balanced_accuracy_score(lat[te], pred))
+            if name == "teacher":
+                scores["teacher_latent_agreement"].append(float(np.mean(pred == lat[te])))
     out = {k: float(np.mean(v)) for k, v in scores.items()}
     out["label_agreement"] = float(np.mean(y == lat))
     return out
+
+
+#: the positive control's precondition, G = room * clean / (1 - q_L) >= this (theory in the
+#: module docstring of emopipe.io.synth._cohort; fixed before measuring methods on kd_noisy)
+PRECONDITION_GAIN = 0.02
+
+
+def precondition(h):
+    """The positive control's method-independent precondition on a LOSO headroom row.
+
+    Parameters
+    ----------
+    h : dict
+        A :func:`headroom` result.
+
+    Returns
+    -------
+    check : dict
+        ``room`` (oracle - alone against the written labels), ``clean``
+        (teacher LR agreement with the latent - label agreement), ``gain``
+        (``room * clean / (1 - label_agreement)``) and ``met``
+        (``gain >= PRECONDITION_GAIN``).
+    """
+    room = h["oracle"] - h["alone"]
+    clean = h["teacher_latent_agreement"] - h["label_agreement"]
+    gain = room * clean / max(1.0 - h["label_agreement"], 1e-9)
+    return {"room": room, "clean": clean, "gain": gain, "met": gain >= PRECONDITION_GAIN}
 
 
 def _fmt_row(r):

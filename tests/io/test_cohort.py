@@ -66,7 +66,7 @@ def test_legacy_draw_is_the_old_uniform_ratings_and_noisy_draw_follows_the_formu
 
 
 def test_scenarios_are_frozen_and_unknown_names_are_named():
-    assert sorted(SCENARIOS) == ["blind", "equal", "kd", "legacy"]
+    assert sorted(SCENARIOS) == ["blind", "equal", "kd", "kd_noisy", "legacy"]
     assert SCENARIOS["blind"].blink == SCENARIOS["blind"].saccade == SCENARIOS["blind"].scr == 0
     assert SCENARIOS["kd"].beta_gamma > SCENARIOS["equal"].beta_gamma > 0
     with pytest.raises(AttributeError):
