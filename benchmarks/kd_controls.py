@@ -47,6 +47,8 @@ from pathlib import Path
 
 FEATURE_METHODS = ("hinton_kd", "fitnet", "crd", "cmcrd", "sp", "rkd", "pkt", "nst")
 ALL_METHODS = FEATURE_METHODS + ("ekd", "bs25", "v2e")
+#: the positive-control scenarios the targets are checked on
+POSITIVE = ("kd", "kd_noisy")
 INPUTS = {"ekd": ("eeg:de+gsr:features", "gsr:features")}
 DEFAULT_INPUTS = ("eeg:de+eog:features", "eog:features")
 #: contrastive negatives per positive (the fold has ~2,000 training windows)
@@ -105,29 +107,50 @@ def prepare(work, scenario, n_subjects, n_trials, seed):
     return cache, truth
 
 
+def split_method(spec):
+    """``"hinton_kd+cf"`` -> ``("hinton_kd", "cross_fit")``; a bare name -> in-sample targets."""
+    name, _, tag = spec.partition("+")
+    if tag not in ("", "cf"):
+        raise SystemExit(f"unknown method variant {spec!r}: use NAME or NAME+cf")
+    return name, "cross_fit" if tag == "cf" else "in_sample"
+
+
 def distill_config(cache, run_dir, method, protocol, seed, threads, epochs, patience=3):
-    """The benchmark's ``DistillConfig`` of one (method, protocol)."""
+    """The benchmark's ``DistillConfig`` of one (method[+cf], protocol, seed)."""
     from emopipe.distill import DistillConfig
 
-    teacher, student = INPUTS.get(method, DEFAULT_INPUTS)
+    name, targets = split_method(method)
+    teacher, student = INPUTS.get(name, DEFAULT_INPUTS)
     return DistillConfig(
-        cache=str(cache), teacher=teacher, student=student, method=method, protocol=protocol,
+        cache=str(cache), teacher=teacher, student=student, method=name, protocol=protocol,
         target="arousal", seed=seed, n_folds=5, epochs=epochs, batch_size=128, lr=1e-3,
-        patience=patience, loss_params=NCE_K.get(method, {}),
+        patience=patience, loss_params=NCE_K.get(name, {}), teacher_targets=targets,
         n_threads=threads, out=str(run_dir), save_checkpoints=False, save_teacher_cache=False)
 
 
-def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, patience):
-    """Run (or resume) one method; return its table row."""
-    from emopipe.distill import run_distill
+def latent_class(cohort, truth):
+    """The latent arousal class (latent > 5) of every window, shape (n_windows,)."""
+    import numpy as np
 
-    run_dir = work / scenario / "runs" / f"{protocol}-{method}"
+    return np.array([truth["subjects"][s]["trials"][int(t) - 1]["latent"]["arousal"] > 5.0
+                     for s, t in zip(cohort.subject, cohort.trial)], dtype=int)
+
+
+def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, patience, truth):
+    """Run (or resume) one method at one seed; return its table row."""
+    import numpy as np
+
+    from emopipe.distill import run_distill
+    from emopipe.distill.data import load_cohort
+    from emopipe.distill.metrics import balanced_accuracy, paired_tests
+
+    run_dir = work / scenario / "runs" / f"{protocol}-{method}-seed{seed}"
     cfg = distill_config(cache, run_dir, method, protocol, seed, threads, epochs, patience)
     t0 = time.perf_counter()
     res = run_distill(cfg)
     s = res.summary
-    metric = "ccc" if method == "v2e" else "balanced_accuracy"
-    row = {"scenario": scenario, "protocol": protocol, "method": method,
+    metric = "ccc" if cfg.method == "v2e" else "balanced_accuracy"
+    row = {"scenario": scenario, "protocol": protocol, "method": method, "seed": seed,
            "teacher_input": cfg.teacher, "student_input": cfg.student, "metric": metric,
            "folds": len(res.folds), "seconds": round(time.perf_counter() - t0, 1),
            "resumed": s.get("n_resumed", 0)}
@@ -137,6 +160,15 @@ def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, pati
     test = s["paired_student_vs_baseline"][metric]
     row.update(diff=test["mean_diff"], p_ttest=test["p_ttest"], p_wilcoxon=test["p_wilcoxon"],
                n_subjects=test["n"])
+    if metric == "balanced_accuracy" and protocol == "loso":
+        # the same predictions against the latent class, per test subject
+        lat = latent_class(load_cohort(cache, [cfg.student]), truth)
+        per = {r: [balanced_accuracy(lat[p["test_idx"]], p[r].argmax(1))
+                   for p in res.predictions.values()] for r in ("teacher", "student", "baseline")}
+        for r, v in per.items():
+            row[f"{r}_latent"] = float(np.mean(v))
+        t = paired_tests(np.asarray(per["student"]), np.asarray(per["baseline"]))
+        row.update(diff_latent=t["mean_diff"], p_ttest_latent=t["p_ttest"])
     return row
 
 
@@ -247,26 +279,36 @@ def precondition(h):
 def _fmt_row(r):
     short = {"loso": "LOSO", "within_subject_kfold": "within"}[r["protocol"]]
     metric = "CCC" if r["metric"] == "ccc" else "bal. acc."
-    return (f"| {r['scenario']} | {short} | {r['method']} ({metric}) | {r['teacher']:.3f} | "
-            f"{r['student']:.3f} | {r['baseline']:.3f} | {r['diff']:+.3f} | "
-            f"{r['p_ttest']:.3g} | {r['p_wilcoxon']:.3g} | {r['seconds']:.0f} |")
+    lat = (f"{r['teacher_latent']:.3f} | {r['student_latent']:.3f} | {r['baseline_latent']:.3f} "
+           f"| {r['diff_latent']:+.3f} | {r['p_ttest_latent']:.3g}" if "diff_latent" in r
+           else "| | | |")
+    return (f"| {r['scenario']} | {short} | {r['method']} ({metric}) | {r.get('seed', 0)} | "
+            f"{r['teacher']:.3f} | {r['student']:.3f} | {r['baseline']:.3f} | {r['diff']:+.3f} | "
+            f"{r['p_ttest']:.3g} | {r['p_wilcoxon']:.3g} | {lat} | {r['seconds']:.0f} |")
+
+
+ROW_HEADER = ("| scenario | protocol | method | seed | teacher | KD student | student alone | diff "
+              "| p (t) | p (W) | teacher (latent) | KD (latent) | alone (latent) | diff (latent) "
+              "| p (t, latent) | s |")
 
 
 def targets(rows):
-    """Issue 10's targets checked on the rows: list of (target, met, evidence)."""
+    """Issue 10's targets checked on the seed-0 rows: list of (target, met, evidence)."""
     out = []
+    rows = [r for r in rows if r.get("seed", 0) == 0]
     by = {(r["scenario"], r["protocol"], r["method"]): r for r in rows}
-    for m in ("hinton_kd", "cmcrd"):
-        r = by.get(("kd", "loso", m))
-        if r is None:
-            continue
-        ok = r["diff"] >= 0.02 and r["p_ttest"] < 0.05
-        out.append((f"kd LOSO {m}: KD student - alone >= +0.020, paired t p < 0.05", ok,
-                    f"{r['diff']:+.3f}, p = {r['p_ttest']:.3g}"))
-        ok = r["teacher"] > max(r["student"], r["baseline"])
-        out.append((f"kd LOSO {m}: teacher beats both", ok,
-                    f"teacher {r['teacher']:.3f}, KD {r['student']:.3f}, alone "
-                    f"{r['baseline']:.3f}"))
+    for sc in POSITIVE:
+        for m in ("hinton_kd", "hinton_kd+cf", "cmcrd", "cmcrd+cf"):
+            r = by.get((sc, "loso", m))
+            if r is None:
+                continue
+            ok = r["diff"] >= 0.02 and r["p_ttest"] < 0.05
+            out.append((f"{sc} LOSO {m}: KD student - alone >= +0.020, paired t p < 0.05", ok,
+                        f"{r['diff']:+.3f}, p = {r['p_ttest']:.3g}"))
+            ok = r["teacher"] > max(r["student"], r["baseline"])
+            out.append((f"{sc} LOSO {m}: teacher beats both", ok,
+                        f"teacher {r['teacher']:.3f}, KD {r['student']:.3f}, alone "
+                        f"{r['baseline']:.3f}"))
     blind = [r for r in rows if r["scenario"] == "blind" and r["metric"] != "ccc"]
     if blind:
         worst = max(blind, key=lambda r: r["diff"])
@@ -281,21 +323,43 @@ def targets(rows):
     return out
 
 
+def seed_spread(rows):
+    """Per (scenario, protocol, method) with >= 2 seeds: mean and SD of the diffs over seeds."""
+    import numpy as np
+
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["scenario"], r["protocol"], r["method"]), []).append(r)
+    out = []
+    for key, rs in groups.items():
+        if len(rs) < 2:
+            continue
+        d = np.array([r["diff"] for r in rs])
+        dl = np.array([r.get("diff_latent", np.nan) for r in rs])
+        out.append((key, len(rs), d.mean(), d.std(ddof=1), np.nanmean(dl) if np.isfinite(
+            dl).any() else np.nan, np.nanstd(dl, ddof=1) if np.isfinite(dl).sum() > 1
+            else np.nan, [r["p_ttest"] for r in sorted(rs, key=lambda r: r["seed"])]))
+    return out
+
+
 def write_markdown(path, rows, truths, heads, args, timing):
-    """The table, the planted strengths, the settings and the targets, as Markdown."""
+    """The table, the planted strengths, the precondition, the settings and the targets."""
     lines = ["# Distillation controls on planted-truth DEAP cohorts", "",
              f"`python benchmarks/kd_controls.py` ({args.subjects} subjects x {args.trials} "
-             f"trials, 4-s windows, target arousal, seed {args.seed}, at most {args.epochs} "
-             f"epochs, patience {args.patience}, batch 128, lr 1e-3, {args.threads} torch "
-             f"threads). "
+             f"trials, 4-s windows, target arousal, cohort seed {args.seed}, training seeds "
+             f"{', '.join(str(x) for x in sorted({r.get('seed', 0) for r in rows}))}, at most "
+             f"{args.epochs} epochs, patience {args.patience}, batch 128, lr 1e-3, "
+             f"{args.threads} torch threads). "
              f"{timing} Sum of the per-row training times: "
              f"{sum(r['seconds'] for r in rows) / 60:.1f} min (a resumed row keeps the time of "
              f"the run that trained it; load average {os.getloadavg()[0]:.1f} on "
              f"{os.cpu_count()} cores when this file was written, the cores shared with other "
              f"jobs).", "",
-             "Balanced accuracy against the written (noisy) binarised self-reports; chance "
-             "0.5. `diff` = KD student - student alone, paired over subjects; p (t) / p (W) "
-             "paired t-test / Wilcoxon.", "",
+             "Balanced accuracy against the written (noisy) binarised self-reports and, "
+             "`(latent)`, against the latent arousal class (latent > 5) of ground_truth.json; "
+             "chance 0.5. `diff` = KD student - student alone, paired over subjects; p (t) / "
+             "p (W) paired t-test / Wilcoxon. `NAME+cf`: the method with cross-fitted teacher "
+             "targets (`teacher_targets='cross_fit'`, 5 inner folds by trial).", "",
              "## Planted strengths (measured on the generated trials, pooled over subjects)", "",
              "Correlation of each modality's planted quantity with the latent arousal over "
              "the generated trials (ground_truth.json `strengths`).", "",
@@ -308,21 +372,36 @@ def write_markdown(path, rows, truths, heads, args, timing):
                      f"{p['eog_blink_plus_saccade_count~arousal']:.3f} | "
                      f"{p['gsr_scr_count~arousal']:.3f} | {p['report~latent_arousal']:.3f} | "
                      f"{t['strengths']['label_flip_rate_arousal']:.3f} |")
-    lines += ["", "## Headroom: what any teacher could give a linear student", "",
-              "Logistic regression, balanced accuracy against the written labels: the EOG "
-              "student's features trained on the labels (alone) and on the latent arousal class "
-              "(oracle: the best labels a teacher could hand over), and the teacher's inputs. "
-              "`oracle - alone` bounds what distillation can add to a linear student.", "",
-              "| scenario | protocol | teacher (LR) | student alone (LR) | student on latent "
-              "(LR oracle) | oracle - alone |", "|---|---|---|---|---|---|"]
+    lines += ["", "## Precondition and headroom (linear models, no distillation method)", "",
+              "Logistic regression on standardised features. Student: EOG features trained on "
+              "the written labels (alone) and on the latent class (oracle); teacher: its inputs "
+              "trained on the written labels. `room` = oracle - alone (vs written labels), "
+              "`clean` = teacher LR's agreement with the latent class - the labels' agreement "
+              "with it, `G` = room * clean / (1 - label agreement), the expected gain of a "
+              "distilled linear student; precondition of a positive control (module docstring "
+              f"of emopipe.io.synth._cohort): G >= {PRECONDITION_GAIN} under LOSO.", "",
+              "| scenario | protocol | teacher (LR) | alone (LR) | oracle (LR) | alone (LR, "
+              "latent) | oracle (LR, latent) | teacher agrees w/ latent | labels agree w/ "
+              "latent | room | clean | G | precondition |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (name, protocol), h in heads.items():
+        c = precondition(h)
+        met = ("met" if c["met"] else "FAILS") if protocol == "loso" else ""
         lines.append(f"| {name} | {protocol} | {h['teacher']:.3f} | {h['alone']:.3f} | "
-                     f"{h['oracle']:.3f} | {h['oracle'] - h['alone']:+.3f} |")
-    lines += ["", "## Results", "",
-              "| scenario | protocol | method | teacher | KD student | student alone | diff "
-              "| p (t) | p (W) | s |", "|---|---|---|---|---|---|---|---|---|---|"]
+                     f"{h['oracle']:.3f} | {h['alone_latent']:.3f} | {h['oracle_latent']:.3f} | "
+                     f"{h['teacher_latent_agreement']:.3f} | {h['label_agreement']:.3f} | "
+                     f"{c['room']:+.3f} | {c['clean']:+.3f} | {c['gain']:+.4f} | {met} |")
+    lines += ["", "## Results", "", ROW_HEADER, "|---" * 16 + "|"]
     lines += [_fmt_row(r) for r in rows]
-    lines += ["", "## Targets (issue 10)", ""]
+    spread = seed_spread(rows)
+    if spread:
+        lines += ["", "## Seed-to-seed spread (training seeds; the cohort fixed)", "",
+                  "| scenario | protocol | method | seeds | diff mean | diff SD | diff (latent) "
+                  "mean | diff (latent) SD | p (t) per seed |", "|---|---|---|---|---|---|---|---|---|"]
+        for (sc, pr, m), n, mu, sd, mul, sdl, ps in spread:
+            lines.append(f"| {sc} | {pr} | {m} | {n} | {mu:+.3f} | {sd:.3f} | {mul:+.3f} | "
+                         f"{sdl:.3f} | {', '.join(f'{x:.3g}' for x in ps)} |")
+    lines += ["", "## Targets (issue 10, seed 0)", ""]
     for name, ok, ev in targets(rows):
         lines.append(f"- {'met' if ok else 'MISSED'}: {name} ({ev})")
     lines += ["", READING]
@@ -335,14 +414,17 @@ def main():
     p.add_argument("--work", default="/tmp/kd_controls")
     p.add_argument("--subjects", type=int, default=10)
     p.add_argument("--trials", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the cohort")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0],
+                   help="training seeds (folds, initialisation, batch order)")
     # 1: on 2 cores shared with other jobs, 2 torch threads oversubscribe (fitnet on kd LOSO
     # took 384 s with 2 threads under load 5, 4-5 s per row with 1 thread elsewhere)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--patience", type=int, default=3)
-    p.add_argument("--scenarios", nargs="+", default=["kd", "blind", "equal"])
-    p.add_argument("--methods", nargs="+", default=list(ALL_METHODS))
+    p.add_argument("--scenarios", nargs="+", default=["kd_noisy", "kd", "blind", "equal"])
+    p.add_argument("--methods", nargs="+", default=list(ALL_METHODS),
+                   help="method names; NAME+cf for cross-fitted teacher targets")
     p.add_argument("--protocols", nargs="+", default=["loso", "within_subject_kfold"])
     p.add_argument("--md", default=str(RESULTS / "kd_controls.md"))
     p.add_argument("--table-only", action="store_true",
@@ -355,8 +437,7 @@ def main():
     rows_path = work / "rows.json"
     done = {}
     if rows_path.is_file():
-        done = {(r["scenario"], r["protocol"], r["method"]): r
-                for r in json.loads(rows_path.read_text())}
+        done = {_key(r): r for r in json.loads(rows_path.read_text())}
     rows, truths, caches, heads = [], {}, {}, {}
     for scenario in args.scenarios:
         caches[scenario], truths[scenario] = prepare(work, scenario, args.subjects, args.trials,
@@ -366,39 +447,45 @@ def main():
                                                      protocol)
             print(f"headroom {scenario} {protocol}: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in h.items()), flush=True)
+            if protocol == "loso":
+                print(f"precondition {scenario}: " + ", ".join(
+                    f"{k} {v:.4f}" if not isinstance(v, bool) else f"{k} {v}"
+                    for k, v in precondition(h).items()), flush=True)
     if args.table_only:
-        order = {(sc, pr, m): (args.protocols.index(pr), args.scenarios.index(sc),
-                               args.methods.index(m)) for (sc, pr, m) in done
-                 if sc in args.scenarios and pr in args.protocols and m in args.methods}
-        rows = [done[k] for k in sorted(order, key=order.get)]
+        keep = [r for r in done.values() if r["scenario"] in args.scenarios
+                and r["protocol"] in args.protocols and r["method"] in args.methods]
+        rows = sorted(keep, key=lambda r: (args.protocols.index(r["protocol"]),
+                                           args.scenarios.index(r["scenario"]),
+                                           args.methods.index(r["method"]), r.get("seed", 0)))
         write_markdown(args.md, rows, truths, heads, args, "Table rewritten from rows.json "
                        "(--table-only).")
         print(f"{len(rows)} rows -> {args.md}")
         return
-    print("| scenario | protocol | method | teacher | KD student | student alone | diff | p (t) "
-          "| p (W) | s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    # protocols outermost: the LOSO rows the targets need come first
-    for protocol in args.protocols:
-        for scenario in args.scenarios:
-            cache = caches[scenario]
-            for method in args.methods:
-                r = run_one(cache, work, scenario, method, protocol, args.seed, args.threads,
-                            args.epochs, args.patience)
-                old = done.get((scenario, protocol, method))
-                if old is not None and r["resumed"] == r["folds"]:
-                    r["seconds"] = old["seconds"]  # keep the time of the run that trained it
-                rows.append(r)
-                print(_fmt_row(r), flush=True)
-                merged = {**done, **{(x["scenario"], x["protocol"], x["method"]): x
-                                     for x in rows}}
-                rows_path.write_text(json.dumps(list(merged.values()), indent=1))
+    print(ROW_HEADER)
+    # seeds outermost, then protocols: the seed-0 LOSO rows the targets need come first
+    for seed in args.seeds:
+        for protocol in args.protocols:
+            for scenario in args.scenarios:
+                for method in args.methods:
+                    r = run_one(caches[scenario], work, scenario, method, protocol, seed,
+                                args.threads, args.epochs, args.patience, truths[scenario])
+                    old = done.get(_key(r))
+                    if old is not None and r["resumed"] == r["folds"]:
+                        r["seconds"] = old["seconds"]  # keep the time of the run that trained it
+                    rows.append(r)
+                    print(_fmt_row(r), flush=True)
+                    merged = {**done, **{_key(x): x for x in rows}}
+                    rows_path.write_text(json.dumps(list(merged.values()), indent=1))
     total = time.perf_counter() - t_start
     write_markdown(args.md, rows, truths, heads, args,
                    f"Wall time of this invocation: {total / 60:.1f} min.")
     for name, ok, ev in targets(rows):
         print(f"{'met' if ok else 'MISSED'}: {name} ({ev})")
     print(f"total {total / 60:.1f} min; table: {args.md}")
+
+
+def _key(r):
+    return (r["scenario"], r["protocol"], r["method"], r.get("seed", 0))
 
 
 if __name__ == "__main__":
