@@ -72,7 +72,7 @@ def test_scenarios_are_frozen_and_unknown_names_are_named():
     with pytest.raises(AttributeError):
         SCENARIOS["kd"].blink = 9.0
     with pytest.raises(KeyError, match=r"Unknown cohort scenario 'kk'; the scenarios are "
-                                       r"'legacy', 'kd', 'blind', 'equal'"):
+                                       r"'legacy', 'kd', 'blind', 'kd_noisy', 'equal'"):
         get_scenario("kk")
     # the CLI offers exactly these scenarios
     sub = build_parser()._subparsers._group_actions[0].choices["synth"]
