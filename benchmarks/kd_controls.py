@@ -108,23 +108,30 @@ def prepare(work, scenario, n_subjects, n_trials, seed):
 
 
 def split_method(spec):
-    """``"hinton_kd+cf"`` -> ``("hinton_kd", "cross_fit")``; a bare name -> in-sample targets."""
-    name, _, tag = spec.partition("+")
-    if tag not in ("", "cf"):
-        raise SystemExit(f"unknown method variant {spec!r}: use NAME or NAME+cf")
-    return name, "cross_fit" if tag == "cf" else "in_sample"
+    """``"cmcrd+kd+cf"`` -> ``("cmcrd", "cross_fit", {"hinton_kd": 1.0})``.
+
+    Tags: ``cf`` cross-fitted teacher targets (``teacher_targets='cross_fit'``),
+    ``kd`` the recipe's optional Hinton KD term at weight 1 (CMCRD's
+    ``[+ 1 KD]``); a bare name is the recipe as registered.
+    """
+    name, *tags = spec.split("+")
+    if any(t not in ("cf", "kd") for t in tags):
+        raise SystemExit(f"unknown method variant {spec!r}: use NAME[+kd][+cf]")
+    return (name, "cross_fit" if "cf" in tags else "in_sample",
+            {"hinton_kd": 1.0} if "kd" in tags else {})
 
 
 def distill_config(cache, run_dir, method, protocol, seed, threads, epochs, patience=3):
     """The benchmark's ``DistillConfig`` of one (method[+cf], protocol, seed)."""
     from emopipe.distill import DistillConfig
 
-    name, targets = split_method(method)
+    name, targets, weights = split_method(method)
     teacher, student = INPUTS.get(name, DEFAULT_INPUTS)
     return DistillConfig(
         cache=str(cache), teacher=teacher, student=student, method=name, protocol=protocol,
         target="arousal", seed=seed, n_folds=5, epochs=epochs, batch_size=128, lr=1e-3,
         patience=patience, loss_params=NCE_K.get(name, {}), teacher_targets=targets,
+        loss_weights=weights,
         n_threads=threads, out=str(run_dir), save_checkpoints=False, save_teacher_cache=False)
 
 
@@ -359,7 +366,8 @@ def write_markdown(path, rows, truths, heads, args, timing):
              "`(latent)`, against the latent arousal class (latent > 5) of ground_truth.json; "
              "chance 0.5. `diff` = KD student - student alone, paired over subjects; p (t) / "
              "p (W) paired t-test / Wilcoxon. `NAME+cf`: the method with cross-fitted teacher "
-             "targets (`teacher_targets='cross_fit'`, 5 inner folds by trial).", "",
+             "targets (`teacher_targets='cross_fit'`, 5 inner folds by trial); `NAME+kd`: with the "
+             "recipe's optional Hinton KD term at weight 1 (CMCRD's `[+ 1 KD]`).", "",
              "## Planted strengths (measured on the generated trials, pooled over subjects)", "",
              "Correlation of each modality's planted quantity with the latent arousal over "
              "the generated trials (ground_truth.json `strengths`).", "",
@@ -397,7 +405,7 @@ def write_markdown(path, rows, truths, heads, args, timing):
     if spread:
         lines += ["", "## Seed-to-seed spread (training seeds; the cohort fixed)", "",
                   "| scenario | protocol | method | seeds | diff mean | diff SD | diff (latent) "
-                  "mean | diff (latent) SD | p (t) per seed |", "|---|---|---|---|---|---|---|---|---|"]
+                  "mean | diff (latent) SD | p (t) per seed |", "|---" * 9 + "|"]
         for (sc, pr, m), n, mu, sd, mul, sdl, ps in spread:
             lines.append(f"| {sc} | {pr} | {m} | {n} | {mu:+.3f} | {sd:.3f} | {mul:+.3f} | "
                          f"{sdl:.3f} | {', '.join(f'{x:.3g}' for x in ps)} |")

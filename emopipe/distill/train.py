@@ -9,11 +9,16 @@ fold:
    stores its checkpoint and its logits and features for the training and
    validation windows only (``teacher_cache/<fold>.npz``; test windows
    never get teacher knowledge);
-3. trains the student with the method's objective (:mod:`.methods`);
-4. trains the no-KD baseline student from the same initial weights and the
+3. with ``teacher_targets="cross_fit"``, replaces the teacher's logits and
+   features of the training windows by out-of-fold ones (inner teachers
+   that never saw the window's trial, :mod:`._cross_fit`; the fold's
+   teacher still gives the test predictions);
+4. trains the student with the method's objective (:mod:`.methods`) on the
+   teacher's training-window outputs;
+5. trains the no-KD baseline student from the same initial weights and the
    same batch order (``compare_baseline``), so that the KD-vs-baseline
    comparison is paired;
-5. stores the test predictions (``predictions/<fold>.npz``).
+6. stores the test predictions (``predictions/<fold>.npz``).
 
 A fold whose predictions exist is skipped on rerun (resume). Metrics are
 computed from all stored predictions at the end (:mod:`.report`).
