@@ -107,31 +107,44 @@ def prepare(work, scenario, n_subjects, n_trials, seed):
     return cache, truth
 
 
-def split_method(spec):
-    """``"cmcrd+kd+cf"`` -> ``("cmcrd", "cross_fit", {"hinton_kd": 1.0})``.
+#: method-name tags -> DistillConfig overrides (``NAME+tag+tag``)
+TAGS = {
+    # out-of-fold teacher targets (emopipe.distill._cross_fit)
+    "cf": {"teacher_targets": "cross_fit"},
+    # the recipe's optional Hinton KD term at weight 1 (CMCRD's [+ 1 KD])
+    "kd": {"loss_weights": {"hinton_kd": 1.0}},
+    # a teacher regularised for noisy labels: dropout 0.5 (the usual value), lr 3e-4 (so that
+    # validation selection has more than the first epoch to choose from), 30 epochs at most
+    "rt": {"teacher_params": {"dropout": 0.5}, "teacher_lr": 3e-4, "teacher_epochs": 30},
+}
 
-    Tags: ``cf`` cross-fitted teacher targets (``teacher_targets='cross_fit'``),
-    ``kd`` the recipe's optional Hinton KD term at weight 1 (CMCRD's
-    ``[+ 1 KD]``); a bare name is the recipe as registered.
+
+def split_method(spec):
+    """``"cmcrd+kd+cf"`` -> ``("cmcrd", {DistillConfig overrides of the tags})``.
+
+    Tags (:data:`TAGS`): ``cf`` cross-fitted teacher targets, ``kd`` the
+    recipe's optional Hinton KD term at weight 1, ``rt`` a regularised
+    teacher; a bare name is the recipe as registered.
     """
     name, *tags = spec.split("+")
-    if any(t not in ("cf", "kd") for t in tags):
-        raise SystemExit(f"unknown method variant {spec!r}: use NAME[+kd][+cf]")
-    return (name, "cross_fit" if "cf" in tags else "in_sample",
-            {"hinton_kd": 1.0} if "kd" in tags else {})
+    if any(t not in TAGS for t in tags):
+        raise SystemExit(f"unknown method variant {spec!r}: use NAME[+{'][+'.join(TAGS)}]")
+    over = {}
+    for t in tags:
+        over.update(TAGS[t])
+    return name, over
 
 
 def distill_config(cache, run_dir, method, protocol, seed, threads, epochs, patience=3):
     """The benchmark's ``DistillConfig`` of one (method[+cf], protocol, seed)."""
     from emopipe.distill import DistillConfig
 
-    name, targets, weights = split_method(method)
+    name, over = split_method(method)
     teacher, student = INPUTS.get(name, DEFAULT_INPUTS)
     return DistillConfig(
         cache=str(cache), teacher=teacher, student=student, method=name, protocol=protocol,
         target="arousal", seed=seed, n_folds=5, epochs=epochs, batch_size=128, lr=1e-3,
-        patience=patience, loss_params=NCE_K.get(name, {}), teacher_targets=targets,
-        loss_weights=weights,
+        patience=patience, loss_params=NCE_K.get(name, {}), **over,
         n_threads=threads, out=str(run_dir), save_checkpoints=False, save_teacher_cache=False)
 
 
@@ -367,7 +380,9 @@ def write_markdown(path, rows, truths, heads, args, timing):
              "chance 0.5. `diff` = KD student - student alone, paired over subjects; p (t) / "
              "p (W) paired t-test / Wilcoxon. `NAME+cf`: the method with cross-fitted teacher "
              "targets (`teacher_targets='cross_fit'`, 5 inner folds by trial); `NAME+kd`: with the "
-             "recipe's optional Hinton KD term at weight 1 (CMCRD's `[+ 1 KD]`).", "",
+             "recipe's optional Hinton KD term at weight 1 (CMCRD's `[+ 1 KD]`); `NAME+rt`: a "
+             "teacher regularised for noisy labels (dropout 0.5, teacher lr 3e-4, <= 30 "
+             "epochs).", "",
              "## Planted strengths (measured on the generated trials, pooled over subjects)", "",
              "Correlation of each modality's planted quantity with the latent arousal over "
              "the generated trials (ground_truth.json `strengths`).", "",
