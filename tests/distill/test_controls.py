@@ -56,7 +56,10 @@ def _clean_accuracy(res, truth, role):
 
 def test_kd_control_distilled_student_beats_the_student_alone():
     # measured, seeds 0-4 (balanced accuracy on the planted class): KD - alone = +0.043,
-    # +0.044, +0.046, +0.024, +0.022 (mean 0.036, SD 0.011); margin 0.01 = mean - 2.3 SD
+    # +0.044, +0.046, +0.024, +0.022 (mean 0.036, SD 0.011); margin 0.01 = mean - 2.3 SD.
+    # With teacher_targets='cross_fit' (seed 0): -0.013: inner teachers trained on 4/5 of the
+    # fold's ~480 windows agree with the planted class on 0.75-0.78 of the training windows,
+    # the fold's teacher on 0.85, so in-sample targets stay the default here.
     cohort, truth = _control_cohort(0, blind=False)
     res = _run(cohort, 0)
     kd, alone = _clean_accuracy(res, truth, "student"), _clean_accuracy(res, truth, "baseline")
