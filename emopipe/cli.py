@@ -72,7 +72,8 @@ def build_parser():
 
     p.add_argument("--scenario", default="legacy", choices=tuple(SCENARIOS),
                    help="cohort scenario (emopipe.io.synth._cohort): kd = positive control of "
-                        "distillation, blind = negative control, equal, legacy (default)")
+                        "distillation (kd_noisy: its second version), blind = negative control, "
+                        "equal, legacy (default)")
     _add_verbose(p)
 
     p = sub.add_parser("check", help="say what a dataset download lacks before any work starts")

@@ -8,10 +8,11 @@ Three steps, each resumable, all under one working folder::
     <out>/cache/    the HDF5 feature cache (one file per subject)
     <out>/runs/<method>/   the distillation run folder
 
-The cohort is the ``kd`` scenario of :mod:`emopipe.io.synth._cohort`, the
-positive control of distillation: EEG (beta/gamma power) reads the latent
-arousal strongly, EOG (blink and saccade rates) and GSR (SCR rate) weakly but
-really, and the labels are noisy self-reports of the latent. The
+The cohort is the ``kd_noisy`` scenario of :mod:`emopipe.io.synth._cohort`,
+the positive control of distillation: EEG (beta/gamma power) reads the
+latent arousal strongly, EOG (blink and saccade rates) and GSR (SCR rate)
+weakly but really, and the labels are noisy self-reports of the latent
+(about 30 % of the arousal classes differ from the latent's). The
 distillation step trains a fused EEG + EOG teacher and distils it into an
 EOG-only student for arousal under leave-one-subject-out, with the no-KD
 student trained alongside for the paired test. The printout names the
@@ -27,7 +28,7 @@ from pathlib import Path
 logger = logging.getLogger("emopipe.demo")
 
 #: cohort scenario of the demo (``emopipe.io.synth._cohort.SCENARIOS``)
-DEMO_SCENARIO = "kd"
+DEMO_SCENARIO = "kd_noisy"
 
 #: distillation settings of the demo (fields of ``DistillConfig``)
 DEMO_DISTILL = {

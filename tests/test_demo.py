@@ -4,6 +4,7 @@ import json
 
 
 from emopipe.cli import main
+from emopipe.demo import DEMO_SCENARIO
 
 
 def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
@@ -12,10 +13,14 @@ def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "3 subject(s) extracted, 0 already current" in text
-    # the demo runs the kd scenario and says so, with its planted strengths and the paired test
+    # the demo runs the positive-control scenario and says so, with its planted strengths and
+    # the paired test
+    assert DEMO_SCENARIO == "kd_noisy"
     truth = json.loads((out / "deap" / "ground_truth.json").read_text())
-    assert truth["scenario"]["name"] == "kd"
-    assert "synthetic DEAP cohort, scenario 'kd': 3 subjects x 4 trials" in text
+    assert truth["scenario"]["name"] == DEMO_SCENARIO
+    assert "synthetic DEAP cohort, scenario 'kd_noisy': 3 subjects x 4 trials" in text
+    flips = truth["strengths"]["label_flip_rate_arousal"]
+    assert f"{100 * flips:.0f} % of the arousal classes differ from the latent's" in text
     bg = truth["strengths"]["pooled"]["eeg_beta_gamma~arousal"]
     assert f"EEG beta/gamma {bg:.2f}" in text
     assert (out / "deap" / "data_preprocessed_python" / "s01.dat").is_file()

@@ -35,6 +35,7 @@ _NUMERIC = {
     "n_folds": dict(kind="int", low=2),
     "val_fraction": dict(low=0, high=1, high_open=True),
     "feedback_every": dict(kind="int", low=1),
+    "teacher_folds": dict(kind="int", low=2),
     "feedback_lr": dict(low=0, low_open=True),
     "n_threads": dict(kind="int", low=1, high=1024,
                       fix=" It is fixed per run (not the machine's core count) so that "
@@ -120,6 +121,16 @@ class DistillConfig:
         Loss constructor overrides by loss name (e.g. ``{"cmcrd": {"nce_k": 512}}``).
     compare_baseline : bool
         Also train the no-KD student for the paired test.
+    teacher_targets : str
+        What the student is distilled from on its training windows:
+        ``"in_sample"`` (the fold's teacher, which was trained on those very
+        windows and partly reproduces their labels) or ``"cross_fit"``
+        (out-of-fold: each training window's logits and features come from
+        an inner teacher that never saw its trial; see
+        :mod:`emopipe.distill._cross_fit`). Not for feedback
+        methods (``ekd``, ``bs25``), whose teacher is updated live.
+    teacher_folds : int
+        Inner folds of ``teacher_targets="cross_fit"`` (split by trial).
     feedback_every : int
         Student steps between teacher feedback updates (EKD, BS25).
     feedback_lr : float
@@ -175,6 +186,8 @@ class DistillConfig:
     loss_weights: dict = field(default_factory=dict)
     loss_params: dict = field(default_factory=dict)
     compare_baseline: bool = True
+    teacher_targets: str = "in_sample"
+    teacher_folds: int = 5
     feedback_every: int = 1
     feedback_lr: float = 5e-5
     feedback_first_order: bool = False
@@ -195,6 +208,7 @@ class DistillConfig:
         _check_option("device", self.device, ("cpu", "cuda", "auto"))
         _check_option("normalise", self.normalise, NORMALISE)
         _check_option("test_normalise", self.test_normalise, TEST_NORMALISE)
+        _check_option("teacher_targets", self.teacher_targets, ("in_sample", "cross_fit"))
         for name, rule in _NUMERIC.items():
             _check_number(name, getattr(self, name), **rule)
         for name in ("teacher_only", "transductive", "mcc_on_test", "compare_baseline",
@@ -207,6 +221,13 @@ class DistillConfig:
             raise ConfigError(
                 "teacher_only=True needs a method with a teacher, got method='none'. Pick the "
                 "method whose teacher you want (e.g. 'hinton_kd')."
+            )
+        if self.teacher_targets == "cross_fit" and get_recipe(self.method).feedback is not None:
+            raise ConfigError(
+                f"teacher_targets='cross_fit' cannot be used with method {self.method!r}: its "
+                f"teacher is updated during student training (feedback), so there are no fixed "
+                f"targets to cross-fit. Use teacher_targets='in_sample' or a method without "
+                f"feedback (e.g. 'hinton_kd')."
             )
         _check_losses(self)
 

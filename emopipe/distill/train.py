@@ -9,11 +9,16 @@ fold:
    stores its checkpoint and its logits and features for the training and
    validation windows only (``teacher_cache/<fold>.npz``; test windows
    never get teacher knowledge);
-3. trains the student with the method's objective (:mod:`.methods`);
-4. trains the no-KD baseline student from the same initial weights and the
+3. with ``teacher_targets="cross_fit"``, replaces the teacher's logits and
+   features of the training windows by out-of-fold ones (inner teachers
+   that never saw the window's trial, :mod:`._cross_fit`; the fold's
+   teacher still gives the test predictions);
+4. trains the student with the method's objective (:mod:`.methods`) on the
+   teacher's training-window outputs;
+5. trains the no-KD baseline student from the same initial weights and the
    same batch order (``compare_baseline``), so that the KD-vs-baseline
    comparison is paired;
-5. stores the test predictions (``predictions/<fold>.npz``).
+6. stores the test predictions (``predictions/<fold>.npz``).
 
 A fold whose predictions exist is skipped on rerun (resume). Metrics are
 computed from all stored predictions at the end (:mod:`.report`).
@@ -41,6 +46,7 @@ from ..utils._logging import verbose
 from ..utils.config import config_from_dict
 from ..utils._errors import ConfigError
 from ._build import cohort_inputs, plan_model
+from ._cross_fit import cross_fit_targets, inner_groups
 from ._fit import _device, _fold_seed, _predict, _score, _train_model
 from .config import DistillConfig, config_from_cli, load_distill_config
 from .data import (CohortData, FoldScaler, folds_on_rows, load_cohort,
@@ -171,26 +177,25 @@ def _run_fold(run, k, fold, out):
             _load_state(ckpt, teacher, map_location=dev)
             info["teacher"] = {"resumed": True}
         else:
-            t_obj = make_objective(run.t_terms, n_classes=run.n_out if run.kind == "class"
-                                   else None).to(dev)
-            if cfg.mcc_on_test:  # transductive, declared in the config
-                t_obj.on_unlabelled = ("mcc",)
-            gen = torch.Generator().manual_seed(seed + 1)
-            info["teacher"] = _train_model(
-                teacher, t_obj, [x[tr] for x in XT], y_tr, config=cfg,
-                epochs=cfg.teacher_epochs or cfg.epochs, lr=cfg.teacher_lr or cfg.lr,
-                kind=run.kind, gen=gen, desc=f"{fold.name} teacher",
-                val=([x[va] for x in XT], y_va),
+            info["teacher"] = _train_teacher(
+                run, teacher, [x[tr] for x in XT], y_tr, ([x[va] for x in XT], y_va), seed + 1,
+                f"{fold.name} teacher",
                 unlabelled=[x[te] for x in XT] if cfg.mcc_on_test else None)
             if ckpt is not None and cfg.save_checkpoints:
                 _save_state(ckpt, teacher)
         z_tr, f_tr = _predict(teacher, [x[tr] for x in XT])
         z_va, f_va = _predict(teacher, [x[va] for x in XT])
         t_out = (z_tr, f_tr)
+        extra = {}
+        if cfg.teacher_targets == "cross_fit" and not cfg.teacher_only:
+            t_out, info["teacher"]["cross_fit"] = _cross_fitted(
+                run, fold, [x[tr] for x in XT], y_tr, ([x[va] for x in XT], y_va), seed, f_tr)
+            extra = {"logits_train_in_sample": z_tr.cpu().numpy(),
+                     "feat_train_in_sample": f_tr.cpu().numpy()}
         if tcache is not None and cfg.save_teacher_cache:
             _save_npz(tcache, train_idx=fold.train, val_idx=fold.val,
-                      logits_train=z_tr.cpu().numpy(), feat_train=f_tr.cpu().numpy(),
-                      logits_val=z_va.cpu().numpy(), feat_val=f_va.cpu().numpy())
+                      logits_train=t_out[0].cpu().numpy(), feat_train=t_out[1].cpu().numpy(),
+                      logits_val=z_va.cpu().numpy(), feat_val=f_va.cpu().numpy(), **extra)
         preds["teacher"] = _predict(teacher, [x[te] for x in XT])[0].cpu().numpy()
         teacher_val = _score(run.kind, z_va, y_va) if len(fold.val) else None
     if not cfg.teacher_only:
@@ -260,6 +265,52 @@ def _run_fold(run, k, fold, out):
     return preds, training
 
 
+
+
+def _train_teacher(run, teacher, X_fit, y_fit, val, seed, desc, unlabelled=None):
+    """Train ``teacher`` on ``X_fit``, ``y_fit`` (selection on ``val``); its training record.
+
+    ``unlabelled`` (the test windows) is given only under the transductive
+    ``mcc_on_test`` option: MCC then also runs on those unlabelled batches.
+    Inner cross-fit teachers never get it.
+    """
+    cfg = run.config
+    t_obj = make_objective(run.t_terms, n_classes=run.n_out if run.kind == "class"
+                           else None).to(run.device)
+    if unlabelled is not None:
+        t_obj.on_unlabelled = ("mcc",)
+    gen = torch.Generator().manual_seed(seed)
+    return _train_model(
+        teacher, t_obj, X_fit, y_fit, config=cfg, epochs=cfg.teacher_epochs or cfg.epochs,
+        lr=cfg.teacher_lr or cfg.lr, kind=run.kind, gen=gen, desc=desc, val=val,
+        unlabelled=unlabelled)
+
+
+def _cross_fitted(run, fold, X_tr, y_tr, val, seed, f_tr):
+    """Out-of-fold teacher targets of the fold's training windows and their record.
+
+    Inner teacher ``j`` is seeded from the fold seed and ``j``, trains on the
+    training trials outside group ``j`` (selection on the fold's validation
+    windows, as the fold's teacher) and never sees the test windows.
+    """
+    cfg = run.config
+    groups = inner_groups(fold.train, run.cohort.subject, run.cohort.trial,
+                          cfg.teacher_folds, seed + 5)
+
+    def train_inner(j, positions):
+        torch.manual_seed(seed + 100 + j)
+        model = run.t_plan.build().to(run.device)
+        pos = torch.as_tensor(positions, device=run.device)
+        rec = _train_teacher(run, model, [x[pos] for x in X_tr], y_tr[pos], val,
+                             seed + 200 + j, f"{fold.name} inner teacher {j + 1}/{len(groups)}")
+        return model, rec
+
+    z, f, infos = cross_fit_targets(train_inner, _predict, X_tr, groups, f_tr)
+    record = {"folds": len(groups), "group_sizes": [len(g) for g in groups],
+              "inner_best_scores": [i["best_score"] for i in infos]}
+    if run.kind == "class":
+        record["train_label_agreement"] = float((z.argmax(1) == y_tr).float().mean())
+    return (z, f), record
 
 
 def _fold_record(run, k, fold, scalers):

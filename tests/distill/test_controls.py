@@ -13,6 +13,7 @@ student's features are pure noise. Scored against the planted class.
 """
 
 import numpy as np
+import pytest
 
 from emopipe.distill.data import CohortData
 from emopipe.distill.metrics import balanced_accuracy
@@ -55,7 +56,10 @@ def _clean_accuracy(res, truth, role):
 
 def test_kd_control_distilled_student_beats_the_student_alone():
     # measured, seeds 0-4 (balanced accuracy on the planted class): KD - alone = +0.043,
-    # +0.044, +0.046, +0.024, +0.022 (mean 0.036, SD 0.011); margin 0.01 = mean - 2.3 SD
+    # +0.044, +0.046, +0.024, +0.022 (mean 0.036, SD 0.011); margin 0.01 = mean - 2.3 SD.
+    # With teacher_targets='cross_fit' (seed 0): -0.013: inner teachers trained on 4/5 of the
+    # fold's ~480 windows agree with the planted class on 0.75-0.78 of the training windows,
+    # the fold's teacher on 0.85, so in-sample targets stay the default here.
     cohort, truth = _control_cohort(0, blind=False)
     res = _run(cohort, 0)
     kd, alone = _clean_accuracy(res, truth, "student"), _clean_accuracy(res, truth, "baseline")
@@ -81,9 +85,11 @@ def test_blind_control_no_student_rises_above_chance():
     assert _clean_accuracy(res, truth, "teacher") > 0.7  # the teacher does read the latent
 
 
-def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold():
+@pytest.mark.parametrize("targets", ["in_sample", "cross_fit"])
+def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold(targets):
     """The negative control's guarantee, checked directly: a fold's outputs are unchanged
-    when the test subject's labels and teacher-modality features are replaced.
+    when the test subject's labels and teacher-modality features are replaced (with the
+    fold's teacher's targets and with cross-fitted ones).
 
     A student whose test features are noise can then only score chance in expectation,
     so a gain on the blind control cannot come from a leak through the labels, the
@@ -92,7 +98,7 @@ def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold
     cohort, _ = _control_cohort(1, blind=True, n_sub=4, n_trials=6, n_win=5)
     config = DistillConfig(teacher="eeg", student="eog", method="hinton_kd", protocol="loso",
                            target="arousal", seed=0, epochs=3, batch_size=32, lr=3e-3,
-                           n_threads=1, max_folds=1)
+                           n_threads=1, max_folds=1, teacher_targets=targets, teacher_folds=3)
     ref = run_distill(config, cohort=cohort)
     (fold,) = ref.predictions
     test = ref.predictions[fold]["test_idx"]
