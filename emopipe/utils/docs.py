@@ -23,6 +23,19 @@ docdict["seed"] = """seed : int
 docdict["root"] = """root : path-like
         Folder of the dataset download, laid out as the authors ship it."""
 
+docdict["synth_out"] = """out : str | Path
+        Folder to write into."""
+docdict["synth_cohort"] = """n_subjects : int
+        Number of subjects.
+    seed : int
+        Seed of the cohort.
+    scenario : str
+        Cohort scenario."""
+docdict["synth_seed_scenario"] = """seed : int
+        Seed of the cohort.
+    scenario : str
+        Cohort scenario."""
+
 
 def fill_doc(f):
     """Fill ``%(name)s`` placeholders in ``f.__doc__`` from ``docdict``.

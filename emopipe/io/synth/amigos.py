@@ -39,7 +39,6 @@ skin **resistance in kOhm** (``1000 / G_uS``), the choice ``pipelines/ekd_amigos
 states (``modality_params: {gsr: {unit: kohm}}``).
 """
 
-import json
 import logging
 from pathlib import Path
 
@@ -49,8 +48,10 @@ from ...utils._checks import _check_type
 from ...utils._errors import ConfigError
 from ...utils._logging import progress
 from ...utils._logging import verbose as _verbose
+from ...utils.docs import fill_doc
 from ..amigos import SFREQ, _manifest
 from ._cohort import LATENT_NAMES, draw_subject, get_scenario, strength
+from ._common import write_ground_truth
 from ._registry import register_writer
 from .dreamer import HR_PER_SCR, _beats, _ecg, _eeg
 
@@ -251,11 +252,10 @@ def write_amigos_synth(out, *, n_subjects=4, seed=0, scenario="legacy", short_s=
                     "heart_rate_bpm_per_point": HR_PER_SCR * sc.scr,
                     "scr_per_min_per_point": sc.scr, "ext_annotation_noise_sd": EXT_NOISE_SD},
         "scenario": sc.to_dict(), "strengths": strengths, "subjects": subjects}
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
-    return truth
+    return write_ground_truth(out, truth)
 
 
+@fill_doc
 @register_writer("amigos", note="AMIGOS files always hold the 20 videos, preprocessed: no raw "
                                 "BDF and no face video.")
 def synth_amigos(out, *, n_subjects, seed=0, scenario="legacy"):
@@ -267,9 +267,6 @@ def synth_amigos(out, *, n_subjects, seed=0, scenario="legacy"):
         Folder to write into.
     n_subjects : int
         Number of participants.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_seed_scenario)s
     """
     write_amigos_synth(out, n_subjects=n_subjects, seed=seed, scenario=scenario)

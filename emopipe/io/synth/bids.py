@@ -57,8 +57,10 @@ import numpy as np
 from ...utils._checks import _check_type
 from ...utils._errors import ConfigError
 from ...utils._logging import progress
+from ...utils.docs import fill_doc
 from ..deap import BASELINE, GENEVA_ORDER, LABEL_NAMES, PREPROCESSED_CHANNELS, SFREQ, STIMULUS
 from ._cohort import draw_subject, get_scenario
+from ._common import write_ground_truth
 from ._registry import register_writer
 from .deap import (
     AROUSAL_CHANNELS,
@@ -277,11 +279,10 @@ def write_bids_synth(out, *, n_subjects=4, n_trials=6, seed=0, scenario="kd", ve
                 "trials": trials}
             logger.info("sub-%s: wrote %d trials", label, n_trials)
     truth["strengths"] = _measured_strengths(truth["subjects"])
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
-    return truth
+    return write_ground_truth(out, truth)
 
 
+@fill_doc
 @register_writer("bids", options=("trials",),
                  note="the BIDS cohort holds EEG and EOG in one BDF per subject, GSR and "
                       "respiration in a physio file and one eye-tracking file, no raw or face "
@@ -295,10 +296,7 @@ def synth_bids(out, *, n_subjects, seed=0, scenario="legacy", trials=None):
         The BIDS root to write.
     n_subjects : int
         Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_seed_scenario)s
     trials : int | None
         Trials per subject (6 when ``None``).
     """

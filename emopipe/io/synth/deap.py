@@ -67,7 +67,6 @@ per subject and trial in ``ground_truth.json``; events occur only during the
 """
 
 import csv
-import json
 import logging
 from pathlib import Path
 
@@ -77,6 +76,7 @@ from ...utils._checks import _check_positive, _check_type
 from ...utils._errors import ConfigError
 from ...utils._logging import progress
 from ...utils._logging import verbose as _verbose
+from ...utils.docs import fill_doc
 from ..deap import (
     BASELINE,
     GENEVA_ORDER,
@@ -91,6 +91,7 @@ from ..deap import (
     TWENTE_ORDER,
 )
 from ._bdf import write_bdf
+from ._common import write_ground_truth
 from ._registry import register_writer
 from ._cohort import draw_subject, get_scenario, strength
 from ._pickle2 import write_py2_pickle
@@ -662,11 +663,10 @@ def write_deap_synth(out, *, n_subjects=4, n_trials=40, seed=0, raw=True, raw_tr
         writer = csv.writer(fh)
         writer.writerow(RATINGS_HEADER)
         writer.writerows(rows)
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
-    return truth
+    return write_ground_truth(out, truth)
 
 
+@fill_doc
 @register_writer("deap", options=("trials", "raw_trials", "face", "no_raw"))
 def synth_deap(out, *, n_subjects, seed=0, scenario="legacy", trials=None, raw_trials=None,
                face=False, no_raw=False):
@@ -674,14 +674,8 @@ def synth_deap(out, *, n_subjects, seed=0, scenario="legacy", trials=None, raw_t
 
     Parameters
     ----------
-    out : str | Path
-        Folder to write into.
-    n_subjects : int
-        Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_out)s
+    %(synth_cohort)s
     trials : int | None
         Trials per subject (40 when ``None``).
     raw_trials : int | None

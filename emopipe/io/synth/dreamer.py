@@ -45,7 +45,6 @@ stimulus length, the planted ln alpha asymmetry and ln beta/gamma offset, the
 planted heart rate and the R-peak times (s after stimulus onset).
 """
 
-import json
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -56,8 +55,10 @@ from ...utils._checks import _check_type
 from ...utils._errors import ConfigError
 from ...utils._logging import progress
 from ...utils._logging import verbose as _verbose
+from ...utils.docs import fill_doc
 from ..dreamer import FILE_NAME, LABEL_NAMES, _manifest, subject_ids
 from ._cohort import LATENT_NAMES, draw_subject, get_scenario, strength
+from ._common import write_ground_truth
 from ._registry import register_writer
 
 logger = logging.getLogger("emopipe.io.synth.dreamer")
@@ -327,11 +328,10 @@ def write_dreamer_synth(out, *, n_subjects=4, n_trials=18, seed=0, scenario="leg
         "subjects": subjects,
     }
     truth["strengths"] = _measured_strengths(subjects)
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
-    return truth
+    return write_ground_truth(out, truth)
 
 
+@fill_doc
 @register_writer("dreamer", options=("trials",),
                  note="DREAMER ships one MAT file of recorded signals: no raw BDF and no face "
                       "video.")
@@ -340,14 +340,8 @@ def synth_dreamer(out, *, n_subjects, seed=0, scenario="legacy", trials=None):
 
     Parameters
     ----------
-    out : str | Path
-        Folder to write into.
-    n_subjects : int
-        Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_out)s
+    %(synth_cohort)s
     trials : int | None
         Clips per subject (18 when ``None``).
     """

@@ -42,7 +42,6 @@ SD 0.5 around the trial's level) written as the continuous label
   crops carry the trial's valence level.
 """
 
-import json
 import logging
 from pathlib import Path
 
@@ -50,6 +49,7 @@ import numpy as np
 
 from ...utils._checks import _check_positive, _check_type
 from ...utils._errors import ConfigError
+from ...utils.docs import fill_doc
 from ..mahnob import (
     CONTINUOUS_FILE,
     CONTINUOUS_SFREQ,
@@ -63,6 +63,7 @@ from ..mahnob import (
 )
 from ._bdf import write_bdf
 from ._cohort import draw_subject, get_scenario, latent_trajectory
+from ._common import write_ground_truth
 from ._registry import register_writer
 
 logger = logging.getLogger("emopipe.io.synth.mahnob")
@@ -328,12 +329,12 @@ def write_mahnob_synth(out, *, n_subjects=3, n_trials=4, seed=0, scenario="kd",
         cells[i, 0] = tr[None, :]
     scipy.io.savemat(out / CONTINUOUS_FILE, {"trials_included": np.array(included, np.uint8),
                                              "labels": cells})
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
+    write_ground_truth(out, truth)
     logger.info("MAHNOB-HCI synthetic: %d subjects x %d trials in %s", n_subjects, n_trials, out)
     return truth
 
 
+@fill_doc
 @register_writer("mahnob", options=("trials", "face"),
                  note="MAHNOB-HCI ships raw BDF only (no preprocessed files), so raw_trials "
                       "and no_raw do not apply.")
@@ -342,14 +343,8 @@ def synth_mahnob(out, *, n_subjects, seed=0, scenario="legacy", trials=None, fac
 
     Parameters
     ----------
-    out : str | Path
-        Folder to write into.
-    n_subjects : int
-        Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_out)s
+    %(synth_cohort)s
     trials : int | None
         Emotion sessions per subject (4 when ``None``).
     face : bool

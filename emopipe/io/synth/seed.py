@@ -78,7 +78,6 @@ scenario's strengths:
 """
 
 import io
-import json
 import logging
 from pathlib import Path
 
@@ -86,10 +85,12 @@ import numpy as np
 
 from ...utils._checks import _check_number, _check_option
 from ...utils._errors import ConfigError
+from ...utils.docs import fill_doc
 from .. import seed as _layout
 from ._cnt import write_cnt
 from ._cohort import get_scenario, strength
 from ._pickle2 import _Py2PickleWriter
+from ._common import write_ground_truth
 from ._registry import register_writer
 from .seed_iv import _raw_trial, _smooth_exp, _smooth_ma
 
@@ -438,8 +439,7 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
                                   "beta_20hz": "exp(beta_gamma_ln_power / 2) at "
                                                + ", ".join(AROUSAL_CHANNELS)}}
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
+    write_ground_truth(out, truth)
     logger.info("SEED synth (%s release): %d subjects x %d sessions x 15 trials into %s",
                 release, n_subjects, n_sessions, out)
     return truth
@@ -467,6 +467,7 @@ def _write_multimodal(mm, rel, stem, trial_de, eye_trials, labels):
     write_eye_pickle(d / stem, np.concatenate(eye_trials[:n]), np.concatenate(eye_trials[n:]))
 
 
+@fill_doc
 @register_writer("seed", options=("release",),
                  note="SEED has 15 clips per session, fixed by the stimulus list; the writer "
                       "renders Preprocessed_EEG, the extracted features and (current release) "
@@ -476,14 +477,8 @@ def synth_seed(out, *, n_subjects, seed=0, scenario="legacy", release=None):
 
     Parameters
     ----------
-    out : str | Path
-        Folder to write into.
-    n_subjects : int
-        Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_out)s
+    %(synth_cohort)s
     release : str | None
         ``"old"`` or ``"new"`` (``None``: ``"new"``).
     """

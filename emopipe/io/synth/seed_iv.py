@@ -56,7 +56,6 @@ latent, the window count and the planted shifts, with the correlation of
 each planted shift with its latent (:func:`emopipe.io.synth._cohort.strength`).
 """
 
-import json
 import logging
 from pathlib import Path
 
@@ -65,7 +64,9 @@ import numpy as np
 from ...utils._checks import _check_number
 from ...utils._errors import ConfigError
 from ...utils._logging import verbose as _verbose
+from ...utils.docs import fill_doc
 from .. import seed_iv as _layout
+from ._common import write_ground_truth
 from ._registry import register_writer
 from ._cohort import get_scenario, strength
 
@@ -300,13 +301,13 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
         "subjects": subjects,
     }
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
+    write_ground_truth(out, truth)
     logger.info("SEED-IV synth: %d subjects x %d sessions x 24 trials into %s", n_subjects,
                 n_sessions, out)
     return truth
 
 
+@fill_doc
 @register_writer("seed_iv", note="SEED-IV has 24 clips per session, fixed by the stimulus list, and "
                  "the writer renders the official features (no raw files, no face video).")
 def synth_seed_iv(out, *, n_subjects, seed=0, scenario="legacy"):
@@ -314,13 +315,7 @@ def synth_seed_iv(out, *, n_subjects, seed=0, scenario="legacy"):
 
     Parameters
     ----------
-    out : str | Path
-        Folder to write into.
-    n_subjects : int
-        Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_out)s
+    %(synth_cohort)s
     """
     write_seed_iv_synth(out, n_subjects=n_subjects, seed=seed, scenario=scenario)

@@ -51,15 +51,16 @@ strength_spread)``. Every other value is noise around a per-subject mean.
 """
 
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ...utils._checks import _check_type
 from ...utils._errors import ConfigError
+from ...utils.docs import fill_doc
 from .._manifest import load_manifest
 from ._cnt import write_cnt
+from ._common import write_ground_truth
 from ._registry import register_writer
 from ._cohort import get_scenario, strength
 from ._pickle2 import _Py2PickleWriter
@@ -268,11 +269,10 @@ def write_seed_v_synth(out, *, n_subjects=3, seed=0, scenario="kd", max_windows=
             "strength": {"alpha_asym_vs_valence": strength(trial_alpha, v),
                          "beta_gamma_vs_arousal": strength(trial_bg, a),
                          "blink_vs_arousal": strength(blink, a)}}
-    with open(out / "ground_truth.json", "w", encoding="utf-8") as fh:
-        json.dump(truth, fh, indent=1)
-    return truth
+    return write_ground_truth(out, truth)
 
 
+@fill_doc
 @register_writer("seed_v", note="SEED-V has 15 clips per session, fixed by the stimulus list, and "
                  "the writer renders the official features (no raw files, no face video).")
 def synth_seed_v(out, *, n_subjects, seed=0, scenario="legacy", max_windows=None):
@@ -280,14 +280,8 @@ def synth_seed_v(out, *, n_subjects, seed=0, scenario="legacy", max_windows=None
 
     Parameters
     ----------
-    out : str | Path
-        Folder to write into.
-    n_subjects : int
-        Number of subjects.
-    seed : int
-        Seed of the cohort.
-    scenario : str
-        Cohort scenario.
+    %(synth_out)s
+    %(synth_cohort)s
     max_windows : int | None
         Cap on the windows of a trial (``emopipe pipeline run``'s small cohorts).
     """
