@@ -98,3 +98,43 @@ def _open_user_file(fname, mode="rb", *, what="input file", **kwargs):
         raise DataFileError(f"{Path(fname)}: the {what} changed into a non-regular file while "
                             f"being opened; emopipe reads only regular files.")
     return fid
+
+
+def _read_mat(fname, *, what, shown, lazy=False,
+              hint=" The file may be truncated; re-download it."):
+    """Load a MATLAB file once :func:`_check_regular_file` passed, naming it on failure.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file.
+    what : str
+        What the file is, for :func:`_check_regular_file` (``"SEED MAT file"``).
+    shown : str
+        How the refusal names the file (``"1/1_20131027.mat"``).
+    lazy : bool
+        Only list the variables (``scipy.io.whosmat``) instead of loading them.
+    hint : str
+        Sentence after the refusal (with its leading space), or ``""``.
+
+    Returns
+    -------
+    mat : dict | list of tuple
+        ``scipy.io.loadmat(fname)``, or with ``lazy`` ``scipy.io.whosmat(fname)``
+        (``(name, shape, class)`` per variable).
+
+    Raises
+    ------
+    DataFileError
+        If SciPy cannot read the file.
+    """
+    import scipy.io
+
+    _check_regular_file(fname, what=what)
+    try:
+        return (scipy.io.whosmat if lazy else scipy.io.loadmat)(fname)
+    except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
+        raise DataFileError(
+            f"{shown}: not a readable MAT file ({type(exc).__name__}: "
+            f"{str(exc)[:120]}).{hint}"
+        ) from exc

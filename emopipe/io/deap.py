@@ -37,7 +37,7 @@ from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
 from ._bdf import VOLT_UNITS, _read_bdf_header
 from ._dataset import Dataset
-from ._files import _check_regular_file
+from ._files import _read_mat
 # FACE_FILE and RATINGS_HEADER are DEAP layout facts imported from here by the synthetic writer
 from ._deap_face import FACE_FILE, FACE_FOLDER, _attach_face, _check_face  # noqa: F401
 from ._deap_ratings import (  # noqa: F401
@@ -409,18 +409,9 @@ def read_deap_matlab(fname, *, ratings=None, verbose=None):
     recording : SubjectRecording
         As :func:`read_deap_preprocessed` returns it.
     """
-    import scipy.io
-
     _check_type("fname", fname, ("path-like",))
     name = Path(fname).name
-    _check_regular_file(fname, what="DEAP MATLAB file")
-    try:
-        mat = scipy.io.loadmat(fname)
-    except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
-        raise DataFileError(
-            f"{name}: not a readable MAT file ({type(exc).__name__}: {str(exc)[:120]}). "
-            f"The file may be truncated; re-download it."
-        ) from exc
+    mat = _read_mat(fname, what="DEAP MATLAB file", shown=name)
     keys = sorted(k for k in mat if not k.startswith("__"))
     for key in ("data", "labels"):
         if key not in mat:

@@ -40,7 +40,7 @@ from ..utils._checks import _check_option, _check_positive, _check_type
 from ..utils._errors import DataFileError, EmopipeError
 from ._bdf import VOLT_UNITS, _read_bdf_header
 from ._dataset import Dataset
-from ._files import _check_regular_file
+from ._files import _check_regular_file, _read_mat
 from ._mahnob_face import _TrialVideo, find_video
 from ._mahnob_gaze import read_mahnob_gaze
 from ._manifest import load_manifest
@@ -269,15 +269,8 @@ def read_continuous_labels(fname):
     traces : dict of (int, int) -> ndarray, shape (T,)
         (participant, section) -> trace.
     """
-    import scipy.io
-
     fname = Path(fname)
-    _check_regular_file(fname, what="MAHNOB continuous-label file")
-    try:
-        mat = scipy.io.loadmat(fname)
-    except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
-        raise DataFileError(f"{fname.name}: not a readable MAT file ({type(exc).__name__}: "
-                            f"{str(exc)[:120]}).") from exc
+    mat = _read_mat(fname, what="MAHNOB continuous-label file", shown=fname.name, hint="")
     for key in _manifest()["continuous"]["variables"]:
         if key not in mat:
             raise DataFileError(f"{fname.name}: variable {key!r} missing; found "

@@ -90,7 +90,7 @@ from ..utils._checks import _check_option, _check_type
 from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
 from ._dataset import Dataset
-from ._files import _check_regular_file
+from ._files import _check_regular_file, _read_mat
 from ._manifest import load_manifest
 from ._pickle import _check_pickled_dict, load_pickle
 from ._registry import DATASETS
@@ -133,16 +133,7 @@ def _rel(fname, n=2):
 
 
 def _loadmat(fname):
-    import scipy.io
-
-    _check_regular_file(fname, what="SEED MAT file")
-    try:
-        return scipy.io.loadmat(fname)
-    except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
-        raise DataFileError(
-            f"{_rel(fname)}: not a readable MAT file ({type(exc).__name__}: "
-            f"{str(exc)[:120]}). The file may be truncated; re-download it."
-        ) from exc
+    return _read_mat(fname, what="SEED MAT file", shown=_rel(fname))
 
 
 def _keys(mat):

@@ -45,7 +45,7 @@ from ..utils._checks import _check_option, _check_type
 from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
 from ._dataset import Dataset
-from ._files import _check_regular_file
+from ._files import _read_mat
 from ._manifest import load_manifest
 from ._registry import DATASETS
 from ._types import Modality, PrecomputedFeature, SubjectRecording
@@ -91,17 +91,8 @@ def session_labels(session):
     return np.asarray(_manifest()["labels"][session], dtype=np.int64)
 
 
-def _loadmat(fname):
-    import scipy.io
-
-    _check_regular_file(fname, what="SEED-IV MAT file")
-    try:
-        return scipy.io.loadmat(fname)
-    except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
-        raise DataFileError(
-            f"{_rel(fname)}: not a readable MAT file ({type(exc).__name__}: "
-            f"{str(exc)[:120]}). The file may be truncated; re-download it."
-        ) from exc
+def _loadmat(fname, *, lazy=False):
+    return _read_mat(fname, what="SEED-IV MAT file", shown=_rel(fname), lazy=lazy)
 
 
 def _rel(fname):
@@ -293,16 +284,7 @@ def read_seed_iv_raw(fname, *, lazy=False):
     """
     _check_type("fname", fname, ("path-like",))
     if lazy:
-        import scipy.io
-
-        _check_regular_file(fname, what="SEED-IV MAT file")
-        try:
-            found = scipy.io.whosmat(fname)
-        except Exception as exc:  # scipy raises ValueError, TypeError, OSError, ...
-            raise DataFileError(
-                f"{_rel(fname)}: not a readable MAT file ({type(exc).__name__}: "
-                f"{str(exc)[:120]}). The file may be truncated; re-download it."
-            ) from exc
+        found = _loadmat(fname, lazy=True)
         kinds = {name: mclass for name, _, mclass in found}
         mat = {name: _Header(shape, kinds[name]) for name, shape, _ in found}
     else:
