@@ -8,8 +8,6 @@ modules import nothing heavy at module level (MNE, OpenCV, SciPy are
 imported inside the readers), so filling the registry stays cheap.
 """
 
-import importlib
-
 from ..utils._registry import Registry
 
 DATASETS = Registry("Dataset", "datasets")
@@ -26,14 +24,6 @@ def load_datasets():
     datasets : Registry
         :data:`DATASETS`, filled.
     """
-    for module in DATASET_MODULES:
-        name = f"{__package__}.{module}"
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            raise ImportError(
-                f"Filling the dataset registry: module {name!r} could not be imported "
-                f"({type(exc).__name__}: {exc}). Reinstall emopipe, or fix that module; "
-                f"its dataset is never skipped silently."
-            ) from exc
-    return DATASETS
+    return DATASETS.fill(__package__, DATASET_MODULES, label="dataset registry",
+                         fix="Reinstall emopipe, or fix that module; its dataset is never "
+                             "skipped silently.")

@@ -1,6 +1,7 @@
 """Name -> object registries (datasets, losses, models, protocols, modalities)."""
 
 import difflib
+import importlib
 
 from ._errors import UnknownNameError
 
@@ -75,6 +76,41 @@ class Registry:
             raise UnknownNameError(
                 f"{self.kind} {name!r} not found. Available {self.plural}: {available}.{hint}"
             ) from None
+
+    def fill(self, package, modules, *, label, fix):
+        """Import every module that registers into this registry, naming one that fails.
+
+        Parameters
+        ----------
+        package : str
+            Package of the modules (``"emopipe.io"``).
+        modules : sequence of str
+            Module names inside ``package``; each registers its objects on import.
+        label : str
+            The registry as the refusal names it (``"dataset registry"``).
+        fix : str
+            The refusal's closing sentence(s), what to do.
+
+        Returns
+        -------
+        registry : Registry
+            ``self``, filled.
+
+        Raises
+        ------
+        ImportError
+            If a module cannot be imported; it names the module and the cause.
+        """
+        for module in modules:
+            name = f"{package}.{module}"
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:
+                raise ImportError(
+                    f"Filling the {label}: module {name!r} could not be imported "
+                    f"({type(exc).__name__}: {exc}). {fix}"
+                ) from exc
+        return self
 
     def names(self):
         """Sorted registered names.

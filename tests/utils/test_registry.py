@@ -45,3 +45,15 @@ def test_names_must_be_snake_case_and_unique():
     reg.register("mlp")(dict)  # the same object again is fine
     with pytest.raises(ValueError, match=r"Model 'mlp' is already registered"):
         reg.register("mlp")(list)
+
+
+def test_fill_imports_each_module_and_names_the_one_that_fails():
+    import re
+
+    reg = Registry("Thing")
+    # json.decoder and json.encoder exist: filling succeeds and returns the registry
+    assert reg.fill("json", ("decoder", "encoder"), label="thing registry", fix="Fix it.") is reg
+    with pytest.raises(ImportError, match=re.escape(
+            "Filling the thing registry: module 'json.no_such_module' could not be imported "
+            "(ModuleNotFoundError: No module named 'json.no_such_module'). Fix it.")):
+        reg.fill("json", ("decoder", "no_such_module"), label="thing registry", fix="Fix it.")

@@ -6,7 +6,6 @@ and scenario; :func:`load_writers` imports them all, so that the registry is
 complete or fails naming the module that could not be imported.
 """
 
-import importlib
 from dataclasses import dataclass
 
 from ...utils._registry import Registry
@@ -71,13 +70,5 @@ def load_writers():
     writers : Registry
         :data:`SYNTH_WRITERS`, filled.
     """
-    for module in WRITER_MODULES:
-        name = f"{__package__}.{module}"
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            raise ImportError(
-                f"Filling the synthetic-writer registry: module {name!r} could not be imported "
-                f"({type(exc).__name__}: {exc}). Reinstall emopipe, or fix that module."
-            ) from exc
-    return SYNTH_WRITERS
+    return SYNTH_WRITERS.fill(__package__, WRITER_MODULES, label="synthetic-writer registry",
+                              fix="Reinstall emopipe, or fix that module.")
