@@ -9,6 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..utils._checks import _check_type
+from ..utils.docs import fill_doc
 from ._base import EmoModule, _check_dropout, _check_sfreq, _check_size
 from ._cnn import CNN1dEncoder
 from ._dense import DNNBlock, _ekd_classifier
@@ -305,6 +306,7 @@ class DGCNN(EmoModule):
 
 
 @register_model("tcn_regressor")
+@fill_doc
 class TCNRegressor(EmoModule):
     """V2E student: causal TCN over feature sequences -> ``Linear(channels[-1], n_outputs)``.
 
@@ -314,12 +316,7 @@ class TCNRegressor(EmoModule):
         Features per step (192 EEG band powers in V2E).
     n_outputs : int
         Outputs per step (1: valence).
-    channels : sequence of int
-        TCN level widths (``(128, 128)``).
-    kernel_size : int
-        TCN kernel (3).
-    dropout : float
-        TCN dropout (0.1).
+    %(tcn)s
     n_steps : int
         Sequence length of the dry run (96 in V2E); ``forward`` accepts any.
 
@@ -359,6 +356,7 @@ class TCNRegressor(EmoModule):
 
 
 @register_model("tcn_window_regressor")
+@fill_doc
 class TCNWindowRegressor(TCNRegressor):
     """V2E student on window-level samples: :class:`TCNRegressor` read at the window's step.
 
@@ -381,12 +379,7 @@ class TCNWindowRegressor(TCNRegressor):
         Bands per channel (6 for ``v2e6``: 32 x 6 = the 192-d V2E input).
     n_outputs : int
         Outputs per window (1: valence).
-    channels : sequence of int
-        TCN level widths (``(128, 128)``).
-    kernel_size : int
-        TCN kernel (3).
-    dropout : float
-        TCN dropout (0.1).
+    %(tcn)s
     n_steps : int
         Sequence length of the dry run (13 = the receptive field of the
         defaults); ``forward`` accepts any.

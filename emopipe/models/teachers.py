@@ -8,6 +8,7 @@ from torch import nn
 
 from ..utils._checks import _check_option, _check_type
 from ..utils._errors import ConfigError, DataFileError
+from ..utils.docs import fill_doc
 from ._checkpoint import read_state_dict
 from ._base import EmoModule, _check_dropout, _check_sfreq, _check_size
 from ._cnn import CNN1dEncoder, FrameCNN
@@ -21,6 +22,7 @@ logger = logging.getLogger("emopipe.models")
 
 
 @register_model("face_tcn")
+@fill_doc
 class FaceTCN(EmoModule):
     """V2E teacher: per-frame CNN -> 512-d -> causal TCN -> ``Linear(channels[-1], n_outputs)``.
 
@@ -32,12 +34,7 @@ class FaceTCN(EmoModule):
         Outputs per step (1: valence).
     embed_dim : int
         Frame embedding size (512).
-    channels : sequence of int
-        TCN level widths (``(128, 128)``).
-    kernel_size : int
-        TCN kernel (3).
-    dropout : float
-        TCN dropout (0.1).
+    %(tcn)s
     backbone_weights : path-like | None
         A user-supplied state dict for the frame CNN, loaded with
         :meth:`load_backbone`; nothing is downloaded.

@@ -36,6 +36,13 @@ docdict["synth_seed_scenario"] = """seed : int
     scenario : str
         Cohort scenario."""
 
+docdict["tcn"] = """channels : sequence of int
+        TCN level widths (``(128, 128)``).
+    kernel_size : int
+        TCN kernel (3).
+    dropout : float
+        TCN dropout (0.1)."""
+
 
 def fill_doc(f):
     """Fill ``%(name)s`` placeholders in ``f.__doc__`` from ``docdict``.
