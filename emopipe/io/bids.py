@@ -609,13 +609,8 @@ class BIDS(Dataset):
 
     name = "bids"
     title = "BIDS"
-    sfreq = None
-    sources = ("auto",)
-    label_names = ()
-    label_scale = None
-    default_threshold = None
-    default_modalities = ("eeg",)
-    default_window = 1.0
+    # sfreq, sources, label_names, label_scale, default_threshold,
+    # default_modalities and default_window are Dataset's defaults
     #: a tree with ses-<label> entities has sessions (one without: the protocol says so)
     protocols = ("cross_session",)
     config_fields = CONFIG_FIELDS
