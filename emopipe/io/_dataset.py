@@ -176,3 +176,28 @@ class Dataset:
             when the dataset has no fixed layout.
         """
         return None
+
+
+def _session_trials(sessions, n_trials):
+    """Trial ids and sessions of a subject whose every session shows the same ``n_trials`` clips.
+
+    Clip ``k`` of session ``s`` gets the id ``n_trials * (s - 1) + k``, unique
+    within the subject, so a trial-level split never mixes two sessions' clip ``k``.
+
+    Parameters
+    ----------
+    sessions : sequence of int
+        Session numbers (1, 2, ...), in the order the trials are read.
+    n_trials : int
+        Clips per session.
+
+    Returns
+    -------
+    trial_ids : ndarray of int64, shape (n_sessions * n_trials,)
+        Session by session, clip 1 first.
+    trial_sessions : ndarray of int64, shape (n_sessions * n_trials,)
+        The session of each trial.
+    """
+    sessions = np.asarray(sessions, dtype=np.int64).reshape(-1)
+    trial_ids = n_trials * (sessions[:, None] - 1) + np.arange(1, n_trials + 1)
+    return trial_ids.reshape(-1).astype(np.int64), np.repeat(sessions, n_trials)

@@ -89,7 +89,7 @@ import numpy as np
 from ..utils._checks import _check_option, _check_type
 from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
-from ._dataset import Dataset
+from ._dataset import Dataset, _session_trials
 from ._files import _check_regular_file, _read_mat
 from ._manifest import load_manifest
 from ._pickle import _check_pickled_dict, load_pickle
@@ -664,17 +664,13 @@ def _read_raw(root, layout, subject, *, sfreq, modalities):
             f"{subject}_<session>.cnt (source 'raw'). Subjects with raw files: "
             f"{', '.join(repr(s) for s in sorted(files, key=int)) or 'none'}.")
     clip_labels, label_file = _raw_labels(layout)
-    eye_files, npz_files, why = _eye_for(layout, subject, modalities is None
-                                         or "eye" in modalities, "raw")
     sessions = sorted(files[subject])
+    eye_files, npz_files, why = _eye_for(layout, subject, modalities is None
+                                         or "eye" in modalities, "raw", sessions)
     missing = {"eye": why} if why else {}
-    if eye_files and any(s not in eye_files for s in sessions):
-        missing["eye"] = (f"SEED_Multimodal has no eye_tracking_feature file of subject "
-                          f"{subject} for session(s) {[s for s in sessions if s not in eye_files]}")
-        eye_files = {}
     win = raw_trial_windows()
     counts = [int((b - a) // WINDOW) for a, b in win]
-    trials, eye, formats, trial_ids, trial_sessions = [], [], {}, [], []
+    trials, eye, formats = [], [], {}
     sources = [label_file] if label_file is not None else []
     for session in sessions:
         fname = files[subject][session]
@@ -683,17 +679,11 @@ def _read_raw(root, layout, subject, *, sfreq, modalities):
         sources.append(fname)
         eeg_what = f"{_rel(fname)} (the documented trial windows)"
         if eye_files:
-            efile = eye_files[session]
-            rows, n_train = read_seed_multimodal_eye(efile)
-            eye.extend(_cut(rows, n_train, counts, what=_rel(efile), eeg_what=eeg_what,
-                            subject=subject, session=session))
-            sources.append(efile)
-            if session in npz_files:
-                _check_npz_labels(npz_files[session], counts, clip_labels, subject, session,
-                                  eeg_what)
-                sources.append(npz_files[session])
-        trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
-        trial_sessions.append(np.full(N_TRIALS, session))
+            eye_trials, read = _session_eye(eye_files, npz_files, session, counts, clip_labels,
+                                            subject=subject, eeg_what=eeg_what)
+            eye.extend(eye_trials)
+            sources.extend(read)
+    trial_ids, trial_sessions = _session_trials(sessions, N_TRIALS)
     precomputed = {"eye": {"official": _eye_feature(eye)}} if eye else {}
     logger.info("SEED subject %s (raw CNT): sessions %s, sample formats %s", subject, sessions,
                 sorted(set(formats.values())))
@@ -704,9 +694,9 @@ def _read_raw(root, layout, subject, *, sfreq, modalities):
                                     ch_names=list(_manifest()["channels"]), unit="V",
                                     source_unit="V (CNT counts x calibration)")},
         labels={"emotion": np.tile(clip_labels, len(sessions)).astype(np.float64)},
-        trial_ids=np.concatenate(trial_ids).astype(np.int64),
+        trial_ids=trial_ids,
         baseline=0.0,
-        sessions=np.concatenate(trial_sessions).astype(np.int64),
+        sessions=trial_sessions,
         sources=[str(Path(s).resolve()) for s in sources],
         info={"format": "raw", "release": "new", "source": "raw", "sessions": sessions,
               "data_format": formats, "trial_windows": "manifest (docs/datasets.md section 2)",
@@ -856,8 +846,11 @@ def _labels(folder):
     return read_seed_label(fname), fname
 
 
-def _eye_for(layout, subject, want_eye, source):
-    """``(files {session: path}, npz {session: path}, why missing or None)``."""
+def _eye_for(layout, subject, want_eye, source, sessions):
+    """``(files {session: path}, npz {session: path}, why missing or None)``.
+
+    No files (and the reason) unless every one of ``sessions`` has its eye file.
+    """
     if not want_eye:
         return {}, {}, None
     if layout["release"] == "old":
@@ -877,7 +870,24 @@ def _eye_for(layout, subject, want_eye, source):
         return {}, {}, (f"SEED_Multimodal has no eye_tracking_feature file of subject "
                         f"{subject} (it covers subjects "
                         f"{', '.join(_manifest()['multimodal_subjects'])})")
+    if any(s not in eye[subject] for s in sessions):
+        return {}, {}, (f"SEED_Multimodal has no eye_tracking_feature file of subject "
+                        f"{subject} for session(s) "
+                        f"{[s for s in sessions if s not in eye[subject]]}")
     return eye[subject], npz.get(subject, {}), None
+
+
+def _session_eye(eye_files, npz_files, session, counts, clip_labels, *, subject, eeg_what):
+    """One session's eye-feature trials cut to the EEG trials' windows, and the files read."""
+    efile = eye_files[session]
+    rows, n_train = read_seed_multimodal_eye(efile)
+    eye = _cut(rows, n_train, counts, what=_rel(efile), eeg_what=eeg_what, subject=subject,
+               session=session)
+    read = [efile]
+    if session in npz_files:
+        _check_npz_labels(npz_files[session], counts, clip_labels, subject, session, eeg_what)
+        read.append(npz_files[session])
+    return eye, read
 
 
 @_verbose
@@ -913,16 +923,12 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
             f"<YYYYMMDD>.mat (source {source!r}, {layout['release']} release). Subjects with "
             f"such files: {', '.join(repr(s) for s in sorted(files, key=int)) or 'none'}.")
     clip_labels, label_file = _labels(folder)
-    eye_files, npz_files, why = _eye_for(layout, subject, modalities is None
-                                         or "eye" in modalities, source)
     sessions = sorted(files[subject])
+    eye_files, npz_files, why = _eye_for(layout, subject, modalities is None
+                                         or "eye" in modalities, source, sessions)
     missing = {"eye": why} if why else {}
-    if eye_files and any(s not in eye_files for s in sessions):
-        missing["eye"] = (f"SEED_Multimodal has no eye_tracking_feature file of subject "
-                          f"{subject} for session(s) {[s for s in sessions if s not in eye_files]}")
-        eye_files = {}
     feats = {key: [] for key in FEATURE_KEYS}
-    raw, eye, trial_ids, trial_sessions, prefixes = [], [], [], [], {}
+    raw, eye, prefixes = [], [], {}
     sources = [label_file]
     step = 4.0 if source == "features_4s" else WINDOW
     for session in sessions:
@@ -940,17 +946,11 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
             counts = [len(t) for t in got["de_LDS"]]
             eeg_what = f"{folder.name}/{fname.name} (de_LDS<k>)"
         if eye_files:
-            efile = eye_files[session]
-            rows, n_train = read_seed_multimodal_eye(efile)
-            eye.extend(_cut(rows, n_train, counts, what=_rel(efile), eeg_what=eeg_what,
-                            subject=subject, session=session))
-            sources.append(efile)
-            if session in npz_files:
-                _check_npz_labels(npz_files[session], counts, clip_labels, subject, session,
-                                  eeg_what)
-                sources.append(npz_files[session])
-        trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
-        trial_sessions.append(np.full(N_TRIALS, session))
+            eye_trials, read = _session_eye(eye_files, npz_files, session, counts, clip_labels,
+                                            subject=subject, eeg_what=eeg_what)
+            eye.extend(eye_trials)
+            sources.extend(read)
+    trial_ids, trial_sessions = _session_trials(sessions, N_TRIALS)
     man = _manifest()
     ch_names = list(man["channels"])
     bands = list(man["extracted_features"]["bands"])
@@ -988,9 +988,9 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
         subject=subject,
         modalities=signals,
         labels={"emotion": np.tile(clip_labels, len(sessions)).astype(np.float64)},
-        trial_ids=np.concatenate(trial_ids).astype(np.int64),
+        trial_ids=trial_ids,
         baseline=0.0,
-        sessions=np.concatenate(trial_sessions).astype(np.int64),
+        sessions=trial_sessions,
         sources=[str(Path(s).resolve()) for s in sources],
         info=info,
         missing=missing,

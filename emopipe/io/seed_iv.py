@@ -44,7 +44,7 @@ import numpy as np
 from ..utils._checks import _check_option, _check_type
 from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
-from ._dataset import Dataset
+from ._dataset import Dataset, _session_trials
 from ._files import _read_mat
 from ._manifest import load_manifest
 from ._registry import DATASETS
@@ -558,7 +558,7 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
     eye_files = _scan(root, EYE_FEATURE_FOLDER).get(subject, {}) if want_eye else {}
     sessions = sorted(eeg_files[subject])
     eeg = {key: [] for key in EEG_FEATURE_KEYS}
-    raw, eye, labels, trial_ids, trial_sessions, sources = [], [], [], [], [], []
+    raw, eye, labels, sources = [], [], [], []
     missing, prefixes, eye_raw = {}, {}, {}
     if want_eye and any(s not in eye_files for s in sessions):
         absent = [s for s in sessions if s not in eye_files]
@@ -601,8 +601,7 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
                 sources.extend(root / EYE_RAW_FOLDER / f"{subject}_{date}_{kind}.mat"
                                for kind in tables)
         labels.append(session_labels(session))
-        trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
-        trial_sessions.append(np.full(N_TRIALS, session))
+    trial_ids, trial_sessions = _session_trials(sessions, N_TRIALS)
     man = _manifest()
     band_names = list(man["eeg_features"]["bands"])
     precomputed, signals = {}, {}
@@ -636,9 +635,9 @@ def _read_subject(root, subject, *, source, sfreq, modalities, verbose=None):
         subject=subject,
         modalities=signals,
         labels={"emotion": np.concatenate(labels).astype(np.float64)},
-        trial_ids=np.concatenate(trial_ids).astype(np.int64),
+        trial_ids=trial_ids,
         baseline=0.0,
-        sessions=np.concatenate(trial_sessions).astype(np.int64),
+        sessions=trial_sessions,
         sources=[str(Path(s).resolve()) for s in sources],
         info=info,
         missing=missing,

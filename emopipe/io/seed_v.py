@@ -35,7 +35,7 @@ import numpy as np
 from ..utils._checks import _check_option, _check_type
 from ..utils._errors import DataFileError
 from ._cnt import read_cnt, read_cnt_segment
-from ._dataset import Dataset
+from ._dataset import Dataset, _session_trials
 from ._manifest import load_manifest
 from ._pickle import load_pickle
 from ._registry import DATASETS
@@ -452,7 +452,7 @@ def read_seed_v_raw(root, subject, *, sfreq=200.0, eye_fname=None):
             f"SEED-V subject {subject!r}: no EEG_raw/{subject}_<session>_<YYYYMMDD>.cnt under "
             f"{str(root)!r}.")
     windows, win_source = trial_windows(root)
-    trials, trial_ids, sessions, labels, formats, picks = [], [], [], [], {}, None
+    trials, labels, formats, picks = [], [], {}, None
     for session, fname in files.items():
         raw, fmt = read_cnt(fname)  # one recording at a time, header only
         formats[fname.name] = fmt
@@ -468,11 +468,9 @@ def read_seed_v_raw(root, subject, *, sfreq=200.0, eye_fname=None):
                 f"the wrong session.")
         for k, (a, b) in enumerate(win, start=1):
             trials.append(CntTrial(fname, fmt, picks, a, b, file_sfreq, sfreq))
-        trial_ids.append(N_TRIALS * (session - 1) + np.arange(1, N_TRIALS + 1))
-        sessions.append(np.full(N_TRIALS, session))
         labels.append(session_labels(session))
         del raw
-    trial_ids = np.concatenate(trial_ids).astype(np.int64)
+    trial_ids, sessions = _session_trials(list(files), N_TRIALS)
     sources = [str(p.resolve()) for p in files.values()]
     precomputed, missing = {}, {}
     if eye_fname is None:
@@ -491,7 +489,7 @@ def read_seed_v_raw(root, subject, *, sfreq=200.0, eye_fname=None):
         modalities={"eeg": Modality(data=trials, sfreq=float(sfreq), ch_names=_channels(),
                                     unit="V", source_unit="V (CNT counts x calibration)")},
         labels={"emotion": np.concatenate(labels).astype(np.int64)}, trial_ids=trial_ids,
-        sessions=np.concatenate(sessions).astype(np.int64), sources=sources,
+        sessions=sessions, sources=sources,
         info={"format": "raw CNT", "data_format": formats, "trial_windows": win_source,
               "sessions": list(files)},
         missing=missing, precomputed=precomputed,

@@ -118,3 +118,12 @@ def test_extract_config_names_the_missing_dataset_and_fills_its_modalities():
     cfg = ExtractConfig(dataset="deap")
     assert cfg.modalities == DATASETS.get("deap").default_modalities == ("eeg", "eog", "gsr")
     assert ExtractConfig(dataset="deap", modalities="eeg").modalities == ("eeg",)
+
+
+def test_session_trials_numbers_clips_uniquely_across_sessions():
+    from emopipe.io._dataset import _session_trials
+
+    ids, ses = _session_trials([1, 3], 4)
+    np.testing.assert_array_equal(ids, [1, 2, 3, 4, 9, 10, 11, 12])
+    np.testing.assert_array_equal(ses, [1, 1, 1, 1, 3, 3, 3, 3])
+    assert ids.dtype == np.int64 and ses.dtype == np.int64
