@@ -10,7 +10,8 @@ import pytest
 from emopipe.cli import main
 from emopipe.io import DATASETS, SEEDV, load_pickle, read_seed_v_features
 from emopipe.io.seed_v import raw_files
-from emopipe.io.synth.seed_v import _dict_pickle, write_member_npz, write_seed_v_synth
+from emopipe.io.synth._pickle2 import py2_pickle_bytes
+from emopipe.io.synth.seed_v import write_member_npz, write_seed_v_synth
 from emopipe.utils._errors import ConfigError, DataFileError
 
 S1 = [4, 1, 3, 2, 0, 4, 1, 3, 2, 0, 4, 1, 3, 2, 0]
@@ -219,7 +220,7 @@ def test_labels_off_the_official_order_are_refused(tmp_path):
 
 def test_dict_pickle_round_trips_int_keys():
     arrays = {0: np.arange(6.0).reshape(2, 3), 1: np.array([3, 4])}
-    back = load_pickle(_dict_pickle(arrays))
+    back = load_pickle(py2_pickle_bytes(arrays))
     assert list(back) == [0, 1]
     np.testing.assert_array_equal(back[0], arrays[0])
     np.testing.assert_array_equal(back[1], arrays[1])

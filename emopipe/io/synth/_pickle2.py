@@ -9,6 +9,7 @@ opcode stream directly (see :mod:`pickletools` for the opcode table), so
 fixtures exercise the same path through the reader as the real files.
 """
 
+import io
 import struct
 
 import numpy as np
@@ -159,6 +160,37 @@ class _Py2PickleWriter:
         self.fh.write(_BUILD)
 
 
+def py2_pickle_bytes(arrays):
+    """Python-2 protocol-2 pickle bytes of a dict of arrays, as cPickle wrote them.
+
+    Parameters
+    ----------
+    arrays : dict of str | int -> ndarray
+        Keys (ASCII strings, written as py2 ``str``, or integers, written as
+        ints) and numeric arrays, written in the order given.
+
+    Returns
+    -------
+    data : bytes
+        The pickle.
+    """
+    buf = io.BytesIO()
+    w = _Py2PickleWriter(buf)
+    buf.write(_PROTO + b"\x02")
+    buf.write(_EMPTY_DICT)
+    w.put()
+    buf.write(_MARK)
+    for key, value in arrays.items():
+        if isinstance(key, (int, np.integer)):
+            w.int(key)
+        else:
+            w.string(key)
+        w.ndarray(np.asarray(value))
+    buf.write(_SETITEMS)
+    buf.write(_STOP)
+    return buf.getvalue()
+
+
 def write_py2_pickle(fname, arrays):
     """Write ``dict[str, ndarray]`` as a Python-2 protocol-2 pickle.
 
@@ -169,14 +201,6 @@ def write_py2_pickle(fname, arrays):
     arrays : dict of str -> ndarray
         Keys (ASCII) and numeric arrays, written in the order given.
     """
+    data = py2_pickle_bytes(arrays)
     with open(fname, "wb") as fh:
-        w = _Py2PickleWriter(fh)
-        fh.write(_PROTO + b"\x02")
-        fh.write(_EMPTY_DICT)
-        w.put()
-        fh.write(_MARK)
-        for key, value in arrays.items():
-            w.string(key)
-            w.ndarray(np.asarray(value))
-        fh.write(_SETITEMS)
-        fh.write(_STOP)
+        fh.write(data)

@@ -77,7 +77,6 @@ scenario's strengths:
   (arousal - 5)``; a subject baseline and window noise elsewhere.
 """
 
-import io
 import logging
 from pathlib import Path
 
@@ -88,22 +87,18 @@ from ...utils._errors import ConfigError
 from ...utils.docs import fill_doc
 from .. import seed as _layout
 from ._cnt import write_cnt
-from ._cohort import get_scenario, strength
-from ._pickle2 import _Py2PickleWriter
-from ._common import write_ground_truth
+from ._cohort import get_scenario
+from ._pickle2 import py2_pickle_bytes
+from ._common import session_eeg_strengths, write_ground_truth
 from ._registry import register_writer
-from .seed_iv import _raw_trial, _smooth_exp, _smooth_ma
+# the SEED-family EEG model (latent spread, DE levels, planted channels) is SEED-IV's
+from .seed_iv import (AROUSAL_CHANNELS, BASE_DE, LATENT_SD, LEFT_FRONTAL, RIGHT_FRONTAL,
+                      WINDOW_SD, _raw_trial, _smooth_exp, _smooth_ma)
 
 logger = logging.getLogger("emopipe.io.synth.seed")
 
 #: class -> (valence, arousal) centre of the latent on 1-9
 CLASS_CENTRES = {-1: (3.0, 6.5), 0: (5.0, 4.0), 1: (7.0, 6.5)}
-LATENT_SD = 0.75
-BASE_DE = (22.0, 20.0, 19.0, 17.0, 15.0)
-WINDOW_SD = 0.3
-RIGHT_FRONTAL = ("FP2", "AF4", "F4", "F6", "F8")
-LEFT_FRONTAL = ("FP1", "AF3", "F3", "F5", "F7")
-AROUSAL_CHANNELS = ("C3", "C4", "CZ", "T7", "T8")
 RAW_BAND_UV = 10.0
 N_EYE = 33
 PUPIL_COLS, BLINK_COL, SACCADE_COL = (0, 1), 22, 27
@@ -152,20 +147,6 @@ def _feature_vars(trial_de, ch):
     return out
 
 
-def _pickle_bytes(arrays):
-    """Protocol-2 pickle bytes of ``{str: ndarray}`` as Python 2's cPickle wrote them."""
-    buf = io.BytesIO()
-    w = _Py2PickleWriter(buf)
-    buf.write(b"\x80\x02}")
-    w.put()
-    buf.write(b"(")
-    for key, value in arrays.items():
-        w.string(key)
-        w.ndarray(np.asarray(value))
-    buf.write(b"u.")
-    return buf.getvalue()
-
-
 def write_multimodal_npz(fname, train, test, train_label, test_label):
     """Write a ``SEED_Multimodal`` ``eeg_used_*`` npz: band dicts as pickle bytes (dtype S).
 
@@ -180,7 +161,7 @@ def write_multimodal_npz(fname, train, test, train_label, test_label):
     """
     members = {}
     for name, obj in (("train_data", train), ("test_data", test)):
-        raw = obj if isinstance(obj, bytes) else _pickle_bytes(obj)
+        raw = obj if isinstance(obj, bytes) else py2_pickle_bytes(obj)
         members[name] = np.array(raw, dtype=f"S{len(raw)}")
     members["train_label"] = np.asarray(train_label, dtype=np.int64)
     members["test_label"] = np.asarray(test_label, dtype=np.int64)
@@ -197,7 +178,7 @@ def write_eye_pickle(fname, train, test):
     train, test : ndarray, shape (n_windows, n_features)
         Eye features of clips 1-9 / 10-15.
     """
-    Path(fname).write_bytes(_pickle_bytes({"train_data_eye": train, "test_data_eye": test}))
+    Path(fname).write_bytes(py2_pickle_bytes({"train_data_eye": train, "test_data_eye": test}))
 
 
 def _write_mat(path, variables):
@@ -392,9 +373,6 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
         _write_folder(pre_dir, files["pre"], labels)
     for w, d in feat_dirs.items():
         _write_folder(d, files[w], labels)
-    all_trials = [t for s in subjects.values() for ses in s.values() for t in ses["trials"]]
-    val = np.array([t["valence"] for t in all_trials])
-    aro_all = np.array([t["arousal"] for t in all_trials])
     truth = {
         "dataset": "seed", "release": release,
         "settings": {"n_subjects": n_subjects, "n_sessions": n_sessions,
@@ -419,12 +397,7 @@ def write_seed_synth(out, *, release="new", n_subjects=3, n_sessions=3, seconds=
                                                      str(SACCADE_COL): sc.saccade / 60.0}},
             "de_rule": "DE moves by half the ln-power shift",
         },
-        "strength": {
-            "alpha_asymmetry_vs_valence": strength(
-                np.array([t["alpha_asym_ln_power"] for t in all_trials]), val),
-            "beta_gamma_vs_arousal": strength(
-                np.array([t["beta_gamma_ln_power"] for t in all_trials]), aro_all),
-        },
+        "strength": session_eeg_strengths(subjects),
         "subjects": subjects,
     }
     if raw:

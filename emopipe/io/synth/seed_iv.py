@@ -66,9 +66,9 @@ from ...utils._errors import ConfigError
 from ...utils._logging import verbose as _verbose
 from ...utils.docs import fill_doc
 from .. import seed_iv as _layout
-from ._common import write_ground_truth
+from ._common import session_eeg_strengths, write_ground_truth
 from ._registry import register_writer
-from ._cohort import get_scenario, strength
+from ._cohort import get_scenario
 
 logger = logging.getLogger("emopipe.io.synth.seed_iv")
 
@@ -264,9 +264,6 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
                     scipy.io.savemat(d / f"{sub}_{date}_{kind}.mat", {key: cells})
             sessions[str(session)] = {"file": fname, "trials": trials}
         subjects[sub] = sessions
-    all_trials = [t for s in subjects.values() for ses in s.values() for t in ses["trials"]]
-    val = np.array([t["valence"] for t in all_trials])
-    aro_all = np.array([t["arousal"] for t in all_trials])
     truth = {
         "dataset": "seed_iv",
         "settings": {"n_subjects": n_subjects, "n_sessions": n_sessions,
@@ -292,12 +289,7 @@ def write_seed_iv_synth(out, *, n_subjects=3, n_sessions=3, n_windows=(6, 10), s
                              "saccade_frequency": sc.saccade / 60.0}},
             "de_rule": "DE moves by half the ln-power shift",
         },
-        "strength": {
-            "alpha_asymmetry_vs_valence": strength(
-                np.array([t["alpha_asym_ln_power"] for t in all_trials]), val),
-            "beta_gamma_vs_arousal": strength(
-                np.array([t["beta_gamma_ln_power"] for t in all_trials]), aro_all),
-        },
+        "strength": session_eeg_strengths(subjects),
         "subjects": subjects,
     }
     out.mkdir(parents=True, exist_ok=True)

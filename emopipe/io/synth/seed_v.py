@@ -50,7 +50,6 @@ are the stimuli's emotions, not self-reports). Planted, in DE units (nats):
 strength_spread)``. Every other value is noise around a per-subject mean.
 """
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +62,7 @@ from ._cnt import write_cnt
 from ._common import write_ground_truth
 from ._registry import register_writer
 from ._cohort import get_scenario, strength
-from ._pickle2 import _Py2PickleWriter
+from ._pickle2 import py2_pickle_bytes
 
 #: latent (valence, arousal) on 1-9 of each class: disgust, fear, sad, neutral, happy
 PROTOTYPES = ((3.0, 6.0), (2.5, 7.5), (2.5, 3.0), (5.0, 5.0), (7.5, 7.0))
@@ -75,20 +74,6 @@ RAW_NOISE_UV, RAW_TONE_UV = 5.0, 10.0
 #: recording dates of the raw sessions 1, 2, 3: session 2 after session 3
 RAW_DATES = ("20180801", "20180810", "20180808")
 RAW_EXTRA = ("M1", "M2", "VEO", "HEO")
-
-
-def _dict_pickle(arrays):
-    """Protocol-2 pickle bytes of ``{int: ndarray}``, keys in the order given."""
-    buf = io.BytesIO()
-    w = _Py2PickleWriter(buf)
-    buf.write(b"\x80\x02}")
-    w.put()
-    buf.write(b"(")
-    for key, value in arrays.items():
-        w.int(key)
-        w.ndarray(np.asarray(value))
-    buf.write(b"u.")
-    return buf.getvalue()
 
 
 def write_member_npz(fname, data, label):
@@ -103,7 +88,7 @@ def write_member_npz(fname, data, label):
     """
     members = {}
     for name, obj in (("data", data), ("label", label)):
-        raw = obj if isinstance(obj, bytes) else _dict_pickle(obj)
+        raw = obj if isinstance(obj, bytes) else py2_pickle_bytes(obj)
         members[name] = np.array(raw, dtype=f"S{len(raw)}")
     np.savez(fname, **members)
 
