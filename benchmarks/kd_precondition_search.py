@@ -1,0 +1,170 @@
+"""Precondition search for a positive control: scenario fields chosen by linear models only.
+
+No distillation method runs here. For every point of a small grid over the
+:class:`emopipe.io.synth._cohort.Scenario` fields that theory names (module
+docstring of that module, ``kd_strong``: EEG per-window strength
+``beta_gamma`` / ``beta_gamma_jitter``, EOG per-window strength ``blink`` /
+``saccade`` (scaled together), label trial noise ``report_noise_sd``; every
+other field as in ``kd``) this writes the issue's cohort (10 subjects x 20
+trials, cohort seed 0), extracts 4-s windows and evaluates the
+method-independent precondition of ``benchmarks/kd_controls.py``
+(:func:`kd_controls.headroom`, :func:`kd_controls.precondition`: LR, LOSO,
+target arousal): ``room``, ``clean`` and ``G = room * clean / (1 - q_L)``.
+
+Choice rule (fixed before the search ran; :func:`choose`): among the points
+that meet ``G >= 0.02`` and keep the student weaker than the teacher (the
+EOG trial-level planted strength below the EEG one AND the EOG LR trained on
+the latent class scoring below the teacher LR against the latent), take the
+one with the smallest deviation from ``kd``, deviation = sum over the four
+searched quantities of ``|log2(value / kd value)|`` (``beta_gamma``,
+``beta_gamma_jitter``, the EOG slope factor, ``report_noise_sd``); ties go to
+the larger ``G``. If no point meets it, none is chosen.
+
+Usage::
+
+    python benchmarks/kd_precondition_search.py [--work /tmp/kd_precondition_search]
+        [--md benchmarks/results/kd_precondition_search.md]
+"""
+
+import argparse
+import itertools
+import json
+import math
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import kd_controls as K  # noqa: E402
+
+#: the grid (fixed before the search ran); EOG factor multiplies kd's blink 1.5 and saccade 2.0
+GRID = {"beta_gamma": (0.3, 0.6, 1.0), "beta_gamma_jitter": (0.25, 0.1),
+        "eog_factor": (1.0, 2.0), "report_noise_sd": (2.5, 3.5)}
+#: the reference the deviation is measured from (``kd``'s values)
+REFERENCE = {"beta_gamma": 0.30, "beta_gamma_jitter": 0.25, "eog_factor": 1.0,
+             "report_noise_sd": 1.5}
+
+
+def point_name(p):
+    """A unique scenario name for one grid point."""
+    return (f"pc_bg{p['beta_gamma']}_j{p['beta_gamma_jitter']}_eog{p['eog_factor']}"
+            f"_n{p['report_noise_sd']}")
+
+
+def scenario_of(p):
+    """The ``kd`` scenario with the grid point's fields."""
+    from emopipe.io.synth._cohort import SCENARIOS
+
+    kd = SCENARIOS["kd"]
+    return replace(kd, name=point_name(p), summary="precondition search point",
+                   beta_gamma=p["beta_gamma"], beta_gamma_jitter=p["beta_gamma_jitter"],
+                   blink=kd.blink * p["eog_factor"], saccade=kd.saccade * p["eog_factor"],
+                   report_noise_sd=p["report_noise_sd"])
+
+
+def deviation(p):
+    """Sum of |log2(value / kd value)| over the searched quantities."""
+    return sum(abs(math.log2(p[k] / REFERENCE[k])) for k in REFERENCE)
+
+
+def evaluate(work, p, n_subjects=10, n_trials=20, seed=0):
+    """Write, extract and evaluate one grid point (LR only); returns its row."""
+    from emopipe.io.synth._cohort import SCENARIOS
+
+    sc = scenario_of(p)
+    SCENARIOS[sc.name] = sc  # registered for this process only, so the writer can name it
+    t0 = time.perf_counter()
+    cache, truth = K.prepare(work, sc.name, n_subjects, n_trials, seed)
+    h = K.headroom(cache, truth, "loso")
+    c = K.precondition(h)
+    pooled = truth["strengths"]["pooled"]
+    return {**p, "name": sc.name, **h, **{k: c[k] for k in ("room", "clean", "gain")},
+            "met": bool(c["met"]),
+            "eeg_r": pooled["eeg_beta_gamma~arousal"],
+            "eog_r": pooled["eog_blink_plus_saccade_count~arousal"],
+            "flip": truth["strengths"]["label_flip_rate_arousal"],
+            "deviation": deviation(p), "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def student_weaker(r):
+    """The student stays weaker than the teacher (trial-level planted r and window-level LR)."""
+    return r["eog_r"] < r["eeg_r"] and r["oracle_latent"] < r["teacher_latent"]
+
+
+def choose(rows):
+    """The choice rule of the module docstring; ``None`` if no point qualifies."""
+    ok = [r for r in rows if r["met"] and student_weaker(r)]
+    if not ok:
+        return None
+    return min(ok, key=lambda r: (round(r["deviation"], 9), -r["gain"]))
+
+
+def write_markdown(path, rows, chosen):
+    """The table of every grid point and the chosen one."""
+    lines = ["# Precondition search for a positive control (LR only, no distillation method)", "",
+             "`python benchmarks/kd_precondition_search.py`: the issue's cohort (10 subjects x 20 "
+             "trials, cohort seed 0, 4-s windows, target arousal, LOSO), every Scenario field as "
+             "in `kd` except the four searched (EOG factor x kd's blink 1.5 / saccade 2.0 per "
+             "min per point). Grid and choice rule fixed before the search ran (module "
+             "docstring of the script). `room` = EOG LR oracle - alone (vs written labels), "
+             "`clean` = teacher LR agreement with the latent - labels' agreement, `G` = room * "
+             "clean / (1 - q_L); precondition G >= 0.02. `EEG r` / `EOG r`: trial-level planted "
+             "strengths (ground_truth.json, pooled); `weaker`: the student weaker than the "
+             "teacher (EOG r < EEG r and EOG oracle LR vs latent < teacher LR vs latent). "
+             f"Sum of the per-point times: {sum(r['seconds'] for r in rows) / 60:.1f} min.", "",
+             "| beta_gamma | jitter | EOG factor | report noise | flipped | EEG r | EOG r | "
+             "teacher (LR) | alone (LR) | oracle (LR) | teacher vs latent | labels vs latent | "
+             "oracle (LR, latent) | room | clean | G | met | weaker | deviation |",
+             "|---" * 19 + "|"]
+    for r in sorted(rows, key=lambda r: (r["deviation"], -r["gain"])):
+        lines.append(
+            f"| {r['beta_gamma']} | {r['beta_gamma_jitter']} | {r['eog_factor']} | "
+            f"{r['report_noise_sd']} | {r['flip']:.3f} | {r['eeg_r']:.3f} | {r['eog_r']:.3f} | "
+            f"{r['teacher']:.3f} | {r['alone']:.3f} | {r['oracle']:.3f} | "
+            f"{r['teacher_latent_agreement']:.3f} | {r['label_agreement']:.3f} | "
+            f"{r['oracle_latent']:.3f} | {r['room']:+.3f} | {r['clean']:+.3f} | "
+            f"{r['gain']:+.4f} | {'yes' if r['met'] else 'no'} | "
+            f"{'yes' if student_weaker(r) else 'no'} | {r['deviation']:.2f} |")
+    lines += ["", "## Chosen", ""]
+    if chosen is None:
+        lines.append("No grid point meets the rule.")
+    else:
+        lines.append(f"`{chosen['name']}`: beta_gamma {chosen['beta_gamma']}, jitter "
+                     f"{chosen['beta_gamma_jitter']}, EOG factor {chosen['eog_factor']} (blink "
+                     f"{1.5 * chosen['eog_factor']:g}, saccade {2.0 * chosen['eog_factor']:g}), "
+                     f"report noise SD {chosen['report_noise_sd']}: room {chosen['room']:+.3f}, "
+                     f"clean {chosen['clean']:+.3f}, G {chosen['gain']:+.4f}, deviation "
+                     f"{chosen['deviation']:.2f}. Frozen as `kd_strong` (and `blind_strong`, the "
+                     f"same with EOG and GSR at zero) before any distillation method ran on it.")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--work", default="/tmp/kd_precondition_search")
+    p.add_argument("--md", default=str(K.RESULTS / "kd_precondition_search.md"))
+    args = p.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    rows_path = work / "rows.json"
+    done = {r["name"]: r for r in json.loads(rows_path.read_text())} if rows_path.is_file() \
+        else {}
+    for values in itertools.product(*GRID.values()):
+        pt = dict(zip(GRID, values))
+        name = point_name(pt)
+        if name not in done:
+            done[name] = evaluate(work, pt)
+            rows_path.write_text(json.dumps(list(done.values()), indent=1))
+        r = done[name]
+        print(f"{name}: room {r['room']:+.3f} clean {r['clean']:+.3f} G {r['gain']:+.4f} "
+              f"met {r['met']} weaker {student_weaker(r)} ({r['seconds']} s)", flush=True)
+    chosen = choose(list(done.values()))
+    write_markdown(args.md, list(done.values()), chosen)
+    print("chosen:", chosen and chosen["name"])
+
+
+if __name__ == "__main__":
+    main()
