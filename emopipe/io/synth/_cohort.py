@@ -77,6 +77,37 @@ the generated trials.
   teacher trained on the same labels learns a subject's bias as readily as
   the student does, while trial noise it cannot fit from its strong signal.
 
+- ``kd_strong`` / ``blind_strong`` (positive control, third version, and
+  its negative counterpart; added after ``kd_noisy`` failed the
+  precondition below; fields chosen by that precondition alone,
+  ``benchmarks/kd_precondition_search.py``, before any distillation method
+  was measured on them). Theory, written before the search: ``G`` is a
+  product of two factors that pull apart on ``kd_noisy``. (a) ``clean``
+  needs a teacher trained on the noisy labels that reads the latent per
+  window far better than the labels do. Its labels are wrong per TRIAL
+  (all 15 windows of a trial share one report), so a teacher whose inputs
+  carry a weak per-window signal in many dimensions (160 EEG DE features)
+  fits the trial noise as readily as the latent; a strong per-window
+  signal (higher ``beta_gamma``, lower ``beta_gamma_jitter``: the planted
+  ln power dominates the window's estimation noise) makes the latent
+  direction the cheapest fit, so the teacher's errors stop following the
+  labels'. Label noise from trial noise, not subject bias (a subject's bias
+  is learned by the teacher as readily as by the student). (b) ``room``
+  needs a student that carries real per-window signal which the noisy
+  labels waste: more label noise (``report_noise_sd``) and a stronger EOG
+  per window (``blink``, ``saccade``; the 4-s windows stay) both widen the
+  gap between a student trained on the latent and on the labels, until the
+  EOG becomes strong enough to learn the direction from noisy labels
+  anyway (room falls again) or as strong as the EEG (no longer a "weak but
+  real" student). Predicted regime: report noise 2.5-3.5 (flips 25-30 %),
+  EEG beta/gamma 0.6-1.0 with jitter 0.1-0.25 (window r >= 0.95, clean
+  +0.1 or more), EOG at 1-2x ``kd``'s slopes (window r ~0.25-0.45; room
+  0.03-0.06); G >= 0.02 is expected only where both hold, i.e. at the
+  strong-EEG, high-noise corner. The grid and the choice rule (the point
+  meeting G >= 0.02 with the EOG weaker than the EEG and the smallest
+  deviation from ``kd``) are in that script, fixed before it ran.
+  ``blind_strong``: the same EEG and labels with EOG and GSR at zero.
+
 Valence keeps the legacy alpha-asymmetry effect in every scenario (EEG
 only); dominance and liking carry no effect.
 
