@@ -134,7 +134,8 @@ def evaluate(work, p, n_subjects=10, n_trials=20, seed=0):
     h = K.headroom(cache, truth, "loso")
     c = K.precondition(h)
     pooled = truth["strengths"]["pooled"]
-    return {**p, "name": sc.name, "trials": n_trials, **h, **{k: c[k] for k in ("room", "clean", "gain")},
+    return {**p, "name": sc.name, "trials": n_trials, **h,
+            **{k: c[k] for k in ("room", "clean", "gain")},
             "met": bool(c["met"]),
             "eeg_r": pooled["eeg_beta_gamma~arousal"],
             "eog_r": pooled["eog_blink_plus_saccade_count~arousal"],
