@@ -108,6 +108,19 @@ READING = """## Reading (measured 2026-12-02, session 3)
   teacher. A positive control that meets the target needs a different instrument (a student
   modality carrying more per window, or a teacher trained on more labelled data than the
   student), to be derived and fixed before measuring; it is not tuned here.
+- **Third attempt, a precondition search (`benchmarks/kd_precondition_search.py`, its table in
+  `benchmarks/results/kd_precondition_search.md`; LR only, no distillation method run):
+  no point meets G >= 0.02, so no `kd_strong` scenario was frozen and no method row was
+  added.** Grid and choice rule committed before it ran (beta_gamma 0.3/0.6/1.0 x jitter
+  0.25/0.1 x EOG 1x/2x kd's slopes x report noise 2.5/3.5 on 10 x 20; then, declared after
+  that failed, 8 points on 10 x 40). Largest G 0.0066 (10 x 20) and 0.0039 (10 x 40): room is
+  set by the EOG and the label noise (<= 0.041; halved by a 2x EOG), clean only reaches
+  0.06 on 10 x 20 because the teacher LR memorises trial labels (180 trial labels, 148
+  features; the EEG LR on the strongest point agrees with the latent on 0.987 trained on the
+  latent, 0.774 trained on the labels); 40 trials raise clean to 0.13 but drop room to
+  <= 0.008. The demo stays on kd_noisy. What would change the result is the instrument (a
+  low-dimensional teacher input; diagnostic: an EEG LR on 10 DE columns reaches 0.892, G
+  ~0.025), to be fixed before measuring.
 - Not rerun this session: `equal`, the within-subject protocol and the other methods (fitnet,
   crd, sp, rkd, pkt, nst, ekd, bs25, v2e); their session-2 figures are in this file's git
   history (no method beat the student alone there either). This session's rows: LOSO only,
