@@ -284,8 +284,8 @@ def _demo_pictures(run_dir, folder, figures=None):
     Returns
     -------
     paths : dict of str -> Path | list
-        ``tsne`` (PNG), ``tsne_scores`` (rows), ``saliency`` (PNG, when wired)
-        and ``copies`` (the PNGs copied to ``figures``).
+        ``tsne`` (PNG), ``tsne_scores`` (rows), ``saliency`` (PNG) and
+        ``copies`` (the PNGs copied to ``figures``).
     """
     import shutil
 
@@ -293,11 +293,10 @@ def _demo_pictures(run_dir, folder, figures=None):
     png, rows = _demo_tsne(run_dir, folder)
     paths = {"tsne": png, "tsne_scores": rows}
     saliency = _demo_saliency(run_dir, folder)
-    if saliency is not None:
-        paths["saliency"] = saliency
+    paths["saliency"] = saliency
     print(f"  t-SNE              {png} (+ .pdf, sidecar .json, scores .csv)")
-    if saliency is not None:
-        print(f"  saliency           {saliency}")
+    print(f"  saliency           {saliency} (+ .pdf, sidecar .json; maps in "
+          f"{folder / 'saliency'})")
     if figures is not None:
         figures = Path(figures)
         figures.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,8 @@ def _check_demo_saliency(paths, fig, figures, text):
     copy = figures / "demo_saliency.png"
     assert copy.read_bytes() == paths["saliency"].read_bytes()
     assert 1000 < copy.stat().st_size < 200_000
-    assert f"saliency           {paths['saliency']}" in text
+    assert (f"saliency           {paths['saliency']} (+ .pdf, sidecar .json; maps in "
+            f"{fig / 'saliency'})") in text
     (smap,), prov = read_saliency(fig / "saliency" / "saliency.h5")
     assert smap.key == "eog:features" and smap.rows == [f"f{i}" for i in range(4)]
     assert smap.cols == ["all"] and smap.outputs == ["0", "1"]
