@@ -114,6 +114,17 @@ class FigureConfig:
                               f"'baseline', 'student', got {list(self.roles)!r}.")
         if self.subject is not None:
             object.__setattr__(self, "subject", str(self.subject))
+        if self.kind == "saliency":  # refused before any run is trained
+            from .saliency_attr import METHODS
+
+            if self.method not in METHODS:
+                raise ConfigError(f"figure {self.name!r}: method must be one of "
+                                  f"{', '.join(map(repr, METHODS))}, got {self.method!r}.")
+            for key in ("steps", "check_windows"):
+                value = getattr(self, key)
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ConfigError(f"figure {self.name!r}: {key} must be an int >= 1, got "
+                                      f"{value!r}.")
 
 
 @dataclass(frozen=True)

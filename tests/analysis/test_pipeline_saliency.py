@@ -145,3 +145,23 @@ def test_step_sequence_attributions_sum_over_steps_and_stay_complete(v2e):
         f0 = fwd(torch.zeros((1,) + X.shape[1:]))[:, 0].numpy()
     np.testing.assert_allclose(mat.reshape(len(X), -1).sum(1), fx - f0, atol=2e-3 *
                                max(1.0, float(np.abs(fx - f0).max())))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("method", "gradcam", "method must be one of 'ig', 'saliency', 'input_x_gradient', got "
+                          "'gradcam'."),
+    ("steps", 0, "steps must be an int >= 1, got 0."),
+    ("check_windows", 2.5, "check_windows must be an int >= 1, got 2.5."),
+])
+def test_saliency_figure_fields_are_checked_when_the_file_is_read(tmp_path, field, value,
+                                                                  message):
+    from emopipe.analysis.pipeline import load_pipeline
+    from emopipe.utils._errors import ConfigError
+
+    doc = read_yaml(PIPELINES / "v2e_mahnob.yaml")
+    doc["pipeline"]["figures"][0][field] = value
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(path)
+    assert str(err.value).endswith(f"figure 'v2e_saliency': {message}")
