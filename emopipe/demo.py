@@ -107,8 +107,8 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", figu
     method : str
         Distillation method (a key of ``emopipe.distill.METHODS``).
     figures : path-like | None
-        Also copy the demo's small PNGs there (``demo_tsne.png``; the README
-        shows ``figures/demo_tsne.png``).
+        Also copy the demo's small PNGs there (``demo_tsne.png``,
+        ``demo_saliency.png``; the README shows both).
     verbose : bool | str | int | None
         Log level for the call.
 
@@ -116,7 +116,8 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", figu
     -------
     paths : dict of str -> Path
         ``root`` (synthetic download), ``cache``, ``run`` (run folder), and
-        the pictures (:func:`_demo_pictures`: ``tsne``, ``tsne_scores``).
+        the pictures (:func:`_demo_pictures`: ``tsne``, ``tsne_scores``,
+        ``saliency``).
     """
     from .cache import run_extract
     from .features.extract import ExtractConfig
@@ -223,12 +224,15 @@ def _demo_tsne(run_dir, folder):
 
 
 def _demo_saliency(run_dir, folder):
-    """HOOK for the lead: the demo's saliency map, once ``emopipe.analysis.saliency`` exists.
+    """The demo's saliency map: integrated gradients of the student, with the randomisation check.
 
-    Draw the band x channel map of the demo run's student into
-    ``folder / "demo_saliency"`` (PDF + PNG + sidecar, through
-    ``emopipe.analysis._figure.save_figure``) and return the PNG's path;
-    :func:`_demo_pictures` then prints it and copies it to ``--figures``.
+    The band x channel (here: EOG feature) map of the demo run's student on
+    every fold's test windows (``emopipe saliency``'s defaults: integrated
+    gradients, 32 steps) goes to ``folder / "saliency"`` (HDF5, CSV,
+    summary); its heat map to ``folder / "demo_saliency"`` (PDF + PNG +
+    sidecar). The cascading randomisation check uses 32 test windows per
+    fold to keep the demo quick. Prints the top cells of each class and the
+    check's verdict.
 
     Parameters
     ----------
@@ -239,10 +243,31 @@ def _demo_saliency(run_dir, folder):
 
     Returns
     -------
-    png : Path | None
-        The PNG, or ``None`` while the saliency stage is not wired.
+    png : Path
+        The heat map's PNG.
     """
-    return None
+    from .analysis.saliency import top_cells
+    from .analysis.saliency_attr import SURVIVES
+    from .analysis.saliency_plot import draw_heatmap
+    from .analysis.saliency_run import run_saliency
+
+    res = run_saliency(run_dir, folder / "saliency", check_windows=32, figure=False)
+    smap = res.maps[0]
+    for o, name in enumerate(smap.outputs):
+        cells = ", ".join(f"{r} {m:.3g}" for r, _, m, _ in top_cells(smap, o, 3))
+        print(f"      saliency {smap.key} class {name}: top {smap.row_label}s {cells}")
+    last = res.check[-1]["spearman"] if res.check else float("nan")
+    verdict = "FLAGGED: it survives randomisation" if res.flagged else "passed"
+    print(f"      randomisation check ({len(res.check)} layers re-initialised, 32 windows per "
+          f"fold): Spearman {last:+.3f} with the trained map, {verdict} "
+          f"(< {SURVIVES} required)")
+    sidecar = {"run": str(run_dir), "data_hash": res.maps[0].attrs.get("data_hash"),
+               "method": "ig", "steps": 32, "baseline": res.baseline, "role": "student",
+               "randomisation": res.check, "flagged": res.flagged,
+               "files": str(folder / "saliency")}
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = draw_heatmap(smap, folder / DEMO_PICTURES["saliency"], sidecar)
+    return [p for p in paths if str(p).endswith(".png")][0]
 
 
 def _demo_pictures(run_dir, folder, figures=None):
@@ -260,8 +285,8 @@ def _demo_pictures(run_dir, folder, figures=None):
     Returns
     -------
     paths : dict of str -> Path | list
-        ``tsne`` (PNG), ``tsne_scores`` (rows), ``saliency`` (PNG, when wired)
-        and ``copies`` (the PNGs copied to ``figures``).
+        ``tsne`` (PNG), ``tsne_scores`` (rows), ``saliency`` (PNG) and
+        ``copies`` (the PNGs copied to ``figures``).
     """
     import shutil
 
@@ -269,11 +294,10 @@ def _demo_pictures(run_dir, folder, figures=None):
     png, rows = _demo_tsne(run_dir, folder)
     paths = {"tsne": png, "tsne_scores": rows}
     saliency = _demo_saliency(run_dir, folder)
-    if saliency is not None:
-        paths["saliency"] = saliency
+    paths["saliency"] = saliency
     print(f"  t-SNE              {png} (+ .pdf, sidecar .json, scores .csv)")
-    if saliency is not None:
-        print(f"  saliency           {saliency}")
+    print(f"  saliency           {saliency} (+ .pdf, sidecar .json; maps in "
+          f"{folder / 'saliency'})")
     if figures is not None:
         figures = Path(figures)
         figures.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""``emopipe demo`` ends with a t-SNE of its run and copies the small PNG to ``--figures``."""
+"""``emopipe demo`` ends with a t-SNE and a saliency map of its run; the PNGs go to ``--figures``."""
 
 import csv
 import json
@@ -42,7 +42,7 @@ def test_demo_pictures_draw_a_tsne_and_copy_it(tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"Pictures -> {fig}" in text
     copy = figures / "demo_tsne.png"
-    assert paths["copies"] == [copy] and "saliency" not in paths  # the hook is not wired yet
+    assert paths["copies"] == [copy, figures / "demo_saliency.png"]
     assert copy.read_bytes() == (fig / "demo_tsne.png").read_bytes()
     assert 1000 < copy.stat().st_size < 200_000  # small enough for the README
     assert f"copied to          {copy}" in text
@@ -61,6 +61,40 @@ def test_demo_pictures_draw_a_tsne_and_copy_it(tmp_path, capsys):
                 f"({float(r['knn_other_trials']):.3f} from other trials; {r['n_windows']} "
                 f"windows)") in text
     assert [r["n_windows"] for r in rows[::3]] == ["48", "144"]  # 6 trials x 8; 3 subjects
+    _check_demo_saliency(paths, fig, figures, text)
+
+
+def _check_demo_saliency(paths, fig, figures, text):
+    """The saliency map's printout is its files' content; the PNG is copied and small."""
+    from emopipe.analysis.saliency import read_saliency, top_cells
+
+    assert paths["saliency"] == fig / "demo_saliency.png"
+    copy = figures / "demo_saliency.png"
+    assert copy.read_bytes() == paths["saliency"].read_bytes()
+    assert 1000 < copy.stat().st_size < 200_000
+    assert (f"saliency           {paths['saliency']} (+ .pdf, sidecar .json; maps in "
+            f"{fig / 'saliency'})") in text
+    (smap,), prov = read_saliency(fig / "saliency" / "saliency.h5")
+    assert smap.key == "eog:features" and smap.rows == [f"f{i}" for i in range(4)]
+    assert smap.cols == ["all"] and smap.outputs == ["0", "1"]
+    assert smap.subjects == ["s01", "s02", "s03"]  # every test window of the 3 LOSO folds
+    assert smap.n_windows.sum() == 3 * 48
+    for o, name in enumerate(smap.outputs):
+        cells = ", ".join(f"{r} {m:.3g}" for r, _, m, _ in top_cells(smap, o, 3))
+        assert f"saliency eog:features class {name}: top features {cells}" in text
+        with open(fig / "saliency" / f"saliency_eog_features_{name}.csv", newline="") as fid:
+            csv_rows = list(csv.reader(fid))
+        assert csv_rows[0] == ["feature", "all"]
+        np.testing.assert_allclose([float(r[1]) for r in csv_rows[1:]], smap.mean[o, :, 0])
+    check = prov["randomisation"]
+    assert [s["step"] for s in check] == list(range(1, len(check) + 1)) and len(check) >= 2
+    verdict = "FLAGGED: it survives randomisation" if prov["flagged"] else "passed"
+    assert (f"randomisation check ({len(check)} layers re-initialised, 32 windows per fold): "
+            f"Spearman {check[-1]['spearman']:+.3f} with the trained map, {verdict} (< 0.3 "
+            f"required)") in text
+    assert prov["check_windows_per_fold"] == 32
+    side = json.loads((fig / "demo_saliency.json").read_text())
+    assert side["role"] == "student" and side["flagged"] == prov["flagged"]
 
 
 def test_demo_takes_a_figures_folder():

@@ -23,8 +23,9 @@ refused by name):
     figures/<name>.pdf/.png/.json, figures/<name>_scores.csv
     pipeline.json          the resolved configs
 
-Figure kinds are registered in :data:`FIGURES` (``tsne`` now; the saliency
-maps register there once :mod:`emopipe.analysis.saliency` exists).
+Figure kinds are registered in :data:`FIGURES`: ``tsne`` (CMCRD's t-SNE of one
+subject's test windows) and ``saliency`` (Visual-to-EEG KD's band x channel
+maps of the student, through :func:`~emopipe.analysis.saliency_run.run_saliency`).
 """
 
 import dataclasses
@@ -44,7 +45,8 @@ logger = logging.getLogger("emopipe.analysis.pipeline")
 __all__ = ["FIGURES", "FigureConfig", "PaperConfig", "PipelineConfig", "load_pipeline",
            "run_pipeline"]
 
-#: figure kinds a pipeline can draw: ``fn(spec, runs, cohorts, out) -> (paths, rows)``
+#: figure kinds a pipeline can draw: ``fn(spec, runs, folder, provenance) -> (paths, rows,
+#: lines)``, ``lines`` what the runner prints of the figure's numbers
 FIGURES = Registry("Figure kind", "figure kinds")
 
 #: metrics the results table shows (in %: accuracy-like ones), per target kind
@@ -68,12 +70,12 @@ class FigureConfig:
     name : str
         File stem under ``figures/``.
     kind : str
-        Key of :data:`FIGURES` (``"tsne"``).
+        Key of :data:`FIGURES` (``"tsne"``, ``"saliency"``).
     runs : list of str | None
         Runs shown (rows of the figure); ``None``: every run.
     roles : list of str
-        Models shown (columns): ``"teacher"``, ``"baseline"`` (the student
-        alone), ``"student"`` (distilled).
+        Models shown (t-SNE: columns; saliency: one map each): ``"teacher"``,
+        ``"baseline"`` (the student alone), ``"student"`` (distilled).
     subject : str | None
         The one subject whose test windows are shown; ``None``: the first
         subject tested by every run shown.
@@ -83,6 +85,13 @@ class FigureConfig:
         t-SNE random state.
     k : int
         Neighbours of the k-NN accuracy.
+    method : str
+        Saliency: attribution method (``"ig"``, ``"saliency"``,
+        ``"input_x_gradient"``).
+    steps : int
+        Saliency: integration points of integrated gradients.
+    check_windows : int
+        Saliency: test windows per fold of the randomisation check.
     """
 
     name: str
@@ -93,6 +102,9 @@ class FigureConfig:
     perplexity: float = 30.0
     seed: int = 0
     k: int = 5
+    method: str = "ig"
+    steps: int = 32
+    check_windows: int = 256
 
     def __post_init__(self):
         FIGURES.get(self.kind)
@@ -102,6 +114,17 @@ class FigureConfig:
                               f"'baseline', 'student', got {list(self.roles)!r}.")
         if self.subject is not None:
             object.__setattr__(self, "subject", str(self.subject))
+        if self.kind == "saliency":  # refused before any run is trained
+            from .saliency_attr import METHODS
+
+            if self.method not in METHODS:
+                raise ConfigError(f"figure {self.name!r}: method must be one of "
+                                  f"{', '.join(map(repr, METHODS))}, got {self.method!r}.")
+            for key in ("steps", "check_windows"):
+                value = getattr(self, key)
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ConfigError(f"figure {self.name!r}: {key} must be an int >= 1, got "
+                                      f"{value!r}.")
 
 
 @dataclass(frozen=True)
@@ -376,14 +399,11 @@ def run_pipeline(path, root, out, *, n_jobs=1, verbose=None):
     figures = {}
     for fig in pipe.figures:
         runs = {r: run_dirs[r] for r in (fig.runs or list(run_dirs))}
-        paths, score_rows = FIGURES.get(fig.kind)(fig, runs, out / "figures",
-                                                  {"pipeline": str(p.path), "name": pipe.name})
+        paths, _, lines = FIGURES.get(fig.kind)(fig, runs, out / "figures",
+                                                {"pipeline": str(p.path), "name": pipe.name})
         figures[fig.name] = paths
-        for r in score_rows:
-            print(f"      {fig.name}: {r['run']:<10} {r['model']:<18} subject {r['subject']}: "
-                  f"silhouette {r['silhouette']:.3f}, {fig.k}-NN accuracy "
-                  f"{r['knn_accuracy']:.3f} ({r['knn_other_trials']:.3f} from other trials; "
-                  f"{r['n_windows']} windows)")
+        for line in lines:
+            print(f"      {fig.name}: {line}")
         print(f"      {fig.name}: {', '.join(str(x) for x in paths[:2])}")
     record = {"pipeline": config_to_dict(pipe), "extract": config_to_dict(p.extract),
               "runs": {n: config_to_dict(c) for n, c in p.runs.items()},
@@ -485,25 +505,12 @@ def _figure_tsne(spec, runs, folder, provenance):
         Per (run, model): ``run``, ``model``, ``subject``, ``n_windows``,
         ``n_folds``, ``silhouette``, ``knn_accuracy``, ``knn_other_trials``,
         ``same_fold_knn``.
+    lines : list of str
+        One printed line per row.
     """
-    from ..distill.run_reader import load_run
     from .embedding import _ROLE_TITLES, draw_panels, embed_run, write_rows
 
-    from ..utils._errors import RunError
-
-    loaded, cohorts = {}, {}
-    for name, path in runs.items():
-        try:
-            loaded[name] = load_run(path)
-            cohorts[name] = loaded[name].cohort()
-            for fold in loaded[name].folds:  # every checkpoint there before any work
-                for role in spec.roles:
-                    if role in fold.roles:
-                        fold.model(role)
-        except RunError as err:
-            raise RunError(f"figure {spec.name!r}, run {name!r}: {err} Within 'emopipe "
-                           f"pipeline run', deleting {path} and rerunning the pipeline "
-                           f"retrains that run.") from None
+    loaded, cohorts = _load_runs(spec, runs)
     subject = spec.subject
     if subject is None:
         tested = [{str(s) for f in run.folds for s in np.unique(cohorts[n].subject[f.test_idx])}
@@ -542,4 +549,133 @@ def _figure_tsne(spec, runs, folder, provenance):
     write_rows(folder / f"{spec.name}_scores.csv", rows)
     paths = draw_panels(folder / spec.name, grid, [titles[n] for n in loaded], list(loaded),
                         [cols[r] for r in spec.roles], list(spec.roles), spec.k, sidecar)
-    return paths, rows
+    lines = [f"{r['run']:<10} {r['model']:<18} subject {r['subject']}: silhouette "
+             f"{r['silhouette']:.3f}, {spec.k}-NN accuracy {r['knn_accuracy']:.3f} "
+             f"({r['knn_other_trials']:.3f} from other trials; {r['n_windows']} windows)"
+             for r in rows]
+    return paths, rows, lines
+
+
+def _load_runs(spec, runs):
+    """Each run folder read, its cohort checked, every checkpoint the figure needs loaded."""
+    from ..distill.run_reader import load_run
+    from ..utils._errors import RunError
+
+    loaded, cohorts = {}, {}
+    for name, path in runs.items():
+        try:
+            loaded[name] = load_run(path)
+            cohorts[name] = loaded[name].cohort()
+            for fold in loaded[name].folds:  # every checkpoint there before any work
+                for role in spec.roles:
+                    if role in fold.roles:
+                        fold.model(role)
+        except RunError as err:
+            raise RunError(f"figure {spec.name!r}, run {name!r}: {err} Within 'emopipe "
+                           f"pipeline run', deleting {path} and rerunning the pipeline "
+                           f"retrains that run.") from None
+    return loaded, cohorts
+
+
+def column_shares(smap, output):
+    """Share of each column (band) in an output's mean map: column sums over the map's sum.
+
+    Parameters
+    ----------
+    smap : SaliencyMap
+        The map.
+    output : int
+        Output index.
+
+    Returns
+    -------
+    shares : ndarray, shape (n_cols,)
+        Non-negative, summing to 1 (NaN cells left out).
+    """
+    m = np.nan_to_num(smap.mean[output])
+    total = m.sum()
+    return m.sum(0) / total if total > 0 else np.full(m.shape[1], np.nan)
+
+
+@FIGURES.register("saliency")
+def _figure_saliency(spec, runs, folder, provenance):
+    """Band x channel saliency maps of each run's models (Visual-to-EEG KD's figure).
+
+    For every run and role of ``spec``, :func:`~emopipe.analysis.saliency_run.run_saliency`
+    on every fold's test windows, with the randomisation check; its files go
+    to ``figures/<name>/<run>_<role>/``, its heat map to
+    ``figures/<name>_<run>_<role>.pdf/.png/.json``. Tables:
+    ``<name>_top.csv`` (the five largest cells of each map) and
+    ``<name>_bands.csv`` (each band's share of the map).
+
+    Parameters
+    ----------
+    spec : FigureConfig
+        The figure.
+    runs : dict of str -> Path
+        Run folders shown, by run name.
+    folder : Path
+        The figures folder.
+    provenance : dict
+        Added to the sidecars (pipeline file, name).
+
+    Returns
+    -------
+    paths : list of Path
+        The heat maps (PDF, PNG, JSON of each, in run then role order).
+    rows : list of dict
+        The top cells: ``run``, ``model``, ``input``, ``output``, ``rank``,
+        ``row``, ``col``, ``mean``, ``sd``, ``spearman_random`` (the fully
+        randomised map's rank correlation), ``flagged``.
+    lines : list of str
+        Per map: its top cells, band shares and the randomisation check.
+    """
+    from .embedding import _ROLE_TITLES, write_rows
+    from .saliency import _safe_key, top_cells
+    from .saliency_plot import draw_heatmap
+    from .saliency_run import run_saliency
+
+    loaded, cohorts = _load_runs(spec, runs)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, rows, share_rows, lines = [], [], [], []
+    for name, run in loaded.items():
+        for role in spec.roles:
+            if not any(role in f.roles for f in run.folds):
+                raise ConfigError(f"figure {spec.name!r}: run {name!r} holds no {role!r} model "
+                                  f"(it holds {sorted({r for f in run.folds for r in f.roles})}"
+                                  f"); set the figure's 'roles'.")
+            res = run_saliency(run, folder / spec.name / f"{name}_{role}", cohort=cohorts[name],
+                               role=role, method=spec.method, steps=spec.steps,
+                               check_windows=spec.check_windows, seed=spec.seed)
+            last = res.check[-1]["spearman"] if res.check else float("nan")
+            verdict = "FLAGGED (survives randomisation)" if res.flagged else "passed"
+            sidecar = {**provenance, "run": str(run.path), "run_name": name, "role": role,
+                       "config": run.config, "data_hash": run.data_hash,
+                       "method": spec.method, "steps": spec.steps, "baseline": res.baseline,
+                       "randomisation": res.check, "flagged": res.flagged,
+                       "files": str(folder / spec.name / f"{name}_{role}"),
+                       "tables": [f"{spec.name}_top.csv", f"{spec.name}_bands.csv"]}
+            for smap in res.maps:
+                stem = f"{spec.name}_{name}_{role}" + (
+                    f"_{_safe_key(smap.key)}" if len(res.maps) > 1 else "")
+                paths += draw_heatmap(smap, folder / stem, sidecar)
+                for o, out_name in enumerate(smap.outputs):
+                    top = top_cells(smap, o, 5)
+                    for rank, (r, c, m, sd) in enumerate(top, 1):
+                        rows.append({"run": name, "model": _ROLE_TITLES[role],
+                                     "input": smap.key, "output": out_name, "rank": rank,
+                                     "row": r, "col": c, "mean": m, "sd": sd,
+                                     "spearman_random": last, "flagged": res.flagged})
+                    shares = column_shares(smap, o)
+                    for c, share in zip(smap.cols, shares):
+                        share_rows.append({"run": name, "model": _ROLE_TITLES[role],
+                                           "input": smap.key, "output": out_name, "col": c,
+                                           "share": float(share)})
+                    cells = ", ".join(f"{r}/{c}" for r, c, _, _ in top)
+                    bands = ", ".join(f"{c} {100 * v:.0f}%" for c, v in zip(smap.cols, shares))
+                    lines.append(f"{name:<10} {_ROLE_TITLES[role]:<18} {smap.key} {out_name}: "
+                                 f"top cells {cells}; band shares {bands}; randomisation "
+                                 f"Spearman {last:+.3f}, {verdict}")
+    write_rows(folder / f"{spec.name}_top.csv", rows)
+    write_rows(folder / f"{spec.name}_bands.csv", share_rows)
+    return paths, rows, lines

@@ -30,6 +30,10 @@ Layouts (the cached axes of an input, batch excluded):
   column ``"all"``, when the input records no sampling rate);
 - ``("feature",)`` (flat feature vectors, e.g. EOG features): rows are the
   features, one column ``"all"``;
+- a leading ``"step"`` axis (step sequences such as ``eeg:band_power@13``,
+  dims ``("step", "channel", "band")``): the attributions are summed over
+  the steps (so the cells still add up to the model's output difference),
+  then laid out as the remaining axes are;
 - any other layout of two or more axes (face frames ``("time", "plane",
   "height", "width")``): one row per entry of the first axis (summed over
   the others), one column ``"all"``; a single other axis: one row per cell.
@@ -159,6 +163,8 @@ def matrix_layout(dims, shape, meta, *, bands=None):
     """
     dims = tuple(d for d in dims if d != "window")
     shape = tuple(shape)
+    if len(dims) > 1 and dims[0] == "step" and len(shape) == len(dims):  # summed over steps
+        dims, shape = dims[1:], shape[1:]
     meta = meta or {}
 
     def names(key, n, prefix):
@@ -205,6 +211,8 @@ def attribution_matrix(attr, dims, *, split=False):
     n = attr.shape[0]
     if split:  # (n_windows, n_components, n_channels) -> channels first
         return attr.transpose(0, 2, 1)
+    if len(dims) > 1 and dims[0] == "step":  # step sequences: summed over the steps
+        attr, dims = attr.sum(1), dims[1:]
     if len(dims) == 2 and dims[0] == "channel" and dims[1] in ("band", "feature"):
         return attr
     if dims == ("channel", "time"):  # no band split: one value per channel

@@ -479,7 +479,22 @@ def _concat_features(cs, modality, feats, spec):
     n = cs.n_windows
     data = np.concatenate([np.asarray(feats[k].data, np.float32).reshape(n, -1) for k in names],
                           axis=1)
-    return Feature(data, ("window", "feature"), {"feature_names": names})
+    return Feature(data, ("window", "feature"),
+                   {"feature_names": [c for k in names for c in _column_names(k, feats[k])]})
+
+
+def _column_names(name, feat):
+    """Names of a feature's flattened columns: ``name`` alone, ``name_<ch>_<band>``, ``name<i>``."""
+    shape = np.shape(feat.data)[1:]
+    size = int(np.prod(shape))
+    if size == 1:
+        return [name]
+    meta = feat.attrs or {}
+    ch, bands = meta.get("ch_names"), meta.get("band_names")
+    if len(shape) == 2 and ch is not None and bands is not None and \
+            (len(ch), len(bands)) == tuple(shape):
+        return [f"{name}_{c}_{b}" for c in ch for b in bands]
+    return [f"{name}{i}" for i in range(size)]
 
 
 def cohort_from_subjects(subjects, specs):

@@ -423,6 +423,7 @@ class MAHNOB(Dataset):
     label_scale = RATING_SCALE
     default_threshold = 5.0
     default_modalities = ("eeg", "gsr")
+    montage = "standard_1020"  # the 32 EEG labels of the BDF headers are 10-20 names
 
     @classmethod
     def subjects(cls, root):

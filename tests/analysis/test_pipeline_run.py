@@ -118,7 +118,7 @@ def test_pipeline_config_errors_name_the_field(tmp_path):
         load_pipeline(_write(tmp_path, bad))
     bad = {**base, "pipeline": {**base["pipeline"], "figures": [{"name": "f", "kind": "umap"}]}}
     with pytest.raises(UnknownNameError, match=r"Figure kind 'umap' not found. Available figure "
-                                               r"kinds: 'tsne'"):
+                                               r"kinds: 'saliency', 'tsne'"):
         load_pipeline(_write(tmp_path, bad))
     bad = {**base, "pipeline": {**base["pipeline"], "runs": [{"name": "a", "protocl": "loso"}]}}
     with pytest.raises(ConfigError, match=r"p.yaml: pipeline.runs\[0\]: unknown key 'protocl' "
