@@ -36,6 +36,7 @@ _NUMERIC = {
     "val_fraction": dict(low=0, high=1, high_open=True),
     "feedback_every": dict(kind="int", low=1),
     "teacher_folds": dict(kind="int", low=2),
+    "teacher_select_k": dict(kind="int", low=1, none_ok=True),
     "feedback_lr": dict(low=0, low_open=True),
     "n_threads": dict(kind="int", low=1, high=1024,
                       fix=" It is fixed per run (not the machine's core count) so that "
@@ -131,6 +132,15 @@ class DistillConfig:
         methods (``ekd``, ``bs25``), whose teacher is updated live.
     teacher_folds : int
         Inner folds of ``teacher_targets="cross_fit"`` (split by trial).
+    teacher_select_k : int | None
+        Keep only the ``K`` teacher input columns (all teacher inputs
+        flattened and concatenated, standardised) with the largest
+        univariate score on the fold's TRAINING windows and labels (ANOVA
+        F for classes, ``|r|`` for a continuous target); the teacher then
+        reads those ``K`` columns as one feature vector. Fitted per fold,
+        never on validation or test windows; the indices are recorded in
+        ``predictions/<fold>.json`` and ``models/<fold>.json``. ``None``
+        (default): every column.
     feedback_every : int
         Student steps between teacher feedback updates (EKD, BS25).
     feedback_lr : float
@@ -188,6 +198,7 @@ class DistillConfig:
     compare_baseline: bool = True
     teacher_targets: str = "in_sample"
     teacher_folds: int = 5
+    teacher_select_k: int | None = None
     feedback_every: int = 1
     feedback_lr: float = 5e-5
     feedback_first_order: bool = False
@@ -221,6 +232,12 @@ class DistillConfig:
             raise ConfigError(
                 "teacher_only=True needs a method with a teacher, got method='none'. Pick the "
                 "method whose teacher you want (e.g. 'hinton_kd')."
+            )
+        if self.teacher_select_k is not None and not get_recipe(self.method).needs_teacher:
+            raise ConfigError(
+                f"teacher_select_k={self.teacher_select_k} selects teacher inputs, but method "
+                f"{self.method!r} has no teacher. Drop teacher_select_k or pick a method with "
+                f"a teacher (e.g. 'hinton_kd')."
             )
         if self.teacher_targets == "cross_fit" and get_recipe(self.method).feedback is not None:
             raise ConfigError(

@@ -874,3 +874,51 @@ def folds_on_rows(folds, rows):
             continue
         out.append(Fold(f.name, rows[f.train], rows[f.val], rows[f.test]))
     return out, skipped
+
+
+def select_columns(X, y, k, *, kind="class"):
+    """The ``k`` columns of ``X`` with the largest univariate score on ``y``.
+
+    The score is the one-way ANOVA F of each column across the classes of
+    ``y`` (``kind="class"``) or ``|r|``, the absolute Pearson correlation
+    with ``y`` (``kind="continuous"``); a constant or non-finite column
+    scores 0. Pass only the rows the selection may see (a fold's training
+    windows): nothing else enters.
+
+    Parameters
+    ----------
+    X : ndarray of float, shape (n_windows, n_columns)
+        The candidate columns.
+    y : ndarray, shape (n_windows,)
+        Class labels or a continuous target.
+    k : int
+        Columns to keep, ``1 <= k <= n_columns``.
+    kind : {"class", "continuous"}
+        How ``y`` is read.
+
+    Returns
+    -------
+    index : ndarray of int, shape (k,)
+        The kept columns, best first (ties: the lower index first).
+    scores : ndarray of float, shape (n_columns,)
+        Every column's score.
+    """
+    X = np.asarray(X, np.float64)
+    y = np.asarray(y)
+    n, d = X.shape
+    if not 1 <= k <= d:
+        raise ConfigError(f"teacher_select_k={k} must lie in [1, {d}] (the teacher inputs have "
+                          f"{d} columns). Pick a smaller teacher_select_k.")
+    with np.errstate(all="ignore"):
+        if kind == "class":
+            classes = np.unique(y)
+            mean = X.mean(0)
+            between = sum((y == c).sum() * (X[y == c].mean(0) - mean) ** 2 for c in classes)
+            within = sum(((X[y == c] - X[y == c].mean(0)) ** 2).sum(0) for c in classes)
+            score = (between / max(len(classes) - 1, 1)) / (within / max(n - len(classes), 1))
+        else:
+            xc, yc = X - X.mean(0), y.astype(np.float64) - y.mean()
+            score = np.abs(xc.T @ yc) / np.sqrt((xc ** 2).sum(0) * (yc ** 2).sum())
+    score = np.where(np.isnan(score), 0.0, score)  # constant columns; inf: perfect split
+    index = np.lexsort((np.arange(d), -score))[:k]
+    return index.astype(np.int64), score

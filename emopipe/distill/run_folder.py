@@ -190,6 +190,8 @@ def _settings_hash(config):
     d = config_to_dict(config)
     for k in _RUNTIME_FIELDS:
         d.pop(k, None)
+    if d.get("teacher_select_k") is None:  # the default leaves older runs' hashes unchanged
+        d.pop("teacher_select_k", None)
     return config_hash(d)
 
 

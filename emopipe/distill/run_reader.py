@@ -216,6 +216,10 @@ class RunFold:
                 scaler = FoldScaler(scaler.scope, time_axis=scaler.time_axis).fit(
                     X, subject=subject)
             arrays.append(torch.from_numpy(scaler.transform(X, subject=subject)))
+        select = self._role(role).get("select_columns")
+        if select is not None:  # teacher_select_k: the fold's selected columns, one vector
+            flat = torch.cat([a.reshape(len(a), -1) for a in arrays], dim=1)
+            arrays = [flat[:, torch.as_tensor(select)]]
         return self.plan(role).arrange(arrays)
 
     def _forward(self, role, features, subject):

@@ -45,11 +45,11 @@ from ..utils._lock import FolderLock
 from ..utils._logging import verbose
 from ..utils.config import config_from_dict
 from ..utils._errors import ConfigError
-from ._build import cohort_inputs, plan_model
+from ._build import InputMeta, cohort_inputs, plan_model
 from ._cross_fit import cross_fit_targets, inner_groups
 from ._fit import _device, _fold_seed, _predict, _score, _train_model
 from .config import DistillConfig, config_from_cli, load_distill_config
-from .data import (CohortData, FoldScaler, folds_on_rows, load_cohort,
+from .data import (CohortData, FoldScaler, folds_on_rows, load_cohort, select_columns,
                    standardise_test_on_itself, target_rows)
 from .methods import Term, default_models, get_recipe, make_objective, resolve_terms
 from .protocols import make_folds, write_folds
@@ -100,16 +100,32 @@ class _Run:
         else:
             self.y, self.classes = cohort.target(config.target, kind="continuous")
             self.n_out = 1
-        t_name, s_name = default_models(
-            self.recipe, [cohort.is_raw(k) for k in self.t_keys],
+        select_k = config.teacher_select_k
+        t_name, s_name = default_models(  # a selection is one feature vector
+            self.recipe, [False] if select_k else [cohort.is_raw(k) for k in self.t_keys],
             [cohort.is_raw(k) for k in self.s_keys],
             teacher_face=any(k.split(":")[0] == "face" and cohort.is_raw(k)
                              for k in self.t_keys))  # face frames, not OpenFace tables
         self.teacher_model = config.teacher_model or t_name
         self.student_model = config.student_model or s_name
         # models sized from the cached features' dims, the same for every fold
-        self.t_plan = (plan_model(self.teacher_model, cohort_inputs(cohort, self.t_keys),
-                                  self.n_out, config.teacher_params)
+        t_inputs = cohort_inputs(cohort, self.t_keys)
+        #: teacher_select_k: the flattened teacher columns' names and each fold's selection
+        self.t_columns = [f"{k}[{i}]" for k in self.t_keys
+                          for i in range(int(np.prod(cohort.features[k].shape[1:])))]
+        self.t_select = {}
+        if config.teacher_select_k is not None:
+            raw = [k for k in self.t_keys if cohort.is_raw(k)]
+            if raw or not 1 <= config.teacher_select_k <= len(self.t_columns):
+                raise ConfigError(
+                    f"teacher_select_k={config.teacher_select_k}: it selects columns of "
+                    f"feature teacher inputs and must lie in [1, {len(self.t_columns)}] (the "
+                    f"teacher {config.teacher!r} has {len(self.t_columns)} columns"
+                    + (f"; {', '.join(raw)} is a raw signal" if raw else "")
+                    + "). Pick a K in that range over feature inputs, or drop teacher_select_k.")
+            t_inputs = [InputMeta("teacher:selected", (config.teacher_select_k,))]
+        self.t_plan = (plan_model(self.teacher_model, t_inputs, self.n_out,
+                                  config.teacher_params)
                        if self.recipe.needs_teacher else None)
         self.s_plan = (None if config.teacher_only else
                        plan_model(self.student_model, cohort_inputs(cohort, self.s_keys),
@@ -163,6 +179,17 @@ def _run_fold(run, k, fold, out):
     teacher_val = None
     if run.recipe.needs_teacher:
         XT = run.inputs(run.t_keys, fold, scalers)
+        select = None
+        if cfg.teacher_select_k is not None:
+            # fitted on the fold's training windows and labels only
+            flat = torch.cat([x.reshape(len(x), -1) for x in XT], dim=1)
+            idx, score = select_columns(flat[tr].cpu().numpy(), run.y[fold.train],
+                                        cfg.teacher_select_k, kind=run.kind)
+            XT = [flat[:, torch.as_tensor(idx, device=dev)]]
+            run.t_select[fold.name] = idx
+            select = {"k": len(idx), "columns": idx.tolist(),
+                      "names": [run.t_columns[i] for i in idx],
+                      "scores": [float(score[i]) for i in idx]}
         torch.manual_seed(seed)
         teacher = run.t_plan.build().to(dev)
         XT = run.t_plan.arrange(XT)
@@ -183,6 +210,8 @@ def _run_fold(run, k, fold, out):
                 unlabelled=[x[te] for x in XT] if cfg.mcc_on_test else None)
             if ckpt is not None and cfg.save_checkpoints:
                 _save_state(ckpt, teacher)
+        if select is not None:
+            info["teacher"]["select"] = select
         z_tr, f_tr = _predict(teacher, [x[tr] for x in XT])
         z_va, f_va = _predict(teacher, [x[va] for x in XT])
         t_out = (z_tr, f_tr)
@@ -339,6 +368,8 @@ def _fold_record(run, k, fold, scalers):
         plan = run.t_plan if role == "teacher" else run.s_plan
         models[role] = {**plan.to_record(),
                         "inputs": run.t_keys if role == "teacher" else run.s_keys,
+                        **({"select_columns": run.t_select[fold.name].tolist()}
+                           if role == "teacher" and fold.name in run.t_select else {}),
                         "checkpoint": (f"checkpoints/{name}/{role}.pt"
                                        if cfg.save_checkpoints else None)}
     target = {"name": cfg.target, "kind": run.kind,
