@@ -148,8 +148,17 @@ def prepare(work, scenario, n_subjects, n_trials, seed):
     return cache, truth
 
 
+#: ``+sel``'s K, fixed from theory before any measurement (session 3, kd4): a LOSO fold trains
+#: on 9 x 20 = 180 independently labelled trials (its 15 windows per trial share one label); a
+#: linear teacher is stable at about 20 independent labels per coefficient (events per
+#: variable), so 180 / 20 = 9, rounded to 10; the scenarios plant arousal into 5 channels x
+#: 2 bands (beta/gamma at C3, C4, Cz, T7, T8) = 10 DE columns, which the same K could hold.
+SELECT_K = 10
+
 #: method-name tags -> DistillConfig overrides (``NAME+tag+tag``)
 TAGS = {
+    # teacher inputs: the SELECT_K columns with the largest F-score on the fold's training labels
+    "sel": {"teacher_select_k": SELECT_K},
     # out-of-fold teacher targets (emopipe.distill._cross_fit)
     "cf": {"teacher_targets": "cross_fit"},
     # the recipe's optional Hinton KD term at weight 1 (CMCRD's [+ 1 KD])
@@ -233,7 +242,7 @@ def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, pati
     return row
 
 
-def headroom(cache, truth, protocol, labels=None):
+def headroom(cache, truth, protocol, labels=None, select_k=None):
     """What any distillation could give the student: linear models, no distillation method.
 
     Per test subject (LOSO) or 5-fold split by trial (within subject), a
@@ -257,6 +266,11 @@ def headroom(cache, truth, protocol, labels=None):
         ``"loso"`` or ``"within_subject_kfold"``.
     labels : ndarray of int, shape (n_windows,) | None
         Written classes to use instead of the cache's (``None``: the cache's).
+    select_k : int | None
+        The teacher LR reads only the ``select_k`` teacher columns with the
+        largest F-score on the split's training windows and labels
+        (:func:`emopipe.distill.data.select_columns`, as ``teacher_select_k``);
+        ``None``: every column.
 
     Returns
     -------
@@ -269,7 +283,7 @@ def headroom(cache, truth, protocol, labels=None):
     from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler
 
-    from emopipe.distill.data import load_cohort
+    from emopipe.distill.data import load_cohort, select_columns
 
     c = load_cohort(cache, list(DEFAULT_INPUTS))
     y = c.labels["arousal_class"] if labels is None else np.asarray(labels)
@@ -297,7 +311,8 @@ def headroom(cache, truth, protocol, labels=None):
         if len(np.unique(y[tr])) < 2 or len(np.unique(y[te])) < 2 or len(
                 np.unique(lat[tr])) < 2 or len(np.unique(lat[te])) < 2:
             continue
-        for name, x, target in (("alone", xs, y), ("oracle", xs, lat), ("teacher", xt, y)):
+        xt_fold = xt if select_k is None else xt[:, select_columns(xt[tr], y[tr], select_k)[0]]
+        for name, x, target in (("alone", xs, y), ("oracle", xs, lat), ("teacher", xt_fold, y)):
             sc = StandardScaler().fit(x[tr])
             m = LogisticRegression(max_iter=1000).fit(sc.transform(x[tr]), target[tr])
             pred = m.predict(sc.transform(x[te]))
@@ -359,7 +374,8 @@ def targets(rows):
     rows = [r for r in rows if r.get("seed", 0) == 0]
     by = {(r["scenario"], r["protocol"], r["method"]): r for r in rows}
     for sc in POSITIVE:
-        for m in ("hinton_kd", "hinton_kd+cf", "cmcrd", "cmcrd+cf"):
+        for m in ("hinton_kd", "hinton_kd+cf", "hinton_kd+sel", "cmcrd", "cmcrd+cf",
+                  "cmcrd+sel"):
             r = by.get((sc, "loso", m))
             if r is None:
                 continue
@@ -423,7 +439,9 @@ def write_markdown(path, rows, truths, heads, args, timing):
              "targets (`teacher_targets='cross_fit'`, 5 inner folds by trial); `NAME+kd`: with the "
              "recipe's optional Hinton KD term at weight 1 (CMCRD's `[+ 1 KD]`); `NAME+rt`: a "
              "teacher regularised for noisy labels (dropout 0.5, teacher lr 3e-4, <= 30 "
-             "epochs).", "",
+             "epochs); `NAME+sel`: the teacher reads only the "
+             f"{SELECT_K} teacher columns with the largest F-score on each fold's training labels (`teacher_select_k`, K fixed from theory "
+             "before measuring: benchmarks/kd_controls.py SELECT_K).", "",
              "## Planted strengths (measured on the generated trials, pooled over subjects)", "",
              "Correlation of each modality's planted quantity with the latent arousal over "
              "the generated trials (ground_truth.json `strengths`).", "",
@@ -450,7 +468,7 @@ def write_markdown(path, rows, truths, heads, args, timing):
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (name, protocol), h in heads.items():
         c = precondition(h)
-        met = ("met" if c["met"] else "FAILS") if protocol == "loso" else ""
+        met = ("met" if c["met"] else "FAILS") if protocol.startswith("loso") else ""
         lines.append(f"| {name} | {protocol} | {h['teacher']:.3f} | {h['alone']:.3f} | "
                      f"{h['oracle']:.3f} | {h['alone_latent']:.3f} | {h['oracle_latent']:.3f} | "
                      f"{h['teacher_latent_agreement']:.3f} | {h['label_agreement']:.3f} | "
@@ -515,6 +533,12 @@ def main():
                 print(f"precondition {scenario}: " + ", ".join(
                     f"{k} {v:.4f}" if not isinstance(v, bool) else f"{k} {v}"
                     for k, v in precondition(h).items()), flush=True)
+                if any("+sel" in m for m in args.methods):  # the teacher LR on SELECT_K columns
+                    h = heads[scenario, f"loso, teacher on {SELECT_K} sel."] = headroom(
+                        caches[scenario], truths[scenario], protocol, select_k=SELECT_K)
+                    print(f"precondition {scenario} +sel: " + ", ".join(
+                        f"{k} {v:.4f}" if not isinstance(v, bool) else f"{k} {v}"
+                        for k, v in precondition(h).items()), flush=True)
     if args.table_only:
         keep = [r for r in done.values() if r["scenario"] in args.scenarios
                 and r["protocol"] in args.protocols and r["method"] in args.methods]
