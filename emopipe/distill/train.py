@@ -111,8 +111,7 @@ class _Run:
         # models sized from the cached features' dims, the same for every fold
         t_inputs = cohort_inputs(cohort, self.t_keys)
         #: teacher_select_k: the flattened teacher columns' names and each fold's selection
-        self.t_columns = [f"{k}[{i}]" for k in self.t_keys
-                          for i in range(int(np.prod(cohort.features[k].shape[1:])))]
+        self.t_columns = [n for k in self.t_keys for n in _flat_names(cohort, k)]
         self.t_select = {}
         if config.teacher_select_k is not None:
             raw = [k for k in self.t_keys if cohort.is_raw(k)]
@@ -156,6 +155,17 @@ class _Run:
                                                 subject=c.subject, time_axis=c.is_raw(key))
             out.append(torch.from_numpy(Xt).to(self.device))
         return out
+
+
+def _flat_names(cohort, key):
+    """Names of ``key``'s flattened columns: ``key[C3,beta]`` (channel x band) or ``key[i]``."""
+    shape = tuple(cohort.features[key].shape[1:])
+    meta = cohort.meta.get(key) or {}
+    ch, bands = meta.get("ch_names"), meta.get("band_names")
+    if len(shape) == 2 and ch is not None and bands is not None and \
+            (len(ch), len(bands)) == shape:
+        return [f"{key}[{c},{b}]" for c in ch for b in bands]
+    return [f"{key}[{i}]" for i in range(int(np.prod(shape)))]
 
 
 def _run_fold(run, k, fold, out):

@@ -42,7 +42,7 @@ def test_planted_columns_recovered_exactly():
     np.testing.assert_array_equal(idx, [17, 3, 25])
 
 
-def _cohort(seed, n_sub=4, n_trials=10, n_win=3):
+def _cohort(seed, n_sub=4, n_trials=10, n_win=3, meta=None):
     """EEG de (3 channels x 2 bands = flat columns 0-5) + EOG (flat 6-9); label in flat 4 and 7."""
     rng = np.random.default_rng(seed)
     n = n_sub * n_trials * n_win
@@ -54,7 +54,7 @@ def _cohort(seed, n_sub=4, n_trials=10, n_win=3):
     eog = rng.standard_normal((n, 4))
     eog[:, 1] += 2.0 * y  # flat column 6 + 1 = 7
     return CohortData.from_arrays({"eeg:de": eeg, "eog:features": eog}, subject=subject,
-                                  trial=trial, labels={"arousal_class": y})
+                                  trial=trial, labels={"arousal_class": y}, meta=meta)
 
 
 def _run(cohort, out):
@@ -132,3 +132,9 @@ def test_run_reader_reproduces_the_selected_teacher(tmp_path):
     got = fold.predict("teacher", {k: v[te] for k, v in cohort.features.items()},
                        subject=cohort.subject[te])
     np.testing.assert_allclose(got, stored["teacher"], rtol=0, atol=1e-6)
+
+
+def test_columns_named_by_channel_and_band(tmp_path):
+    meta = {"eeg:de": {"ch_names": ["Cz", "C3", "T8"], "band_names": ["beta", "gamma"]}}
+    sel, cols, _ = _run(_cohort(0, meta=meta), tmp_path / "m")
+    assert cols == [4, 7] and sel["names"] == ["eeg:de[T8,beta]", "eog:features[1]"]
