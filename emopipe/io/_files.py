@@ -9,6 +9,7 @@ is refused with a :class:`~emopipe.utils._errors.DataFileError` before it is
 opened for reading.
 """
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -138,3 +139,45 @@ def _read_mat(fname, *, what, shown, lazy=False,
             f"{shown}: not a readable MAT file ({type(exc).__name__}: "
             f"{str(exc)[:120]}).{hint}"
         ) from exc
+
+
+@contextlib.contextmanager
+def _open_npz(fname, *, shown, members):
+    """Open an npz archive (no pickles) for the ``with`` block, naming the file on failure.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file (already checked to be a regular file).
+    shown : str
+        How the refusal names the file (``"EEG_DE_features/1_123.npz"``).
+    members : str
+        The members it should hold, for the refusal of a bare ``.npy``
+        (``"'data' and 'label'"``).
+
+    Yields
+    ------
+    npz : numpy.lib.npyio.NpzFile
+        The archive; it and its file are closed when the block ends, also
+        when ``np.load`` fails.
+
+    Raises
+    ------
+    DataFileError
+        If NumPy cannot read the file or it is a single array.
+    """
+    import zipfile
+
+    import numpy as np
+
+    with open(fname, "rb") as fh:
+        try:
+            npz = np.load(fh, allow_pickle=False)
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise DataFileError(f"{shown}: not a readable npz file ({exc}). "
+                                f"Re-download it.") from exc
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise DataFileError(f"{shown}: a single .npy array, not an npz archive with "
+                                f"members {members}. Re-download it.")
+        with npz:
+            yield npz

@@ -90,7 +90,7 @@ from ..utils._checks import _check_option, _check_type
 from ..utils._errors import ConfigError, DataFileError, EmopipeError
 from ..utils._logging import verbose as _verbose
 from ._dataset import Dataset, _session_trials
-from ._files import _check_regular_file, _read_mat
+from ._files import _check_regular_file, _open_npz, _read_mat
 from ._manifest import load_manifest
 from ._pickle import _check_pickled_dict, load_pickle
 from ._registry import DATASETS
@@ -454,33 +454,24 @@ def read_seed_multimodal_de(fname):
     fname = Path(fname)
     _check_regular_file(fname, what="SEED_Multimodal npz file")
     bands = list(_manifest()["multimodal_de"]["bands"])
-    with open(fname, "rb") as fh:
-        try:
-            npz = np.load(fh, allow_pickle=False)
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
-            raise DataFileError(f"{_rel(fname)}: not a readable npz file ({exc}). "
-                                f"Re-download it.") from exc
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise DataFileError(f"{_rel(fname)}: a single .npy array, not an npz archive with "
-                                f"members {list(DE_MEMBERS)}. Re-download it.")
-        with npz:
-            parts, labels = [], []
-            for part in ("train", "test"):
-                where = f"{_rel(fname)}[{part + '_data'!r}]"
-                d = _check_pickled_dict(_npz_member(npz, fname, f"{part}_data"), where, bands)
-                shapes = {b: d[b].shape for b in bands}
-                n = d[bands[0]].shape[0] if d[bands[0]].ndim == 2 else -1
-                if any(s != (n, N_CHANNELS) for s in shapes.values()):
-                    raise DataFileError(
-                        f"{where}: band arrays have shapes {shapes}, expected (n_windows, "
-                        f"{N_CHANNELS}) each, the same n_windows for every band.")
-                lab = np.asarray(_npz_member(npz, fname, f"{part}_label"))
-                if lab.dtype.kind not in "fiu" or lab.size != n:
-                    raise DataFileError(
-                        f"{_rel(fname)}[{part + '_label'!r}]: shape {lab.shape}, dtype "
-                        f"{lab.dtype}, expected {n} integer labels (one per {part} window).")
-                parts.append(np.stack([d[b] for b in bands], axis=-1).astype(np.float64))
-                labels.append(lab.ravel().astype(np.int64))
+    with _open_npz(fname, shown=_rel(fname), members=list(DE_MEMBERS)) as npz:
+        parts, labels = [], []
+        for part in ("train", "test"):
+            where = f"{_rel(fname)}[{part + '_data'!r}]"
+            d = _check_pickled_dict(_npz_member(npz, fname, f"{part}_data"), where, bands)
+            shapes = {b: d[b].shape for b in bands}
+            n = d[bands[0]].shape[0] if d[bands[0]].ndim == 2 else -1
+            if any(s != (n, N_CHANNELS) for s in shapes.values()):
+                raise DataFileError(
+                    f"{where}: band arrays have shapes {shapes}, expected (n_windows, "
+                    f"{N_CHANNELS}) each, the same n_windows for every band.")
+            lab = np.asarray(_npz_member(npz, fname, f"{part}_label"))
+            if lab.dtype.kind not in "fiu" or lab.size != n:
+                raise DataFileError(
+                    f"{_rel(fname)}[{part + '_label'!r}]: shape {lab.shape}, dtype "
+                    f"{lab.dtype}, expected {n} integer labels (one per {part} window).")
+            parts.append(np.stack([d[b] for b in bands], axis=-1).astype(np.float64))
+            labels.append(lab.ravel().astype(np.int64))
     return np.concatenate(parts), np.concatenate(labels), parts[0].shape[0]
 
 

@@ -36,6 +36,7 @@ from ..utils._checks import _check_option, _check_type
 from ..utils._errors import DataFileError
 from ._cnt import read_cnt, read_cnt_segment
 from ._dataset import Dataset, _session_trials
+from ._files import _open_npz
 from ._manifest import load_manifest
 from ._pickle import load_pickle
 from ._registry import DATASETS
@@ -131,18 +132,9 @@ def _read_npz(fname, n_cols):
     fname = Path(fname)
     if not fname.is_file():
         raise FileNotFoundError(f"SEED-V feature file {str(fname)!r} not found.")
-    with open(fname, "rb") as fh:  # closed even when np.load fails
-        try:
-            npz = np.load(fh, allow_pickle=False)
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
-            raise DataFileError(f"{fname.name}: not a readable npz file ({exc}). "
-                                f"Re-download it.") from exc
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise DataFileError(f"{fname.name}: a single .npy array, not an npz archive with "
-                                f"members 'data' and 'label'. Re-download it.")
-        with npz:
-            return (_member_dict(npz, fname, "data", n_cols),
-                    _member_dict(npz, fname, "label", 0))
+    with _open_npz(fname, shown=fname.name, members="'data' and 'label'") as npz:
+        return (_member_dict(npz, fname, "data", n_cols),
+                _member_dict(npz, fname, "label", 0))
 
 
 def _check_labels(fname, labels):
