@@ -272,7 +272,10 @@ def headroom(cache, truth, protocol, labels=None, select_k=None):
     standardised logistic regression on the student's EOG features trained
     on the written labels (``alone``) and on the LATENT arousal class
     (``oracle``: the labels a perfect teacher could hand over), and one on
-    the teacher's inputs trained on the written labels (``teacher``); each
+    the teacher's inputs trained on the written labels (``teacher``), and a
+    distilled linear student (``kd_linear``: ridge regression of the EOG
+    features on that teacher's logits of the training windows, thresholded at
+    0; ``kd_linear_p`` its paired t-test against ``alone`` over splits); each
     scored against the written labels and (``*_latent``) against the latent
     class. ``teacher_latent_agreement`` is the accuracy of the teacher LR's
     test predictions on the latent class, ``label_agreement`` that of the
@@ -301,7 +304,8 @@ def headroom(cache, truth, protocol, labels=None, select_k=None):
         The means over splits.
     """
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
+    from scipy import stats
+    from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler
@@ -328,23 +332,36 @@ def headroom(cache, truth, protocol, labels=None, select_k=None):
                 a, b = np.zeros(len(y), bool), np.zeros(len(y), bool)
                 a[rows[tr]], b[rows[te]] = True, True
                 splits.append((a, b))
-    scores = {k: [] for k in ("alone", "oracle", "teacher", "alone_latent", "oracle_latent",
-                              "teacher_latent", "teacher_latent_agreement")}
+    scores = {k: [] for k in ("alone", "oracle", "teacher", "kd_linear", "alone_latent",
+                              "oracle_latent", "teacher_latent", "kd_linear_latent",
+                              "teacher_latent_agreement")}
     for tr, te in splits:
         if len(np.unique(y[tr])) < 2 or len(np.unique(y[te])) < 2 or len(
                 np.unique(lat[tr])) < 2 or len(np.unique(lat[te])) < 2:
             continue
         xt_fold = xt if select_k is None else xt[:, select_columns(xt[tr], y[tr], select_k)[0]]
-        for name, x, target in (("alone", xs, y), ("oracle", xs, lat), ("teacher", xt_fold, y)):
+        models = {}
+        for name, x, target in (("alone", xs, y), ("oracle", xs, lat), ("teacher", xt_fold, y),
+                                ("kd_linear", xs, None)):
             sc = StandardScaler().fit(x[tr])
-            m = LogisticRegression(max_iter=1000).fit(sc.transform(x[tr]), target[tr])
-            pred = m.predict(sc.transform(x[te]))
+            if name == "kd_linear":
+                # a distilled linear student: least squares on the teacher LR's logits of the
+                # training windows (logit matching, Hinton KD's high-temperature limit)
+                t_sc, t_m = models["teacher"]
+                logit = t_m.decision_function(t_sc.transform(xt_fold[tr]))
+                r = Ridge(alpha=1.0).fit(sc.transform(x[tr]), logit)
+                pred = (r.predict(sc.transform(x[te])) > 0).astype(int)
+            else:
+                m = LogisticRegression(max_iter=1000).fit(sc.transform(x[tr]), target[tr])
+                models[name] = (sc, m)
+                pred = m.predict(sc.transform(x[te]))
             scores[name].append(balanced_accuracy_score(y[te], pred))
             scores[f"{name}_latent"].append(balanced_accuracy_score(lat[te], pred))
             if name == "teacher":
                 scores["teacher_latent_agreement"].append(float(np.mean(pred == lat[te])))
     out = {k: float(np.mean(v)) for k, v in scores.items()}
     out["label_agreement"] = float(np.mean(y == lat))
+    out["kd_linear_p"] = float(stats.ttest_rel(scores["kd_linear"], scores["alone"]).pvalue)
     return out
 
 

@@ -36,6 +36,22 @@ noise {2.5, 3.5}, 10 subjects x 40 trials; the same choice rule. The number
 of trials is a property of the cohort, not of the Scenario: a point chosen
 here is a scenario meant for 10 x 40 cohorts.
 
+Search 3 (``--search sel``, declared and committed after session 3's
+``teacher_select_k`` rows and before it ran): the instrument change that
+search 2's reading calls for, a low-dimensional teacher input. The teacher
+LR reads only the ``SELECT_K`` (10) teacher columns with the largest
+F-score on each fold's training labels (``headroom(select_k=SELECT_K)``,
+as the method option ``teacher_select_k``), so it cannot fit 180 trial
+labels with 148 coefficients. Theory: ``clean`` should now grow with the
+EEG's per-window strength as search 1 predicted (kd_noisy: +0.076 with
+selection against -0.012 without). ``room`` fell from 1x to 2x EOG, so
+its peak may lie below 1x: the grid adds an EOG factor 0.5 (trial r about
+0.45, window r about 0.12: weak but real). Grid: beta_gamma {0.3, 0.6,
+1.0} x jitter {0.25, 0.1} x EOG factor {0.5, 1.0} x report noise {2.5,
+3.5}, 10 x 20; the same choice rule on ``G``. Reported beside it, not part
+of the rule: ``kd_linear``, the gain of a distilled linear student
+(:func:`kd_controls.headroom`), a direct check of ``G``.
+
 Usage::
 
     python benchmarks/kd_precondition_search.py [--work /tmp/kd_precondition_search]
@@ -61,8 +77,12 @@ GRID = {"beta_gamma": (0.3, 0.6, 1.0), "beta_gamma_jitter": (0.25, 0.1),
 #: search 2 (declared after search 1 failed, before it ran): DEAP's 40 trials per subject
 GRID_TRIALS40 = {"beta_gamma": (0.3, 1.0), "beta_gamma_jitter": (0.25, 0.1),
                  "eog_factor": (1.0,), "report_noise_sd": (2.5, 3.5)}
-#: search name -> (grid, trials per subject)
-SEARCHES = {"main": (GRID, 20), "trials40": (GRID_TRIALS40, 40)}
+#: search 3 (declared after session 3's +sel rows, before it ran): teacher on SELECT_K columns
+GRID_SEL = {"beta_gamma": (0.3, 0.6, 1.0), "beta_gamma_jitter": (0.25, 0.1),
+            "eog_factor": (0.5, 1.0), "report_noise_sd": (2.5, 3.5)}
+#: search name -> (grid, trials per subject, teacher columns kept: None = all)
+SEARCHES = {"main": (GRID, 20, None), "trials40": (GRID_TRIALS40, 40, None),
+            "sel": (GRID_SEL, 20, K.SELECT_K)}
 #: the reference the deviation is measured from (``kd``'s values)
 REFERENCE = {"beta_gamma": 0.30, "beta_gamma_jitter": 0.25, "eog_factor": 1.0,
              "report_noise_sd": 1.5}
@@ -107,6 +127,11 @@ def point_name(p, trials=20):
             f"_n{p['report_noise_sd']}" + (f"_t{trials}" if trials != 20 else ""))
 
 
+def row_name(p, trials=20, select_k=None):
+    """The key of one evaluated point: its scenario and the teacher's columns."""
+    return point_name(p, trials) + (f"_sel{select_k}" if select_k else "")
+
+
 def scenario_of(p, trials=20):
     """The ``kd`` scenario with the grid point's fields."""
     from emopipe.io.synth._cohort import SCENARIOS
@@ -123,7 +148,7 @@ def deviation(p):
     return sum(abs(math.log2(p[k] / REFERENCE[k])) for k in REFERENCE)
 
 
-def evaluate(work, p, n_subjects=10, n_trials=20, seed=0):
+def evaluate(work, p, n_subjects=10, n_trials=20, seed=0, select_k=None):
     """Write, extract and evaluate one grid point (LR only); returns its row."""
     from emopipe.io.synth._cohort import SCENARIOS
 
@@ -131,10 +156,11 @@ def evaluate(work, p, n_subjects=10, n_trials=20, seed=0):
     SCENARIOS[sc.name] = sc  # registered for this process only, so the writer can name it
     t0 = time.perf_counter()
     cache, truth = K.prepare(work, sc.name, n_subjects, n_trials, seed)
-    h = K.headroom(cache, truth, "loso")
+    h = K.headroom(cache, truth, "loso", select_k=select_k)
     c = K.precondition(h)
     pooled = truth["strengths"]["pooled"]
-    return {**p, "name": sc.name, "trials": n_trials, **h,
+    return {**p, "name": row_name(p, n_trials, select_k), "trials": n_trials,
+            "select_k": select_k, **h,
             **{k: c[k] for k in ("room", "clean", "gain")},
             "met": bool(c["met"]),
             "eeg_r": pooled["eeg_beta_gamma~arousal"],
@@ -156,13 +182,27 @@ def choose(rows):
     return min(ok, key=lambda r: (round(r["deviation"], 9), -r["gain"]))
 
 
-def _table(rows, chosen, trials):
-    lines = [f"## Search {'1' if trials == 20 else '2'}: 10 subjects x {trials} trials", "",
+def _search_of(r):
+    """The search a row belongs to: (trials per subject, teacher columns kept)."""
+    return r.get("trials", 20), r.get("select_k")
+
+
+#: (trials, select_k) -> the title of its table
+TITLES = {(20, None): "Search 1: 10 subjects x 20 trials",
+          (40, None): "Search 2: 10 subjects x 40 trials",
+          (20, K.SELECT_K): f"Search 3: 10 subjects x 20 trials, teacher LR on {K.SELECT_K} "
+                            "in-fold selected columns"}
+
+
+def _table(rows, chosen, key):
+    kd_cols = any("kd_linear" in r for r in rows)
+    lines = [f"## {TITLES[key]}", "",
              f"Sum of the per-point times: {sum(r['seconds'] for r in rows) / 60:.1f} min.", "",
              "| beta_gamma | jitter | EOG factor | report noise | flipped | EEG r | EOG r | "
              "teacher (LR) | alone (LR) | oracle (LR) | teacher vs latent | labels vs latent | "
-             "oracle (LR, latent) | room | clean | G | met | weaker | deviation |",
-             "|---" * 19 + "|"]
+             "oracle (LR, latent) | room | clean | G | met | weaker | deviation |"
+             + (" linear KD - alone | p |" if kd_cols else ""),
+             "|---" * (21 if kd_cols else 19) + "|"]
     for r in sorted(rows, key=lambda r: (r["deviation"], -r["gain"])):
         lines.append(
             f"| {r['beta_gamma']} | {r['beta_gamma_jitter']} | {r['eog_factor']} | "
@@ -171,7 +211,9 @@ def _table(rows, chosen, trials):
             f"{r['teacher_latent_agreement']:.3f} | {r['label_agreement']:.3f} | "
             f"{r['oracle_latent']:.3f} | {r['room']:+.3f} | {r['clean']:+.3f} | "
             f"{r['gain']:+.4f} | {'yes' if r['met'] else 'no'} | "
-            f"{'yes' if student_weaker(r) else 'no'} | {r['deviation']:.2f} |")
+            f"{'yes' if student_weaker(r) else 'no'} | {r['deviation']:.2f} |"
+            + (f" {r['kd_linear'] - r['alone']:+.3f} | {r['kd_linear_p']:.3g} |"
+               if kd_cols else ""))
     lines += ["", "Chosen by the rule: " + (
         "no grid point meets it." if chosen is None else
         f"`{chosen['name']}`: beta_gamma {chosen['beta_gamma']}, jitter "
@@ -186,7 +228,7 @@ def _table(rows, chosen, trials):
 def write_markdown(path, rows):
     """The table of every grid point of each search and the point its rule chooses."""
     lines = ["# Precondition search for a positive control (LR only, no distillation method)", "",
-             "`python benchmarks/kd_precondition_search.py [--search main|trials40]`: cohort "
+             "`python benchmarks/kd_precondition_search.py [--search main|trials40|sel]`: cohort "
              "seed 0, 4-s windows, target arousal, LOSO, every Scenario field as in `kd` except "
              "the four searched (EOG factor x kd's blink 1.5 / saccade 2.0 per min per point). "
              "Grids and choice rule fixed before each search ran (module docstring of the "
@@ -195,9 +237,9 @@ def write_markdown(path, rows):
              "precondition G >= 0.02. `EEG r` / `EOG r`: trial-level planted strengths "
              "(ground_truth.json, pooled); `weaker`: the student weaker than the teacher (EOG r < "
              "EEG r and EOG oracle LR vs latent < teacher LR vs latent).", ""]
-    for trials in sorted({r.get("trials", 20) for r in rows}):
-        sub = [r for r in rows if r.get("trials", 20) == trials]
-        lines += _table(sub, choose(sub), trials)
+    for key in sorted({_search_of(r) for r in rows}, key=lambda k: (k[1] or 0, k[0])):
+        sub = [r for r in rows if _search_of(r) == key]
+        lines += _table(sub, choose(sub), key)
     lines.append(READING)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text("\n".join(lines), encoding="utf-8")
@@ -214,19 +256,19 @@ def main():
     rows_path = work / "rows.json"
     done = {r["name"]: r for r in json.loads(rows_path.read_text())} if rows_path.is_file() \
         else {}
-    grid, trials = SEARCHES[args.search]
+    grid, trials, select_k = SEARCHES[args.search]
     for values in itertools.product(*grid.values()):
         pt = dict(zip(grid, values))
-        name = point_name(pt, trials)
+        name = row_name(pt, trials, select_k)
         if name not in done:
-            done[name] = evaluate(work, pt, n_trials=trials)
+            done[name] = evaluate(work, pt, n_trials=trials, select_k=select_k)
             rows_path.write_text(json.dumps(list(done.values()), indent=1))
         r = done[name]
         print(f"{name}: room {r['room']:+.3f} clean {r['clean']:+.3f} G {r['gain']:+.4f} "
               f"met {r['met']} weaker {student_weaker(r)} ({r['seconds']} s)", flush=True)
     rows = list(done.values())
     write_markdown(args.md, rows)
-    chosen = choose([r for r in rows if r.get("trials", 20) == trials])
+    chosen = choose([r for r in rows if _search_of(r) == (trials, select_k)])
     print("chosen:", chosen and chosen["name"])
 
 
