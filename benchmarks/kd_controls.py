@@ -48,7 +48,9 @@ from pathlib import Path
 FEATURE_METHODS = ("hinton_kd", "fitnet", "crd", "cmcrd", "sp", "rkd", "pkt", "nst")
 ALL_METHODS = FEATURE_METHODS + ("ekd", "bs25", "v2e")
 #: the positive-control scenarios the targets are checked on
-POSITIVE = ("kd", "kd_noisy")
+POSITIVE = ("kd", "kd_noisy", "kd_strong")
+#: the negative controls (no student may rise above the student alone)
+NEGATIVE = ("blind", "blind_strong")
 INPUTS = {"ekd": ("eeg:de+gsr:features", "gsr:features")}
 DEFAULT_INPUTS = ("eeg:de+eog:features", "eog:features")
 #: contrastive negatives per positive (the fold has ~2,000 training windows)
@@ -426,15 +428,17 @@ def targets(rows):
             out.append((f"{sc} LOSO {m}: teacher beats both", ok,
                         f"teacher {r['teacher']:.3f}, KD {r['student']:.3f}, alone "
                         f"{r['baseline']:.3f}"))
-    blind = [r for r in rows if r["scenario"] == "blind" and r["metric"] != "ccc"]
-    if blind:
+    for sc in NEGATIVE:
+        blind = [r for r in rows if r["scenario"] == sc and r["metric"] != "ccc"]
+        if not blind:
+            continue
         worst = max(blind, key=lambda r: r["diff"])
-        out.append(("blind: no student more than +0.010 above the student alone",
+        out.append((f"{sc}: no student more than +0.010 above the student alone",
                     worst["diff"] <= 0.01,
                     f"largest {worst['diff']:+.3f} ({worst['protocol']} {worst['method']})"))
         far = max(blind, key=lambda r: max(abs(r["student"] - 0.5), abs(r["baseline"] - 0.5)))
         dev = max(abs(far["student"] - 0.5), abs(far["baseline"] - 0.5))
-        out.append(("blind: every student and student alone within 0.020 of chance (0.5)",
+        out.append((f"{sc}: every student and student alone within 0.020 of chance (0.5)",
                     dev <= 0.02, f"largest |x - 0.5| = {dev:.3f} ({far['protocol']} "
                                  f"{far['method']})"))
     return out

@@ -72,7 +72,8 @@ def build_parser():
 
     p.add_argument("--scenario", default="legacy", choices=tuple(SCENARIOS),
                    help="cohort scenario (emopipe.io.synth._cohort): kd = positive control of "
-                        "distillation (kd_noisy: its second version), blind = negative control, "
+                        "distillation (kd_noisy, kd_strong: its later versions), blind = negative "
+                        "control (blind_strong: kd_strong's), "
                         "equal, legacy (default)")
     _add_verbose(p)
 

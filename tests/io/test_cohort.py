@@ -66,13 +66,15 @@ def test_legacy_draw_is_the_old_uniform_ratings_and_noisy_draw_follows_the_formu
 
 
 def test_scenarios_are_frozen_and_unknown_names_are_named():
-    assert sorted(SCENARIOS) == ["blind", "equal", "kd", "kd_noisy", "legacy"]
+    assert sorted(SCENARIOS) == ["blind", "blind_strong", "equal", "kd", "kd_noisy",
+                                 "kd_strong", "legacy"]
     assert SCENARIOS["blind"].blink == SCENARIOS["blind"].saccade == SCENARIOS["blind"].scr == 0
     assert SCENARIOS["kd"].beta_gamma > SCENARIOS["equal"].beta_gamma > 0
     with pytest.raises(AttributeError):
         SCENARIOS["kd"].blink = 9.0
     with pytest.raises(KeyError, match=r"Unknown cohort scenario 'kk'; the scenarios are "
-                                       r"'legacy', 'kd', 'blind', 'kd_noisy', 'equal'"):
+                                       r"'legacy', 'kd', 'blind', 'kd_noisy', 'kd_strong', "
+                                       r"'blind_strong', 'equal'"):
         get_scenario("kk")
     # the CLI offers exactly these scenarios
     sub = build_parser()._subparsers._group_actions[0].choices["synth"]

@@ -134,6 +134,23 @@ the generated trials.
   on 0.892 (all 128 columns: 0.774 at C = 1, 0.842 at C = 0.001), which
   with that point's room 0.041 would give G ~0.025.
 
+- ``kd_strong`` / ``blind_strong`` (registered in session 4): search 3 of
+  ``benchmarks/kd_precondition_search.py`` (declared and committed before it
+  ran) changed the instrument as search 2's reading asked: the precondition's
+  teacher LR reads only the ``SELECT_K`` = 10 teacher columns with the
+  largest F-score on each fold's training labels (the method option
+  ``teacher_select_k``), and the grid added an EOG factor 0.5. Four of its 24
+  points meet ``G >= 0.02``; the committed choice rule (smallest deviation
+  from ``kd``) picks beta_gamma 0.6, jitter 0.25, EOG 1x (blink 1.5, saccade
+  2.0), report noise SD 3.5: room +0.041, clean +0.140, G +0.0216.
+  ``kd_strong`` is that point, ``blind_strong`` the same EEG and labels with
+  EOG and GSR at zero; both were frozen before any distillation method ran
+  on them. Reported beside the rule and not part of it, a distilled linear
+  student (ridge on the teacher LR's logits; ``headroom``'s ``kd_linear``)
+  gains only +0.013 (p 0.20) on that point, so ``G`` may overstate what a
+  linear student recovers; the methods' rows are in
+  ``benchmarks/results/kd_controls.md``.
+
 Valence keeps the legacy alpha-asymmetry effect in every scenario (EEG
 only); dominance and liking carry no effect.
 
@@ -250,6 +267,16 @@ SCENARIOS = {
         "classes flipped); measured: fails its precondition, a teacher trained on these "
         "labels is no cleaner than them",
         beta_gamma=0.30, beta_gamma_jitter=0.25, blink=1.5, saccade=2.0, scr=0.3,
+        **{**_NOISY, "report_noise_sd": 3.5}),
+    "kd_strong": Scenario(
+        "kd_strong", "positive control v3: as kd_noisy with EEG beta/gamma 0.6; chosen by "
+        "precondition search 3 (teacher on 10 in-fold selected columns) before any method ran",
+        beta_gamma=0.60, beta_gamma_jitter=0.25, blink=1.5, saccade=2.0, scr=0.3,
+        **{**_NOISY, "report_noise_sd": 3.5}),
+    "blind_strong": Scenario(
+        "blind_strong", "negative control of kd_strong: EOG and GSR carry nothing, EEG and "
+        "labels as in kd_strong",
+        beta_gamma=0.60, beta_gamma_jitter=0.25, blink=0.0, saccade=0.0, scr=0.0,
         **{**_NOISY, "report_noise_sd": 3.5}),
     "equal": Scenario(
         "equal", "EOG reads arousal as strongly as EEG, noisy labels: no gain expected",
