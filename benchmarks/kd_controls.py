@@ -188,6 +188,10 @@ TAGS = {
     "cf": {"teacher_targets": "cross_fit"},
     # the recipe's optional Hinton KD term at weight 1 (CMCRD's [+ 1 KD])
     "kd": {"loss_weights": {"hinton_kd": 1.0}},
+    # subject-centred teacher logits (emopipe.distill._centre): session 4's diagnosis of the
+    # kd_strong misses (a linear student on the teacher LR's logits gains +0.013, on the
+    # same logits centred per training subject +0.026, p 0.03)
+    "sc": {"teacher_centre": "subject"},
     # a teacher regularised for noisy labels: dropout 0.5 (the usual value), lr 3e-4 (so that
     # validation selection has more than the first epoch to choose from), 30 epochs at most
     "rt": {"teacher_params": {"dropout": 0.5}, "teacher_lr": 3e-4, "teacher_epochs": 30},
@@ -199,7 +203,8 @@ def split_method(spec):
 
     Tags (:data:`TAGS`): ``cf`` cross-fitted teacher targets, ``kd`` the
     recipe's optional Hinton KD term at weight 1, ``rt`` a regularised
-    teacher; a bare name is the recipe as registered.
+    teacher, ``sc`` subject-centred teacher logits, ``sel`` the teacher on
+    SELECT_K selected columns; a bare name is the recipe as registered.
     """
     name, *tags = spec.split("+")
     if any(t not in TAGS for t in tags):
@@ -416,8 +421,9 @@ def targets(rows):
     rows = [r for r in rows if r.get("seed", 0) == 0]
     by = {(r["scenario"], r["protocol"], r["method"]): r for r in rows}
     for sc in POSITIVE:
-        for m in ("hinton_kd", "hinton_kd+cf", "hinton_kd+sel", "cmcrd", "cmcrd+cf",
-                  "cmcrd+sel"):
+        for m in ("hinton_kd", "hinton_kd+cf", "hinton_kd+sel", "hinton_kd+sc",
+                  "hinton_kd+sel+sc", "cmcrd", "cmcrd+cf", "cmcrd+sel", "cmcrd+sc",
+                  "cmcrd+sel+sc"):
             r = by.get((sc, "loso", m))
             if r is None:
                 continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..utils._checks import _check_number, _check_option, _check_type, _close_match_hint
 from ..utils._errors import ConfigError, ConfigTypeError
 from ..utils.config import config_from_dict, config_to_dict, load_config
+from ._centre import TEACHER_CENTRE
 from .data import NORMALISE, TEST_NORMALISE
 from .methods import METHODS, get_recipe
 from .protocols import PROTOCOLS
@@ -141,6 +142,17 @@ class DistillConfig:
         never on validation or test windows; the indices are recorded in
         ``predictions/<fold>.json`` and ``models/<fold>.json``. ``None``
         (default): every column.
+    teacher_centre : str
+        ``"none"`` (default) or ``"subject"``: before distillation, subtract
+        from each training window's teacher logits the mean teacher logits
+        of its subject's training windows. Under a cross-subject protocol a
+        teacher's logits carry each training subject's offset (the subject's
+        baseline signal levels and report bias, which no test subject
+        shares); a student matching them learns to read the subject from
+        its own modality's baselines, which does not transfer. Centring
+        keeps only the within-subject variation. Uses training windows
+        only; features and validation / test windows are untouched. Not for
+        feedback methods (``ekd``, ``bs25``), whose teacher is updated live.
     feedback_every : int
         Student steps between teacher feedback updates (EKD, BS25).
     feedback_lr : float
@@ -199,6 +211,7 @@ class DistillConfig:
     teacher_targets: str = "in_sample"
     teacher_folds: int = 5
     teacher_select_k: int | None = None
+    teacher_centre: str = "none"
     feedback_every: int = 1
     feedback_lr: float = 5e-5
     feedback_first_order: bool = False
@@ -220,6 +233,7 @@ class DistillConfig:
         _check_option("normalise", self.normalise, NORMALISE)
         _check_option("test_normalise", self.test_normalise, TEST_NORMALISE)
         _check_option("teacher_targets", self.teacher_targets, ("in_sample", "cross_fit"))
+        _check_option("teacher_centre", self.teacher_centre, TEACHER_CENTRE)
         for name, rule in _NUMERIC.items():
             _check_number(name, getattr(self, name), **rule)
         for name in ("teacher_only", "transductive", "mcc_on_test", "compare_baseline",
@@ -238,6 +252,13 @@ class DistillConfig:
                 f"teacher_select_k={self.teacher_select_k} selects teacher inputs, but method "
                 f"{self.method!r} has no teacher. Drop teacher_select_k or pick a method with "
                 f"a teacher (e.g. 'hinton_kd')."
+            )
+        if self.teacher_centre != "none" and get_recipe(self.method).feedback is not None:
+            raise ConfigError(
+                f"teacher_centre={self.teacher_centre!r} cannot be used with method "
+                f"{self.method!r}: its teacher is updated during student training (feedback), "
+                f"so there are no fixed logits to centre. Use teacher_centre='none' or a method "
+                f"without feedback (e.g. 'hinton_kd')."
             )
         if self.teacher_targets == "cross_fit" and get_recipe(self.method).feedback is not None:
             raise ConfigError(

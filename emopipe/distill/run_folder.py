@@ -190,8 +190,11 @@ def _settings_hash(config):
     d = config_to_dict(config)
     for k in _RUNTIME_FIELDS:
         d.pop(k, None)
-    if d.get("teacher_select_k") is None:  # the default leaves older runs' hashes unchanged
+    # the defaults of later options leave older runs' hashes unchanged
+    if d.get("teacher_select_k") is None:
         d.pop("teacher_select_k", None)
+    if d.get("teacher_centre") == "none":
+        d.pop("teacher_centre", None)
     return config_hash(d)
 
 

@@ -13,6 +13,8 @@ fold:
    features of the training windows by out-of-fold ones (inner teachers
    that never saw the window's trial, :mod:`._cross_fit`; the fold's
    teacher still gives the test predictions);
+   With ``teacher_centre="subject"``, the training windows' logits then
+   lose each training subject's mean (:mod:`._centre`);
 4. trains the student with the method's objective (:mod:`.methods`) on the
    teacher's training-window outputs;
 5. trains the no-KD baseline student from the same initial weights and the
@@ -46,6 +48,7 @@ from ..utils._logging import verbose
 from ..utils.config import config_from_dict
 from ..utils._errors import ConfigError
 from ._build import InputMeta, cohort_inputs, plan_model
+from ._centre import centre_by_group
 from ._cross_fit import cross_fit_targets, inner_groups
 from ._fit import _device, _fold_seed, _predict, _score, _train_model
 from .config import DistillConfig, config_from_cli, load_distill_config
@@ -231,6 +234,13 @@ def _run_fold(run, k, fold, out):
                 run, fold, [x[tr] for x in XT], y_tr, ([x[va] for x in XT], y_va), seed, f_tr)
             extra = {"logits_train_in_sample": z_tr.cpu().numpy(),
                      "feat_train_in_sample": f_tr.cpu().numpy()}
+        if cfg.teacher_centre == "subject" and not cfg.teacher_only:
+            if "logits_train_in_sample" not in extra:
+                extra["logits_train_uncentred"] = t_out[0].cpu().numpy()
+            z_c, offsets = centre_by_group(t_out[0].cpu().numpy(),
+                                           run.cohort.subject[fold.train])
+            t_out = (torch.as_tensor(z_c, dtype=t_out[0].dtype, device=dev), t_out[1])
+            info["teacher"]["centre"] = {"by": "subject", "offsets": offsets}
         if tcache is not None and cfg.save_teacher_cache:
             _save_npz(tcache, train_idx=fold.train, val_idx=fold.val,
                       logits_train=t_out[0].cpu().numpy(), feat_train=t_out[1].cpu().numpy(),
