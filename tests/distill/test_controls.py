@@ -85,11 +85,13 @@ def test_blind_control_no_student_rises_above_chance():
     assert _clean_accuracy(res, truth, "teacher") > 0.7  # the teacher does read the latent
 
 
-@pytest.mark.parametrize("targets", ["in_sample", "cross_fit"])
-def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold(targets):
+@pytest.mark.parametrize("targets, centre", [("in_sample", "none"), ("cross_fit", "none"),
+                                             ("in_sample", "subject")])
+def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold(targets,
+                                                                                 centre):
     """The negative control's guarantee, checked directly: a fold's outputs are unchanged
     when the test subject's labels and teacher-modality features are replaced (with the
-    fold's teacher's targets and with cross-fitted ones).
+    fold's teacher's targets, with cross-fitted ones and with subject-centred ones).
 
     A student whose test features are noise can then only score chance in expectation,
     so a gain on the blind control cannot come from a leak through the labels, the
@@ -98,7 +100,8 @@ def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold
     cohort, _ = _control_cohort(1, blind=True, n_sub=4, n_trials=6, n_win=5)
     config = DistillConfig(teacher="eeg", student="eog", method="hinton_kd", protocol="loso",
                            target="arousal", seed=0, epochs=3, batch_size=32, lr=3e-3,
-                           n_threads=1, max_folds=1, teacher_targets=targets, teacher_folds=3)
+                           n_threads=1, max_folds=1, teacher_targets=targets, teacher_folds=3,
+                           teacher_centre=centre)
     ref = run_distill(config, cohort=cohort)
     (fold,) = ref.predictions
     test = ref.predictions[fold]["test_idx"]
