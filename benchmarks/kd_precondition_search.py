@@ -89,7 +89,21 @@ REFERENCE = {"beta_gamma": 0.30, "beta_gamma_jitter": 0.25, "eog_factor": 1.0,
 
 
 #: what the tables of 2026-12-02 show; rewrite it when the rows change
-READING = """## Reading (measured 2026-12-02, session 3)
+READING = """## Reading of search 3 (measured 2026-12-02, session 4)
+
+- **Four of 24 points meet G >= 0.02 with the teacher LR on 10 in-fold selected columns;
+  the committed rule picks beta_gamma 0.6, jitter 0.25, EOG 1x, report noise 3.5** (room
+  +0.041, clean +0.140, G +0.0216; deviation 2.22), frozen as `kd_strong` (and
+  `blind_strong`) before any method ran on it. `clean` now grows with the EEG's strength as
+  search 1 predicted (+0.04 at beta_gamma 0.3 to +0.16 at 1.0); `room` still depends only
+  on the EOG and the label noise (EOG 0.5x: the LR alone is at chance, 0.496-0.499).
+- **The direct check does not confirm G.** The distilled linear student gains +0.003 to
+  +0.019 at EOG 1x (p >= 0.06 everywhere), and +0.011 to +0.032 at EOG 0.5x, where the alone
+  LR learns nothing; G predicted the opposite order. On the chosen point: +0.013 (p 0.20).
+  Session 4's diagnosis of why (subject offsets in the teacher's logits) and the methods'
+  rows are in `benchmarks/results/kd_controls.md`.
+
+## Reading (measured 2026-12-02, session 3)
 
 - **No point of either search meets the precondition; no scenario was frozen and no
   distillation method was run on any point.** Search 1 (10 x 20, 24 points): largest G

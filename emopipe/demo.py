@@ -8,14 +8,17 @@ Three steps, each resumable, all under one working folder::
     <out>/cache/    the HDF5 feature cache (one file per subject)
     <out>/runs/<method>/   the distillation run folder
 
-The cohort is the ``kd_noisy`` scenario of :mod:`emopipe.io.synth._cohort`,
-the positive control of distillation: EEG (beta/gamma power) reads the
-latent arousal strongly, EOG (blink and saccade rates) and GSR (SCR rate)
-weakly but really, and the labels are noisy self-reports of the latent
-(about 30 % of the arousal classes differ from the latent's). The
-distillation step trains a fused EEG + EOG teacher and distils it into an
-EOG-only student for arousal under leave-one-subject-out, with the no-KD
-student trained alongside for the paired test. The printout names the
+The cohort is the ``kd_strong`` scenario of :mod:`emopipe.io.synth._cohort`,
+the positive control of distillation that meets its method-independent
+precondition: EEG (beta/gamma power) reads the latent arousal strongly, EOG
+(blink and saccade rates) and GSR (SCR rate) weakly but really, and the
+labels are noisy self-reports of the latent (about 30 % of the arousal
+classes differ from the latent's). The distillation step trains a fused
+EEG + EOG teacher and distils it into an EOG-only student for arousal under
+leave-one-subject-out, with the no-KD student trained alongside for the
+paired test. The teacher's logits are centred per training subject
+(``teacher_centre="subject"``, :mod:`emopipe.distill._centre`) for every
+method that distils from fixed teacher outputs (not the feedback methods). The printout names the
 scenario, its planted strengths (from ``ground_truth.json``) and what the
 paired test over subjects shows. Nothing is downloaded. This module is part
 of the top (CLI) layer.
@@ -28,7 +31,7 @@ from pathlib import Path
 logger = logging.getLogger("emopipe.demo")
 
 #: cohort scenario of the demo (``emopipe.io.synth._cohort.SCENARIOS``)
-DEMO_SCENARIO = "kd_noisy"
+DEMO_SCENARIO = "kd_strong"
 
 #: distillation settings of the demo (fields of ``DistillConfig``)
 DEMO_DISTILL = {
@@ -154,11 +157,18 @@ def run_demo(out, *, n_subjects=6, n_trials=20, seed=0, method="hinton_kd", figu
 
     from .distill import DistillConfig, run_distill
 
+    from .distill.methods import get_recipe
+
     run_dir = out / "runs" / method
+    recipe = get_recipe(method)
+    centre = {"teacher_centre": "subject"} if (recipe.needs_teacher
+                                               and recipe.feedback is None) else {}
     dconf = DistillConfig(cache=str(cache), method=method, seed=seed, out=str(run_dir),
-                          **DEMO_DISTILL)
+                          **DEMO_DISTILL, **centre)
     print(f"[3/3] distil {dconf.teacher} -> {dconf.student} ({method}, {dconf.protocol}, "
           f"{dconf.target}) -> {run_dir}")
+    if centre:
+        print("      teacher logits centred per training subject (teacher_centre='subject')")
     result = run_distill(dconf)
     print(result.summary_text())
     print(_paired_line(result.summary))

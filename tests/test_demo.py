@@ -15,10 +15,10 @@ def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
     assert "3 subject(s) extracted, 0 already current" in text
     # the demo runs the positive-control scenario and says so, with its planted strengths and
     # the paired test
-    assert DEMO_SCENARIO == "kd_noisy"
+    assert DEMO_SCENARIO == "kd_strong"
     truth = json.loads((out / "deap" / "ground_truth.json").read_text())
     assert truth["scenario"]["name"] == DEMO_SCENARIO
-    assert "synthetic DEAP cohort, scenario 'kd_noisy': 3 subjects x 4 trials" in text
+    assert "synthetic DEAP cohort, scenario 'kd_strong': 3 subjects x 4 trials" in text
     flips = truth["strengths"]["label_flip_rate_arousal"]
     assert f"{100 * flips:.0f} % of the arousal classes differ from the latent's" in text
     bg = truth["strengths"]["pooled"]["eeg_beta_gamma~arousal"]
@@ -28,6 +28,12 @@ def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
     assert summary["n_folds"] == 3 and summary["protocol"] == "loso"
     assert summary["teacher_inputs"] == ["eeg:de", "eog:features"]
     assert summary["student_inputs"] == ["eog:features"]
+    assert "teacher logits centred per training subject (teacher_centre='subject')" in text
+    folds = sorted((out / "runs" / "hinton_kd" / "predictions").glob("*.json"))
+    offsets = [set(json.loads(f.read_text())["teacher"]["centre"]["offsets"]) for f in folds]
+    # each fold centres on its two training subjects, never on its test subject
+    assert len(folds) == 3 and all(len(o) == 2 for o in offsets)
+    assert len(set.union(*offsets)) == 3 and not set.intersection(*offsets)
     assert set(summary["subjects"]) == {"teacher", "student", "baseline"}
     # the three printed subject lines hold the numbers of summary.json
     acc = summary["subjects"]["student"]["accuracy"]["mean"]
