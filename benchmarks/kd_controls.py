@@ -240,6 +240,10 @@ TAGS = {
     # kd_strong misses (a linear student on the teacher LR's logits gains +0.013, on the
     # same logits centred per training subject +0.026, p 0.03)
     "sc": {"teacher_centre": "subject"},
+    # a linear teacher (one dense layer; needs +sel, which makes its input one vector): does the
+    # MLP teacher's quality (latent agreement 0.75-0.84 against the LR's 0.87) explain the gap
+    # between hinton_kd+sc and the centred linear KD student?
+    "lt": {"teacher_model": "linear"},
     # a teacher regularised for noisy labels: dropout 0.5 (the usual value), lr 3e-4 (so that
     # validation selection has more than the first epoch to choose from), 30 epochs at most
     "rt": {"teacher_params": {"dropout": 0.5}, "teacher_lr": 3e-4, "teacher_epochs": 30},
@@ -252,7 +256,7 @@ def split_method(spec):
     Tags (:data:`TAGS`): ``cf`` cross-fitted teacher targets, ``kd`` the
     recipe's optional Hinton KD term at weight 1, ``rt`` a regularised
     teacher, ``sc`` subject-centred teacher logits, ``sel`` the teacher on
-    SELECT_K selected columns; a bare name is the recipe as registered.
+    SELECT_K selected columns, ``lt`` a linear teacher (with ``sel``); a bare name is the recipe as registered.
     """
     name, *tags = spec.split("+")
     if any(t not in TAGS for t in tags):

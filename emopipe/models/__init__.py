@@ -17,6 +17,7 @@ from .students import (
     EKDStudent,
     MLP,
     BiLSTMRegressor,
+    Linear,
     TCNRegressor,
     TCNWindowRegressor,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "FaceTCN",
     "FaceWindowTCN",
     "FusionMLP",
+    "Linear",
     "MLP",
     "MODELS",
     "SIGNAL_ARGS",

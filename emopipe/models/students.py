@@ -71,6 +71,41 @@ class MLP(EmoModule):
         return self.classifier(self.dropout(h2)), [h1, h2]
 
 
+@register_model("linear")
+class Linear(EmoModule):
+    """One dense layer: logistic regression (or linear regression) on a feature vector.
+
+    Parameters
+    ----------
+    n_features : int
+        Input features.
+    n_outputs : int
+        Number of outputs: classes (logits), or 1 for a continuous target.
+
+    Notes
+    -----
+    Input: ``x`` of shape ``(batch, n_features)``; output ``x W^T + b``,
+    ``(n_features + 1) n_outputs`` parameters. ``features`` returns the input
+    itself (there is no hidden layer), so ``feat_dim`` is ``n_features``.
+    """
+
+    input_names = ("x",)
+    input_dims = (("feature",),)
+
+    def __init__(self, *, n_features, n_outputs):
+        super().__init__()
+        n_features = _check_size("n_features", n_features)
+        n_outputs = _check_size("n_outputs", n_outputs)
+        self.input_axes = [("n_features",)]
+        self._input_sizes = [(n_features,)]
+        self.classifier = nn.Linear(n_features, n_outputs)
+        self.feat_dim = n_features
+        self.n_outputs = n_outputs
+
+    def _run(self, x):
+        return self.classifier(x), [x]
+
+
 def _window_input(model, n_channels, n_times, n_outputs, sfreq):
     """Check the sizes of a one-window ``(n_channels, n_times)`` classifier.
 

@@ -24,6 +24,7 @@ from emopipe.models import (
 BATCH = 3
 # name -> (kwargs, expected out shape without batch, expected features shapes without batch)
 CASES = {
+    "linear": (dict(n_features=31, n_outputs=3), (3,), [(31,)]),
     "mlp": (dict(n_features=31, n_outputs=3, hidden=16), (3,), [(16,), (16,)]),
     "fusion_mlp": (
         dict(n_features_a=31, n_features_b=7, n_outputs=3, hidden=16),
@@ -303,7 +304,7 @@ def test_registry_miss_lists_models():
     msg = (
         r"Model 'mpl' not found\. Available models: 'bilstm_regressor', 'cnn1d', "
         r"'concat_teacher', 'dgcnn', 'eegnet_mini', 'ekd_student', 'ekd_teacher', "
-        r"'face_tcn', 'face_window_tcn', 'fusion_mlp', 'mlp', 'tcn_regressor', "
+        r"'face_tcn', 'face_window_tcn', 'fusion_mlp', 'linear', 'mlp', 'tcn_regressor', "
         r"'tcn_window_regressor'\. "
         r"Did you mean 'mlp'\?"
     )
@@ -371,3 +372,12 @@ def test_face_tcn_backbone_refuses_unsafe_or_broken_files_by_name(tmp_path):
     torch.save(nan, tmp_path / "nan.pt")
     with pytest.raises(DataFileError, match=r"nan\.pt: the weights hold NaN"):
         dst.load_backbone(tmp_path / "nan.pt")
+
+
+def test_linear_is_one_dense_layer():
+    model = build_model("linear", n_features=5, n_outputs=2)
+    assert sum(p.numel() for p in model.parameters()) == (5 + 1) * 2
+    x = torch.randn(4, 5)
+    w, b = model.classifier.weight, model.classifier.bias
+    torch.testing.assert_close(model(x)[0], x @ w.T + b)
+    torch.testing.assert_close(model.features(x)[-1], x)
