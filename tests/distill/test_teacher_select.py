@@ -93,7 +93,8 @@ def test_selection_is_recorded_and_never_sees_the_test_fold(tmp_path):
 def test_default_keeps_older_run_hashes_and_the_option_changes_it():
     cfg = DistillConfig(method="hinton_kd")
     d = config_to_dict(cfg)
-    for k in ("out", "device", "resume", "max_folds", "cache", "teacher_select_k"):
+    for k in ("out", "device", "resume", "max_folds", "cache", "teacher_select_k",
+              "teacher_centre"):
         d.pop(k, None)
     assert _settings_hash(cfg) == config_hash(d)
     assert _settings_hash(DistillConfig(method="hinton_kd", teacher_select_k=10)) != \
