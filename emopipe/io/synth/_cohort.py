@@ -151,9 +151,10 @@ the generated trials.
   linear student recovers. Measured afterwards (``benchmarks/results/kd_controls.md``):
   the registered recipes do not beat the student alone on it; with the
   teacher's logits centred per training subject (``teacher_centre``, the
-  cause found in the method) Hinton KD does against the latent state (+0.021,
-  seeds pooled, p 0.005) but not by the 2 points against the written labels
-  (+0.009), which at 27 % flips would need more than the student's room.
+  cause found in the method) Hinton KD (+0.021, seeds pooled, p 0.005) and
+  CMCRD with its KD term (+0.029, p 0.0003) do against the latent state, but
+  not by the 2 points against the written labels (+0.009, +0.015 p 0.050),
+  which at 27 % flips would need about the student's whole room.
 
 Valence keeps the legacy alpha-asymmetry effect in every scenario (EEG
 only); dominance and liking carry no effect.
