@@ -313,10 +313,9 @@ def distill_config(cache, run_dir, method, protocol, seed, threads, epochs, pati
 
 def latent_class(cohort, truth):
     """The latent arousal class (latent > 5) of every window, shape (n_windows,)."""
-    import numpy as np
+    from emopipe.io.synth._common import latent_classes
 
-    return np.array([truth["subjects"][s]["trials"][int(t) - 1]["latent"]["arousal"] > 5.0
-                     for s, t in zip(cohort.subject, cohort.trial)], dtype=int)
+    return latent_classes(truth, cohort.subject, cohort.trial)
 
 
 def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, patience, truth):
@@ -415,8 +414,7 @@ def headroom(cache, truth, protocol, labels=None, select_k=None):
 
     c = load_cohort(cache, list(DEFAULT_INPUTS))
     y = c.labels["arousal_class"] if labels is None else np.asarray(labels)
-    lat = np.array([truth["subjects"][s]["trials"][int(t) - 1]["latent"]["arousal"] > 5.0
-                    for s, t in zip(c.subject, c.trial)], dtype=int)
+    lat = latent_class(c, truth)
 
     def matrix(spec):
         return np.concatenate([np.nan_to_num(np.asarray(c.features[k], float)).reshape(

@@ -173,7 +173,8 @@ def build_parser():
 
     p = sub.add_parser("demo", help="synthesise a small cohort, extract, distill; print where outputs are")
     p.add_argument("--out", default="demo_out", help="working folder")
-    p.add_argument("--subjects", type=int, default=6)
+    p.add_argument("--subjects", type=int, default=None,
+                   help="number of subjects (default: emopipe.demo.DEMO_SUBJECTS, 10)")
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", default="hinton_kd", help="KD method of the distillation step")
@@ -398,12 +399,13 @@ def _cmd_pipeline(args):
 
 
 def _cmd_demo(args):
-    from .demo import run_demo
+    from .demo import DEMO_SUBJECTS, run_demo
 
-    _check_count("subjects", args.subjects)
+    subjects = DEMO_SUBJECTS if args.subjects is None else args.subjects
+    _check_count("subjects", subjects)
     _check_count("trials", args.trials)
 
-    run_demo(args.out, n_subjects=args.subjects, n_trials=args.trials, seed=args.seed,
+    run_demo(args.out, n_subjects=subjects, n_trials=args.trials, seed=args.seed,
              method=args.method, figures=args.figures)
     return 0
 

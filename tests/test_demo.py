@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 
 from emopipe.cli import main
 from emopipe.demo import DEMO_SCENARIO
@@ -41,6 +42,29 @@ def test_demo_runs_the_chain_and_a_rerun_reuses_every_step(tmp_path, capsys):
     test = summary["paired_student_vs_baseline"]["balanced_accuracy"]
     assert (f"Paired test over 3 subjects (balanced accuracy): KD student - student alone = "
             f"{test['mean_diff']:+.3f}, paired t p = {test['p_ttest']:.3g}: ") in text
+    # the same test against the planted latent class, recomputed here from the run's
+    # predictions, the cache's window index and ground_truth.json
+    from scipy import stats
+
+    from emopipe.distill.data import load_cohort
+
+    def balanced_accuracy_score(y, pred):  # mean recall over the classes y holds
+        return np.mean([np.mean(pred[y == k] == k) for k in np.unique(y)])
+
+    cohort = load_cohort(out / "cache", ["eog:features"])
+    lat = np.array([truth["subjects"][s]["trials"][int(t) - 1]["latent"]["arousal"] > 5
+                    for s, t in zip(cohort.subject, cohort.trial)], dtype=int)
+    kd, alone = [], []
+    for f in sorted((out / "runs" / "hinton_kd" / "predictions").glob("*.npz")):
+        z = np.load(f)
+        kd.append(balanced_accuracy_score(lat[z["test_idx"]], z["student"].argmax(1)))
+        alone.append(balanced_accuracy_score(lat[z["test_idx"]], z["baseline"].argmax(1)))
+    diff = float(np.mean(np.subtract(kd, alone)))
+    p = stats.ttest_rel(kd, alone).pvalue
+    assert (f"Against the planted latent arousal class (ground_truth.json; known only on "
+            f"synthetic data): KD student - student alone = {diff:+.3f}, paired t p = "
+            f"{p:.3g}: ") in text
+    assert "extract EEG, EOG and GSR features (4-s windows)" in text
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "already there, reused" in text
