@@ -135,8 +135,12 @@ READING = """## Reading (measured 2026-12-02, session 4)
   falls below it (-0.011, p 0.049).
 - **The demo now runs kd_strong with teacher_centre='subject'** (rule fixed before the demo
   ran: switch if hinton_kd+sc's 3-seed mean on kd_strong is positive and the blind controls
-  hold). On its 6 subjects x 20 trials: teacher 0.668, KD student 0.514, alone 0.510, paired
-  t p 0.56: the demo's students barely learn at that size, and it says so.
+  hold), and at the size the issue states the control (10 subjects, 4-s windows; it ran 6
+  subjects at 1-s windows before, where its EOG student sat at chance). Measured, three runs
+  in order: 6 subjects, 1-s windows: KD - alone +0.004 (p 0.56); 6 subjects, 4-s windows:
+  -0.007 (p 0.76), against the latent -0.002; 10 subjects, 4-s windows (the default now):
+  -0.004 (p 0.56), against the latent +0.014 (p 0.28). It prints both tests and says that
+  neither is significant.
 
 ## Reading (measured 2026-12-02, session 3)
 

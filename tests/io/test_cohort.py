@@ -211,3 +211,16 @@ def test_cli_synth_writes_the_scenario(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["synth", "--out", str(out), "--scenario", "kdd"])
     assert "invalid choice: 'kdd'" in capsys.readouterr().err
+
+
+def test_latent_classes_read_each_windows_trial_latent():
+    from emopipe.io.synth._common import latent_classes
+
+    truth = {"subjects": {"s01": {"trials": [{"latent": {"arousal": 7.0}},
+                                             {"latent": {"arousal": 5.0}}]},
+                          "s02": {"trials": [{"latent": {"arousal": 2.5}}]}}}
+    np.testing.assert_array_equal(
+        latent_classes(truth, ["s01", "s01", "s02", "s01"], [1, 2, 1, 1]), [1, 0, 0, 1])
+    with pytest.raises(ValueError, match="subject and trial must have one entry per window, "
+                                         "got 2 subjects and 1 trials"):
+        latent_classes(truth, ["s01", "s02"], [1])
