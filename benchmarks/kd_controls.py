@@ -123,6 +123,10 @@ READING = """## Reading (measured 2026-12-02, session 4)
   of about 0.02 at best (per-seed paired SD about 0.03). The issue's label-based target is
   MISSED (best: cmcrd+kd+sc pooled +0.015, p 0.050; at seed 0 +0.009, p 0.37); the
   latent-based test above is what shows the transfer.
+- **Within subject (5 folds by trial, seed 0), kd_strong and blind_strong:** every model sits
+  near chance (teachers 0.55-0.57, students 0.49-0.50): 16 training trials per subject are
+  too few for the MLPs. KD - alone on kd_strong: hinton_kd -0.008, +sc -0.010, cmcrd -0.001,
+  cmcrd+kd+sc -0.004; on blind_strong -0.002 to +0.002. No gain, no leak.
 - **Negative controls hold.** blind_strong at seed 0: largest diff -0.006, everything within
   0.015 of chance; over seeds 0-2 every +sc mean is within +-0.003 (SD 0.008-0.016), against
   the latent within +0.012. blind at seed 0 with +sc: +0.006 at most; the one blind row over
