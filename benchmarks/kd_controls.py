@@ -352,13 +352,14 @@ def run_one(cache, work, scenario, method, protocol, seed, threads, epochs, pati
                n_subjects=test["n"])
     if metric == "balanced_accuracy" and protocol == "loso":
         # the same predictions against the latent class, per test subject
-        lat = latent_class(load_cohort(cache, [cfg.student]), truth)
+        cohort = load_cohort(cache, [cfg.student])
+        lat = latent_class(cohort, truth)
         per = {r: [balanced_accuracy(lat[p["test_idx"]], p[r].argmax(1))
                    for p in res.predictions.values()] for r in ("teacher", "student", "baseline")}
         for r, v in per.items():
             row[f"{r}_latent"] = float(np.mean(v))
         # per test subject (one LOSO fold each), for the seed-pooled test (seed_pooled)
-        y = load_cohort(cache, [cfg.student]).labels["arousal_class"]
+        y = cohort.labels["arousal_class"]
         row["subject_diff"] = {
             name: [balanced_accuracy(y[p["test_idx"]], p["student"].argmax(1))
                    - balanced_accuracy(y[p["test_idx"]], p["baseline"].argmax(1)),

@@ -253,20 +253,17 @@ class DistillConfig:
                 f"{self.method!r} has no teacher. Drop teacher_select_k or pick a method with "
                 f"a teacher (e.g. 'hinton_kd')."
             )
-        if self.teacher_centre != "none" and get_recipe(self.method).feedback is not None:
-            raise ConfigError(
-                f"teacher_centre={self.teacher_centre!r} cannot be used with method "
-                f"{self.method!r}: its teacher is updated during student training (feedback), "
-                f"so there are no fixed logits to centre. Use teacher_centre='none' or a method "
-                f"without feedback (e.g. 'hinton_kd')."
-            )
-        if self.teacher_targets == "cross_fit" and get_recipe(self.method).feedback is not None:
-            raise ConfigError(
-                f"teacher_targets='cross_fit' cannot be used with method {self.method!r}: its "
-                f"teacher is updated during student training (feedback), so there are no fixed "
-                f"targets to cross-fit. Use teacher_targets='in_sample' or a method without "
-                f"feedback (e.g. 'hinton_kd')."
-            )
+        # options that act on fixed teacher outputs: none under a live (feedback) teacher
+        for name, off, what in (("teacher_centre", "none", "logits to centre"),
+                                ("teacher_targets", "in_sample", "targets to cross-fit")):
+            value = getattr(self, name)
+            if value != off and get_recipe(self.method).feedback is not None:
+                raise ConfigError(
+                    f"{name}={value!r} cannot be used with method {self.method!r}: its teacher "
+                    f"is updated during student training (feedback), so there are no fixed "
+                    f"{what}. Use {name}={off!r} or a method without feedback (e.g. "
+                    f"'hinton_kd')."
+                )
         _check_losses(self)
 
 

@@ -185,16 +185,19 @@ def versions():
             "platform": platform.platform()}
 
 
+#: options added after runs existed -> their default, left out of the hash so that older
+#: runs' hashes stay unchanged
+_LATER_DEFAULTS = {"teacher_select_k": None, "teacher_centre": "none"}
+
+
 def _settings_hash(config):
     """Hash of the config without its runtime fields (``n_threads`` is kept: it changes sums)."""
     d = config_to_dict(config)
     for k in _RUNTIME_FIELDS:
         d.pop(k, None)
-    # the defaults of later options leave older runs' hashes unchanged
-    if d.get("teacher_select_k") is None:
-        d.pop("teacher_select_k", None)
-    if d.get("teacher_centre") == "none":
-        d.pop("teacher_centre", None)
+    for k, default in _LATER_DEFAULTS.items():
+        if k in d and d[k] == default:
+            d.pop(k)
     return config_hash(d)
 
 
