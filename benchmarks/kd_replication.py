@@ -1,0 +1,259 @@
+"""Confirmatory replication of session 4's transfer finding on fresh cohort draws.
+
+Session 4 (``benchmarks/results/kd_controls.md``) found on ``kd_strong`` at
+cohort seed 0 that Hinton KD and CMCRD's KD term transfer the planted
+arousal state to the EOG student once the teacher's training logits are
+centred per training subject (``+sc``): seed-pooled KD - alone against the
+latent class +0.021 (p 0.005, hinton_kd+sc) and +0.029 (p 0.0003,
+cmcrd+kd+sc). Those figures came out of about 15 variants tried on that one
+draw, and the scenario itself was chosen on that draw (precondition search
+3), so they carry a selection effect. This script tests them once, on draws
+no method and no search has seen, with everything below fixed and committed
+before it ran (session 5, 2026-12-02):
+
+* **Data.** Scenarios ``kd_strong`` and ``blind_strong`` unchanged, cohort
+  seeds 1 and 2 (:data:`DRAWS`; seed 0 is the exploration draw), 10 subjects
+  x 20 trials, 4-s windows, target arousal, LOSO; training seeds 0, 1, 2;
+  every other setting as ``benchmarks/kd_controls.py`` (10 epochs,
+  patience 3, batch 128, lr 1e-3, one torch thread).
+* **Methods** (:data:`METHODS`): the two candidates ``hinton_kd+sc`` and
+  ``cmcrd+kd+sc``, and the registered ``hinton_kd`` and ``cmcrd`` beside
+  them as references (no hypothesis about those).
+* **H1, transfer (primary).** For each candidate on each kd_strong draw:
+  the seed-pooled paired t-test against the LATENT class (each subject's
+  KD - alone averaged over the 3 training seeds, then a two-sided one-sample
+  t-test over the 10 subjects) has mean > 0 and p < 0.025 (Bonferroni over
+  the 2 candidates). Replicated when it holds on both draws.
+* **H2, the issue's target (secondary).** The same against the written
+  labels, >= +0.020 with p < 0.05, at training seed 0 (the issue's row) and
+  seed-pooled, on each draw; reported, not expected (session 4's reading:
+  +0.02 against labels with 27 % flips needs about the student's whole room).
+* **H3, negative control.** On each blind_strong draw, no method's
+  seed-pooled KD - alone against the labels above +0.010, no seed-0 row above
+  +0.010, every student and student alone within 0.020 of chance.
+* **Also reported.** Each draw's headroom and precondition G (the scenario
+  was picked where G >= 0.02 on draw 0; a fresh draw shows how much of that
+  was the draw), the teacher-beats-both check, and the 20 subjects of both
+  draws in one seed-pooled test (secondary).
+
+Nothing here changes the cohort, the methods or their settings. Rows go to
+``<work>/seed<N>/rows.json`` (resumable, as kd_controls) and the Markdown to
+``benchmarks/results/kd_replication.md``.
+
+Usage::
+
+    python benchmarks/kd_replication.py [--work /tmp/kd_replication] [--table-only]
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kd_controls as K  # noqa: E402  (the benchmark whose finding this replicates)
+
+#: fresh cohort seeds (seed 0 is the draw session 4 explored)
+DRAWS = (1, 2)
+SCENARIOS = ("kd_strong", "blind_strong")
+CANDIDATES = ("hinton_kd+sc", "cmcrd+kd+sc")
+METHODS = ("hinton_kd", "hinton_kd+sc", "cmcrd", "cmcrd+kd+sc")
+SEEDS = (0, 1, 2)
+#: H1's level per candidate: 0.05 / 2 candidates
+ALPHA_H1 = 0.05 / len(CANDIDATES)
+N_SUBJECTS, N_TRIALS, EPOCHS, PATIENCE, THREADS = 10, 20, 10, 3, 1
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def pooled_over(rows_by_draw, scenario, method):
+    """Seed-pooled per-subject diffs of one method, one array per draw.
+
+    Returns
+    -------
+    d : dict of int -> ndarray, shape (n_subjects, 2)
+        Per draw, each subject's KD - alone averaged over the training seeds
+        (column 0 against the labels, 1 against the latent).
+    """
+    import numpy as np
+
+    out = {}
+    for draw, rows in rows_by_draw.items():
+        rs = [r for r in rows if r["scenario"] == scenario and r["method"] == method
+              and r.get("subject_diff")]
+        if len(rs) < 2:
+            continue
+        subjects = sorted(set.intersection(*(set(r["subject_diff"]) for r in rs)))
+        out[draw] = np.array([[r["subject_diff"][s] for s in subjects] for r in rs]).mean(0)
+    return out
+
+
+def decisions(rows_by_draw):
+    """H1-H3 and the reported checks: list of (statement, held, evidence)."""
+    import numpy as np
+    from scipy import stats
+
+    out = []
+    for m in CANDIDATES:
+        d = pooled_over(rows_by_draw, "kd_strong", m)
+        held = []
+        for draw, x in sorted(d.items()):
+            p = stats.ttest_1samp(x[:, 1], 0.0).pvalue
+            ok = x[:, 1].mean() > 0 and p < ALPHA_H1
+            held.append(ok)
+            out.append((f"H1 draw {draw}: kd_strong {m}, seeds pooled, against the latent: "
+                        f"mean > 0, p < {ALPHA_H1:.3g}", ok,
+                        f"{x[:, 1].mean():+.3f}, p = {p:.3g}, {len(x)} subjects"))
+        if len(held) == len(DRAWS):
+            out.append((f"H1 replicated on every fresh draw: kd_strong {m}", all(held),
+                        f"{sum(held)} of {len(held)} draws"))
+    for m in CANDIDATES:
+        d = pooled_over(rows_by_draw, "kd_strong", m)
+        for draw, x in sorted(d.items()):
+            p = stats.ttest_1samp(x[:, 0], 0.0).pvalue
+            out.append((f"H2 draw {draw}: kd_strong {m}, seeds pooled, against the labels: "
+                        f">= +0.020, p < 0.05", x[:, 0].mean() >= 0.02 and p < 0.05,
+                        f"{x[:, 0].mean():+.3f}, p = {p:.3g}"))
+        for draw, rows in sorted(rows_by_draw.items()):
+            r = next((r for r in rows if (r["scenario"], r["method"], r["seed"]) ==
+                      ("kd_strong", m, 0)), None)
+            if r is None:
+                continue
+            out.append((f"H2 draw {draw}: kd_strong {m}, training seed 0, against the labels: "
+                        f">= +0.020, p < 0.05", r["diff"] >= 0.02 and r["p_ttest"] < 0.05,
+                        f"{r['diff']:+.3f}, p = {r['p_ttest']:.3g}"))
+            out.append((f"draw {draw}: kd_strong {m}, training seed 0: teacher beats both",
+                        r["teacher"] > max(r["student"], r["baseline"]),
+                        f"teacher {r['teacher']:.3f}, KD {r['student']:.3f}, alone "
+                        f"{r['baseline']:.3f}"))
+    for draw, rows in sorted(rows_by_draw.items()):
+        blind = [r for r in rows if r["scenario"] == "blind_strong"]
+        if not blind:
+            continue
+        worst_pooled = max(((m, x[:, 0].mean()) for m in METHODS for dr, x in
+                            pooled_over({draw: rows}, "blind_strong", m).items()),
+                           key=lambda v: v[1], default=None)
+        if worst_pooled is not None:
+            out.append((f"H3 draw {draw}: blind_strong, no method's seed-pooled diff above "
+                        f"+0.010", worst_pooled[1] <= 0.01,
+                        f"largest {worst_pooled[1]:+.3f} ({worst_pooled[0]})"))
+        seed0 = [r for r in blind if r["seed"] == 0]
+        if seed0:
+            w = max(seed0, key=lambda r: r["diff"])
+            out.append((f"H3 draw {draw}: blind_strong, no seed-0 row above +0.010",
+                        w["diff"] <= 0.01, f"largest {w['diff']:+.3f} ({w['method']})"))
+        dev = max(max(abs(r["student"] - 0.5), abs(r["baseline"] - 0.5)) for r in blind)
+        out.append((f"H3 draw {draw}: blind_strong, every student and alone within 0.020 of "
+                    f"chance", dev <= 0.02, f"largest |x - 0.5| = {dev:.3f}"))
+    for m in METHODS:  # secondary: the 20 subjects of both draws in one test
+        d = pooled_over(rows_by_draw, "kd_strong", m)
+        if len(d) == len(DRAWS):
+            x = np.concatenate(list(d.values()))
+            pl, pa = (stats.ttest_1samp(x[:, j], 0.0).pvalue for j in (1, 0))
+            out.append((f"both draws ({len(x)} subjects): kd_strong {m}, seeds pooled",
+                        None, f"latent {x[:, 1].mean():+.3f} (p {pl:.3g}), labels "
+                              f"{x[:, 0].mean():+.3f} (p {pa:.3g})"))
+    return out
+
+
+def write_markdown(path, rows_by_draw, heads, truths, wall):
+    """The replication's table, its pooled tests and the pre-declared decisions."""
+    lines = ["# Replication of the transfer finding on fresh cohort draws", "",
+             "`python benchmarks/kd_replication.py`: hypotheses, tests and settings fixed "
+             "in the script's docstring before it ran. Cohort seeds "
+             f"{', '.join(map(str, DRAWS))} (session 4 explored seed 0), {N_SUBJECTS} subjects "
+             f"x {N_TRIALS} trials, 4-s windows, target arousal, LOSO, training seeds "
+             f"{', '.join(map(str, SEEDS))}, at most {EPOCHS} epochs, patience {PATIENCE}. "
+             f"{wall} Columns as in `benchmarks/results/kd_controls.md`.", "",
+             "## Planted strengths and precondition per draw", "",
+             "| draw | scenario | EEG r | EOG r | report r | flipped | room | clean | G | "
+             "precondition | centred linear KD - alone (p) |", "|---" * 11 + "|"]
+    for (draw, sc), h in heads.items():
+        t = truths[draw, sc]
+        p = t["strengths"]["pooled"]
+        c = K.precondition(h)
+        lines.append(f"| {draw} | {sc} | {p['eeg_beta_gamma~arousal']:.3f} | "
+                     f"{p['eog_blink_plus_saccade_count~arousal']:.3f} | "
+                     f"{p['report~latent_arousal']:.3f} | "
+                     f"{t['strengths']['label_flip_rate_arousal']:.3f} | {c['room']:+.3f} | "
+                     f"{c['clean']:+.3f} | {c['gain']:+.4f} | "
+                     f"{'met' if c['met'] else 'FAILS'} | "
+                     f"{h['kd_linear_centred'] - h['alone']:+.3f} "
+                     f"({h['kd_linear_centred_p']:.2g}) |")
+    lines += ["", "The teacher LR of this table reads every teacher column (as kd_controls' "
+              "`loso` headroom row).", "", "## Rows", "", "| draw " + K.ROW_HEADER,
+              "|---" * 17 + "|"]
+    for draw, rows in sorted(rows_by_draw.items()):
+        lines += [f"| {draw} " + K._fmt_row(r) for r in rows]
+    lines += ["", "## Seeds pooled per subject, per draw", "",
+              "| draw | scenario | method | subjects | diff (labels) | p | diff (latent) | p |",
+              "|---" * 8 + "|"]
+    for draw, rows in sorted(rows_by_draw.items()):
+        for (sc, _, m), n, ns, mu, p, mul, pl in K.seed_pooled(rows):
+            lines.append(f"| {draw} | {sc} | {m} | {ns} | {mu:+.3f} | {p:.3g} | {mul:+.3f} | "
+                         f"{pl:.3g} |")
+    lines += ["", "## Pre-declared decisions", ""]
+    for name, ok, ev in decisions(rows_by_draw):
+        mark = "reported" if ok is None else ("held" if ok else "FAILED")
+        lines.append(f"- {mark}: {name} ({ev})")
+    lines += ["", READING]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+READING = """## Reading
+
+Written after the run; nothing above was changed after it."""
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--work", default="/tmp/kd_replication")
+    p.add_argument("--md", default=str(RESULTS / "kd_replication.md"))
+    p.add_argument("--table-only", action="store_true",
+                   help="write the Markdown from the rows finished so far without training")
+    args = p.parse_args()
+    t0 = time.perf_counter()
+    rows_by_draw, heads, truths = {}, {}, {}
+    for draw in DRAWS:
+        work = Path(args.work) / f"seed{draw}"
+        work.mkdir(parents=True, exist_ok=True)
+        rows_path = work / "rows.json"
+        done = ({K._key(r): r for r in json.loads(rows_path.read_text())}
+                if rows_path.is_file() else {})
+        caches = {}
+        for sc in SCENARIOS:
+            caches[sc], truths[draw, sc] = K.prepare(work, sc, N_SUBJECTS, N_TRIALS, draw)
+            heads[draw, sc] = K.headroom(caches[sc], truths[draw, sc], "loso")
+            print(f"draw {draw} {sc}: " + ", ".join(
+                f"{k} {v:.4f}" if not isinstance(v, bool) else f"{k} {v}"
+                for k, v in K.precondition(heads[draw, sc]).items()), flush=True)
+        if args.table_only:
+            rows_by_draw[draw] = sorted(done.values(), key=lambda r: (
+                SCENARIOS.index(r["scenario"]), METHODS.index(r["method"]), r["seed"]))
+            continue
+        rows = []
+        for seed in SEEDS:
+            for sc in SCENARIOS:
+                for m in METHODS:
+                    r = K.run_one(caches[sc], work, sc, m, "loso", seed, THREADS, EPOCHS,
+                                  PATIENCE, truths[draw, sc])
+                    old = done.get(K._key(r))
+                    if old is not None and r["resumed"] == r["folds"]:
+                        r["seconds"] = old["seconds"]
+                    rows.append(r)
+                    print(f"| {draw} " + K._fmt_row(r), flush=True)
+                    merged = {**done, **{K._key(x): x for x in rows}}
+                    rows_path.write_text(json.dumps(list(merged.values()), indent=1))
+        rows_by_draw[draw] = sorted(rows, key=lambda r: (
+            SCENARIOS.index(r["scenario"]), METHODS.index(r["method"]), r["seed"]))
+    wall = (f"Sum of the per-row training times: "
+            f"{sum(r['seconds'] for rs in rows_by_draw.values() for r in rs) / 60:.1f} min; "
+            f"this invocation {(time.perf_counter() - t0) / 60:.1f} min on 2 cores.")
+    write_markdown(args.md, rows_by_draw, heads, truths, wall)
+    for name, ok, ev in decisions(rows_by_draw):
+        print(f"{'reported' if ok is None else ('held' if ok else 'FAILED')}: {name} ({ev})")
+    print(f"table: {args.md}")
+
+
+if __name__ == "__main__":
+    main()
