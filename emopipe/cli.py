@@ -178,6 +178,9 @@ def build_parser():
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", default="hinton_kd", help="KD method of the distillation step")
+    p.add_argument("--n-seeds", type=int, default=None,
+                   help="training seeds of the distillation, from --seed on; the paired tests "
+                        "average each subject over them (default: emopipe.demo.DEMO_SEEDS, 3)")
     p.add_argument("--figures", default=None,
                    help="also copy the demo's small PNGs (demo_tsne.png) to this folder, e.g. "
                         "figures/ for the README")
@@ -399,14 +402,16 @@ def _cmd_pipeline(args):
 
 
 def _cmd_demo(args):
-    from .demo import DEMO_SUBJECTS, run_demo
+    from .demo import DEMO_SEEDS, DEMO_SUBJECTS, run_demo
 
     subjects = DEMO_SUBJECTS if args.subjects is None else args.subjects
+    n_seeds = DEMO_SEEDS if args.n_seeds is None else args.n_seeds
     _check_count("subjects", subjects)
     _check_count("trials", args.trials)
+    _check_count("n-seeds", n_seeds)
 
     run_demo(args.out, n_subjects=subjects, n_trials=args.trials, seed=args.seed,
-             method=args.method, figures=args.figures)
+             method=args.method, n_seeds=n_seeds, figures=args.figures)
     return 0
 
 
