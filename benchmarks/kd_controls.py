@@ -279,6 +279,9 @@ TAGS = {
     # kd_strong misses (a linear student on the teacher LR's logits gains +0.013, on the
     # same logits centred per training subject +0.026, p 0.03)
     "sc": {"teacher_centre": "subject"},
+    # the same for the teacher's penultimate features too (session 5: the feature methods
+    # distil those, benchmarks/kd_feature_centring.py)
+    "scf": {"teacher_centre": "subject_features"},
     # a linear teacher (one dense layer; needs +sel, which makes its input one vector): does the
     # MLP teacher's quality (latent agreement 0.75-0.84 against the LR's 0.87) explain the gap
     # between hinton_kd+sc and the centred linear KD student?
@@ -294,7 +297,7 @@ def split_method(spec):
 
     Tags (:data:`TAGS`): ``cf`` cross-fitted teacher targets, ``kd`` the
     recipe's optional Hinton KD term at weight 1, ``rt`` a regularised
-    teacher, ``sc`` subject-centred teacher logits, ``sel`` the teacher on
+    teacher, ``sc`` subject-centred teacher logits (``scf``: and features), ``sel`` the teacher on
     SELECT_K selected columns, ``lt`` a linear teacher (with ``sel``); a bare name is the recipe as registered.
     """
     name, *tags = spec.split("+")

@@ -1,4 +1,4 @@
-"""Subject-centred teacher logits (``DistillConfig.teacher_centre``).
+"""Subject-centred teacher outputs (``DistillConfig.teacher_centre``).
 
 Under a cross-subject protocol the teacher's logits on the training windows
 carry, besides the affective state, an offset per training subject (its
@@ -6,14 +6,18 @@ baseline signal levels and its report bias). No test subject shares those
 offsets, but a student matching the logits learns to predict them from its
 own modality's subject baselines, which misleads it on a new subject.
 Centring removes each training subject's mean logits and keeps the
-within-subject variation the student can transfer. Pure numpy; the
-training driver calls it on the fold's training windows only.
+within-subject variation the student can transfer. The same holds for the
+teacher's penultimate features, which the feature methods (hint, CRD,
+CMCRD, the relational losses) distil: ``"subject_features"`` centres those
+too. Pure numpy; the training driver calls it on the fold's training
+windows only.
 """
 
 import numpy as np
 
-#: the choices of ``DistillConfig.teacher_centre``
-TEACHER_CENTRE = ("none", "subject")
+#: the choices of ``DistillConfig.teacher_centre``: nothing, the logits, the logits and the
+#: penultimate features
+TEACHER_CENTRE = ("none", "subject", "subject_features")
 
 
 def centre_by_group(logits, groups):

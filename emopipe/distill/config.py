@@ -143,16 +143,20 @@ class DistillConfig:
         ``predictions/<fold>.json`` and ``models/<fold>.json``. ``None``
         (default): every column.
     teacher_centre : str
-        ``"none"`` (default) or ``"subject"``: before distillation, subtract
+        ``"none"`` (default), ``"subject"`` or ``"subject_features"``:
+        before distillation, subtract
         from each training window's teacher logits the mean teacher logits
         of its subject's training windows. Under a cross-subject protocol a
         teacher's logits carry each training subject's offset (the subject's
         baseline signal levels and report bias, which no test subject
         shares); a student matching them learns to read the subject from
         its own modality's baselines, which does not transfer. Centring
-        keeps only the within-subject variation. Uses training windows
-        only; features and validation / test windows are untouched. Not for
-        feedback methods (``ekd``, ``bs25``), whose teacher is updated live.
+        keeps only the within-subject variation. ``"subject_features"``
+        does the same to the teacher's penultimate features of the training
+        windows (flattened per window), which the feature methods distil.
+        Uses training windows only; validation / test windows are untouched
+        (and with ``"subject"`` the features too). Not for feedback methods
+        (``ekd``, ``bs25``), whose teacher is updated live.
     feedback_every : int
         Student steps between teacher feedback updates (EKD, BS25).
     feedback_lr : float

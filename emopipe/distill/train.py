@@ -14,7 +14,8 @@ fold:
    that never saw the window's trial, :mod:`._cross_fit`; the fold's
    teacher still gives the test predictions);
    With ``teacher_centre="subject"``, the training windows' logits then
-   lose each training subject's mean (:mod:`._centre`);
+   lose each training subject's mean (:mod:`._centre`), with
+   ``"subject_features"`` the penultimate features too;
 4. trains the student with the method's objective (:mod:`.methods`) on the
    teacher's training-window outputs;
 5. trains the no-KD baseline student from the same initial weights and the
@@ -234,13 +235,9 @@ def _run_fold(run, k, fold, out):
                 run, fold, [x[tr] for x in XT], y_tr, ([x[va] for x in XT], y_va), seed, f_tr)
             extra = {"logits_train_in_sample": z_tr.cpu().numpy(),
                      "feat_train_in_sample": f_tr.cpu().numpy()}
-        if cfg.teacher_centre == "subject" and not cfg.teacher_only:
-            if "logits_train_in_sample" not in extra:
-                extra["logits_train_uncentred"] = t_out[0].cpu().numpy()
-            z_c, offsets = centre_by_group(t_out[0].cpu().numpy(),
-                                           run.cohort.subject[fold.train])
-            t_out = (torch.as_tensor(z_c, dtype=t_out[0].dtype, device=dev), t_out[1])
-            info["teacher"]["centre"] = {"by": "subject", "offsets": offsets}
+        if cfg.teacher_centre != "none" and not cfg.teacher_only:
+            t_out, info["teacher"]["centre"] = _centred(
+                t_out, run.cohort.subject[fold.train], cfg.teacher_centre, extra)
         if tcache is not None and cfg.save_teacher_cache:
             _save_npz(tcache, train_idx=fold.train, val_idx=fold.val,
                       logits_train=t_out[0].cpu().numpy(), feat_train=t_out[1].cpu().numpy(),
@@ -333,6 +330,48 @@ def _train_teacher(run, teacher, X_fit, y_fit, val, seed, desc, unlabelled=None)
         teacher, t_obj, X_fit, y_fit, config=cfg, epochs=cfg.teacher_epochs or cfg.epochs,
         lr=cfg.teacher_lr or cfg.lr, kind=run.kind, gen=gen, desc=desc, val=val,
         unlabelled=unlabelled)
+
+
+def _centred(t_out, subjects, how, extra):
+    """The training windows' teacher outputs centred per subject (``teacher_centre``).
+
+    Parameters
+    ----------
+    t_out : tuple of Tensor
+        ``(logits, features)`` of the fold's training windows, shapes
+        ``(n_windows, n_outputs)`` and ``(n_windows, ...)``.
+    subjects : ndarray of str, shape (n_windows,)
+        Subject of every training window.
+    how : str
+        ``"subject"`` (logits) or ``"subject_features"`` (logits and features).
+    extra : dict
+        Receives the uncentred arrays for the teacher cache (kept when
+        cross-fitting already stored its in-sample ones).
+
+    Returns
+    -------
+    t_out : tuple of Tensor
+        The centred outputs.
+    record : dict
+        ``by``, the logit ``offsets`` per subject and, with the features,
+        the norm of each subject's removed feature mean
+        (``feature_offset_norms``).
+    """
+    z, f = t_out
+    if "logits_train_in_sample" not in extra:
+        extra["logits_train_uncentred"] = z.cpu().numpy()
+    z_c, offsets = centre_by_group(z.cpu().numpy(), subjects)
+    record = {"by": "subject", "offsets": offsets}
+    z = torch.as_tensor(z_c, dtype=z.dtype, device=z.device)
+    if how == "subject_features":
+        if "feat_train_in_sample" not in extra:
+            extra["feat_train_uncentred"] = f.cpu().numpy()
+        flat = f.reshape(len(f), -1).cpu().numpy()
+        f_c, f_off = centre_by_group(flat, subjects)
+        f = torch.as_tensor(f_c.reshape(tuple(f.shape)), dtype=f.dtype, device=f.device)
+        record.update(features=True, feature_offset_norms={
+            k: round(float(np.linalg.norm(v)), 6) for k, v in f_off.items()})
+    return (z, f), record
 
 
 def _cross_fitted(run, fold, X_tr, y_tr, val, seed, f_tr):

@@ -91,7 +91,8 @@ _LEAK_CASES = [(m, {}) for m in ("bs25", "cmcrd", "crd", "ekd", "fitnet", "hinto
                                  "pkt", "rkd", "sp")] + [
     ("hinton_kd", {"teacher_targets": "cross_fit", "teacher_folds": 3}),
     ("hinton_kd", {"teacher_centre": "subject"}),
-    ("cmcrd", {"loss_weights": {"hinton_kd": 1.0}, "teacher_centre": "subject"})]
+    ("cmcrd", {"loss_weights": {"hinton_kd": 1.0}, "teacher_centre": "subject"}),
+    ("crd", {"teacher_centre": "subject_features"})]
 
 
 @pytest.mark.parametrize("method, over", _LEAK_CASES,
