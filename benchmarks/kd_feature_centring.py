@@ -154,9 +154,29 @@ def confirmation(rows_by_draw, carry):
     return out
 
 
-READING = """## Reading
+READING = """## Reading (measured 2026-12-02, session 5; written after the run, nothing above changed)
 
-Written after the run; nothing above was changed after it."""
+- **Feature centring does not rescue the pure feature methods.** Seed-pooled KD - alone
+  against the latent on kd_strong (draw 0), uncentred -> `+scf`: fitnet +0.004 -> +0.007
+  (p 0.07), crd +0.011 -> +0.005, sp -0.003 -> +0.008 (p 0.02, but under the +0.012 of the
+  negative controls' range), rkd -0.006 -> -0.001, pkt -0.000 -> -0.006, nst +0.004 ->
+  -0.002; against the labels every one lies between -0.008 and +0.004. None met the carry
+  rule. So subject offsets are not what holds these recipes back; this run does not show
+  what does. Untested candidates: the full-weight CE on the 27 %-flipped labels that
+  every feature recipe keeps beside its feature term, and an EOG student asked to
+  reproduce EEG-specific feature directions it cannot read.
+- **cmcrd+kd+scf** was carried (draw 0: +0.022 against the latent, p 0.027; +0.011 against
+  the labels, p 0.16). It was confirmed on draw 1 (+0.025, p 0.0006) but not on draw 2
+  (+0.008, p 0.36), so it is **not confirmed**. This is the pattern of cmcrd+kd+sc in
+  kd_replication.md (+0.020, +0.010), so the gain comes through CMCRD's KD term on the
+  centred logits, and centring the features adds nothing measurable.
+- **Negative control:** every blind_strong seed-pooled difference here lies between
+  -0.007 and +0.005 against the labels and between -0.004 and +0.003 against the latent
+  (draw 0), and is at most +0.005 against the labels on draws 1 and 2. At seed 0, three
+  rows exceed +0.010 (cmcrd+kd+scf +0.011 on draw 1; on draw 2 at seed 2 +0.019; rkd at
+  seed 1 +0.013, p 0.005 on draw 0). All three sit inside the per-seed SD of 0.01-0.017,
+  and none is over +0.005 once pooled.
+- Issue 10's label target (+0.02, p < 0.05) is met by no row here."""
 
 
 def main():
