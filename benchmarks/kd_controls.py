@@ -626,6 +626,68 @@ def seed_pooled(rows):
     return out
 
 
+def run_rows(caches, truths, work, draw, methods, seeds, settings, done):
+    """Run (or resume) LOSO ``methods`` x ``seeds`` on every scenario of ``caches``.
+
+    Parameters
+    ----------
+    caches, truths : dict of str -> object
+        Per scenario, its cache and ground truth (:func:`prepare`).
+    work : Path
+        The draw's work folder; ``rows.json`` there is rewritten after every row.
+    draw : int
+        Cohort seed, printed in front of each row.
+    methods, seeds : sequence
+        Method names (with tags) and training seeds.
+    settings : tuple
+        ``(threads, epochs, patience)``.
+    done : dict
+        Rows already in ``rows.json``, by :func:`_key`.
+
+    Returns
+    -------
+    rows : list of dict
+    """
+    rows = []
+    for seed in seeds:
+        for sc in caches:
+            for m in methods:
+                r = run_one(caches[sc], work, sc, m, "loso", seed, *settings, truths[sc])
+                old = done.get(_key(r))
+                if old is not None and r["resumed"] == r["folds"]:
+                    r["seconds"] = old["seconds"]  # keep the time of the run that trained it
+                rows.append(r)
+                print(f"| {draw} " + _fmt_row(r), flush=True)
+                merged = {**done, **{_key(x): x for x in rows}}
+                (work / "rows.json").write_text(json.dumps(list(merged.values()), indent=1))
+    return rows
+
+
+def draw_tables(rows_by_draw):
+    """Markdown lines of rows from several cohort draws: the rows, then the seed-pooled tests.
+
+    Parameters
+    ----------
+    rows_by_draw : dict of int -> list of dict
+        Cohort seed -> its :func:`run_one` rows.
+
+    Returns
+    -------
+    lines : list of str
+    """
+    lines = ["## Rows", "", "| draw " + ROW_HEADER, "|---" * 17 + "|"]
+    for draw, rows in sorted(rows_by_draw.items()):
+        lines += [f"| {draw} " + _fmt_row(r) for r in rows]
+    lines += ["", "## Seeds pooled per subject, per draw", "",
+              "| draw | scenario | method | subjects | diff (labels) | p | diff (latent) | p |",
+              "|---" * 8 + "|"]
+    for draw, rows in sorted(rows_by_draw.items()):
+        for (sc, _, m), _, ns, mu, p, mul, pl in seed_pooled(rows):
+            lines.append(f"| {draw} | {sc} | {m} | {ns} | {mu:+.3f} | {p:.3g} | {mul:+.3f} | "
+                         f"{pl:.3g} |")
+    return lines
+
+
 def write_markdown(path, rows, truths, heads, args, timing):
     """The table, the planted strengths, the precondition, the settings and the targets."""
     lines = ["# Distillation controls on planted-truth DEAP cohorts", "",

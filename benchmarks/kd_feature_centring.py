@@ -93,20 +93,8 @@ def run_draw(work, draw, methods, done):
     caches, truths = {}, {}
     for sc in SCENARIOS:
         caches[sc], truths[sc] = K.prepare(work, sc, N_SUBJECTS, N_TRIALS, draw)
-    rows = []
-    for seed in SEEDS:
-        for sc in SCENARIOS:
-            for m in methods:
-                r = K.run_one(caches[sc], work, sc, m, "loso", seed, THREADS, EPOCHS, PATIENCE,
-                              truths[sc])
-                old = done.get(K._key(r))
-                if old is not None and r["resumed"] == r["folds"]:
-                    r["seconds"] = old["seconds"]
-                rows.append(r)
-                print(f"| {draw} " + K._fmt_row(r), flush=True)
-                merged = {**done, **{K._key(x): x for x in rows}}
-                (work / "rows.json").write_text(json.dumps(list(merged.values()), indent=1))
-    return rows
+    return K.run_rows(caches, truths, work, draw, methods, SEEDS,
+                      (THREADS, EPOCHS, PATIENCE), done)
 
 
 def write_markdown(path, rows_by_draw, carry, evidence, confirm, wall):
@@ -116,16 +104,7 @@ def write_markdown(path, rows_by_draw, carry, evidence, confirm, wall):
              f"{N_SUBJECTS} subjects x {N_TRIALS} trials, 4-s windows, arousal, LOSO, training "
              f"seeds 0-2, kd_controls' settings. `NAME+scf`: teacher logits and penultimate "
              f"features centred per training subject (`teacher_centre='subject_features'`). "
-             f"{wall}", "", "## Rows", "", "| draw " + K.ROW_HEADER, "|---" * 17 + "|"]
-    for draw, rows in sorted(rows_by_draw.items()):
-        lines += [f"| {draw} " + K._fmt_row(r) for r in rows]
-    lines += ["", "## Seeds pooled per subject", "",
-              "| draw | scenario | method | subjects | diff (labels) | p | diff (latent) | p |",
-              "|---" * 8 + "|"]
-    for draw, rows in sorted(rows_by_draw.items()):
-        for (sc, _, m), _, ns, mu, p, mul, pl in K.seed_pooled(rows):
-            lines.append(f"| {draw} | {sc} | {m} | {ns} | {mu:+.3f} | {p:.3g} | {mul:+.3f} | "
-                         f"{pl:.3g} |")
+             f"{wall}", ""] + K.draw_tables(rows_by_draw)
     lines += ["", "## Stage 1 rule (draw 0)", ""]
     lines += [f"- {'carried' if ok else 'not carried'}: {m} ({ev})" for m, ok, ev in evidence]
     lines += ["", "## Stage 2 (draws 1, 2)", ""]

@@ -181,17 +181,7 @@ def write_markdown(path, rows_by_draw, heads, truths, wall):
                      f"{h['kd_linear_centred'] - h['alone']:+.3f} "
                      f"({h['kd_linear_centred_p']:.2g}) |")
     lines += ["", "The teacher LR of this table reads every teacher column (as kd_controls' "
-              "`loso` headroom row).", "", "## Rows", "", "| draw " + K.ROW_HEADER,
-              "|---" * 17 + "|"]
-    for draw, rows in sorted(rows_by_draw.items()):
-        lines += [f"| {draw} " + K._fmt_row(r) for r in rows]
-    lines += ["", "## Seeds pooled per subject, per draw", "",
-              "| draw | scenario | method | subjects | diff (labels) | p | diff (latent) | p |",
-              "|---" * 8 + "|"]
-    for draw, rows in sorted(rows_by_draw.items()):
-        for (sc, _, m), n, ns, mu, p, mul, pl in K.seed_pooled(rows):
-            lines.append(f"| {draw} | {sc} | {m} | {ns} | {mu:+.3f} | {p:.3g} | {mul:+.3f} | "
-                         f"{pl:.3g} |")
+              "`loso` headroom row).", ""] + K.draw_tables(rows_by_draw)
     lines += ["", "## Pre-declared decisions", ""]
     for name, ok, ev in decisions(rows_by_draw):
         mark = "reported" if ok is None else ("held" if ok else "FAILED")
@@ -266,19 +256,8 @@ def main():
             rows_by_draw[draw] = sorted(done.values(), key=lambda r: (
                 SCENARIOS.index(r["scenario"]), METHODS.index(r["method"]), r["seed"]))
             continue
-        rows = []
-        for seed in SEEDS:
-            for sc in SCENARIOS:
-                for m in METHODS:
-                    r = K.run_one(caches[sc], work, sc, m, "loso", seed, THREADS, EPOCHS,
-                                  PATIENCE, truths[draw, sc])
-                    old = done.get(K._key(r))
-                    if old is not None and r["resumed"] == r["folds"]:
-                        r["seconds"] = old["seconds"]
-                    rows.append(r)
-                    print(f"| {draw} " + K._fmt_row(r), flush=True)
-                    merged = {**done, **{K._key(x): x for x in rows}}
-                    rows_path.write_text(json.dumps(list(merged.values()), indent=1))
+        rows = K.run_rows(caches, {sc: truths[draw, sc] for sc in SCENARIOS}, work, draw,
+                          METHODS, SEEDS, (THREADS, EPOCHS, PATIENCE), done)
         rows_by_draw[draw] = sorted(rows, key=lambda r: (
             SCENARIOS.index(r["scenario"]), METHODS.index(r["method"]), r["seed"]))
     wall = (f"Sum of the per-row training times: "
