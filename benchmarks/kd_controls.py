@@ -595,6 +595,26 @@ def seed_spread(rows):
     return out
 
 
+def subject_means(rs):
+    """Each test subject's KD - alone averaged over the rows (seeds) of one method.
+
+    Parameters
+    ----------
+    rs : list of dict
+        :func:`run_one` rows with ``subject_diff``, one per training seed.
+
+    Returns
+    -------
+    d : ndarray, shape (n_subjects, 2)
+        Over the subjects every row scored: column 0 against the labels, 1
+        against the latent.
+    """
+    import numpy as np
+
+    subjects = sorted(set.intersection(*(set(r["subject_diff"]) for r in rs)))
+    return np.array([[r["subject_diff"][s] for s in subjects] for r in rs]).mean(axis=0)
+
+
 def seed_pooled(rows):
     """Per (scenario, protocol, method) with >= 2 seeds: each subject's diff averaged over seeds.
 
@@ -608,7 +628,6 @@ def seed_pooled(rows):
     out : list of tuple
         ``(key, n_seeds, n_subjects, mean, p, mean_latent, p_latent)``.
     """
-    import numpy as np
     from scipy import stats
 
     groups = {}
@@ -619,10 +638,9 @@ def seed_pooled(rows):
     for key, rs in groups.items():
         if len(rs) < 2:
             continue
-        subjects = sorted(set.intersection(*(set(r["subject_diff"]) for r in rs)))
-        d = np.array([[r["subject_diff"][s] for s in subjects] for r in rs]).mean(axis=0)
+        d = subject_means(rs)
         t = [stats.ttest_1samp(d[:, j], 0.0).pvalue for j in (0, 1)]
-        out.append((key, len(rs), len(subjects), d[:, 0].mean(), t[0], d[:, 1].mean(), t[1]))
+        out.append((key, len(rs), len(d), d[:, 0].mean(), t[0], d[:, 1].mean(), t[1]))
     return out
 
 

@@ -75,16 +75,12 @@ def pooled_over(rows_by_draw, scenario, method):
         Per draw, each subject's KD - alone averaged over the training seeds
         (column 0 against the labels, 1 against the latent).
     """
-    import numpy as np
-
     out = {}
     for draw, rows in rows_by_draw.items():
         rs = [r for r in rows if r["scenario"] == scenario and r["method"] == method
               and r.get("subject_diff")]
-        if len(rs) < 2:
-            continue
-        subjects = sorted(set.intersection(*(set(r["subject_diff"]) for r in rs)))
-        out[draw] = np.array([[r["subject_diff"][s] for s in subjects] for r in rs]).mean(0)
+        if len(rs) >= 2:
+            out[draw] = K.subject_means(rs)
     return out
 
 

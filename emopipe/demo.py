@@ -194,8 +194,8 @@ def run_demo(out, *, n_subjects=DEMO_SUBJECTS, n_trials=20, seed=0, method="hint
     -------
     paths : dict of str -> Path
         ``root`` (synthetic download), ``cache``, ``run`` (the first seed's
-        run folder; ``runs``: every seed's), and the pictures of ``run`` (:func:`_demo_pictures`: ``tsne``, ``tsne_scores``,
-        ``saliency``).
+        run folder), ``runs`` (every seed's) and the pictures of ``run``
+        (:func:`_demo_pictures`: ``tsne``, ``tsne_scores``, ``saliency``).
     """
     from .cache import run_extract
     from .features.extract import ExtractConfig
@@ -204,13 +204,14 @@ def run_demo(out, *, n_subjects=DEMO_SUBJECTS, n_trials=20, seed=0, method="hint
 
     if verbose is not None:
         set_log_level(verbose)
-    if n_subjects < 3 or n_seeds < 1:
-        from .utils._errors import ConfigError
+    from .utils._errors import ConfigError
 
+    if n_subjects < 3:
         raise ConfigError(
             f"n_subjects must be >= 3 for the demo's leave-one-subject-out run, got {n_subjects!r}."
-            if n_subjects < 3 else f"n_seeds must be >= 1 (training seeds of the demo), got "
-            f"{n_seeds!r}.")
+        )
+    if n_seeds < 1:
+        raise ConfigError(f"n_seeds must be >= 1 (training seeds of the demo), got {n_seeds!r}.")
     out = Path(out)
     root, cache = out / "deap", out / "cache"
     print(f"[1/3] synthetic DEAP cohort, scenario {DEMO_SCENARIO!r}: {n_subjects} subjects x "
@@ -233,9 +234,8 @@ def run_demo(out, *, n_subjects=DEMO_SUBJECTS, n_trials=20, seed=0, method="hint
 
     from .distill import DistillConfig, run_distill
 
-    from .distill.methods import get_recipe
-
     from .distill.data import load_cohort
+    from .distill.methods import get_recipe
     from .io.synth._common import latent_classes
 
     recipe = get_recipe(method)

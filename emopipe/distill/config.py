@@ -154,9 +154,9 @@ class DistillConfig:
         keeps only the within-subject variation. ``"subject_features"``
         does the same to the teacher's penultimate features of the training
         windows (flattened per window), which the feature methods distil.
-        Uses training windows only; validation / test windows are untouched
-        (and with ``"subject"`` the features too). Not for feedback methods
-        (``ekd``, ``bs25``), whose teacher is updated live.
+        Uses training windows only; validation / test windows are never
+        touched, and ``"subject"`` leaves the features as they are. Not for
+        feedback methods (``ekd``, ``bs25``), whose teacher is updated live.
     feedback_every : int
         Student steps between teacher feedback updates (EKD, BS25).
     feedback_lr : float
