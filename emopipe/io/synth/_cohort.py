@@ -154,7 +154,11 @@ the generated trials.
   cause found in the method) Hinton KD (+0.021, seeds pooled, p 0.005) and
   CMCRD with its KD term (+0.029, p 0.0003) do against the latent state, but
   not by the 2 points against the written labels (+0.009, +0.015 p 0.050),
-  which at 27 % flips would need about the student's whole room.
+  which at 27 % flips would need about the student's whole room. Search 4
+  (the same grid on fresh cohort draws 3-5, the rule on the means; declared
+  before it ran, ``benchmarks/results/kd_precondition_draws.md``): no point
+  meets it (largest mean G 0.0074), because the mean ``room`` is 0.008-0.010
+  on every point; draw 0's 0.041 was the largest of six draws.
 
 Valence keeps the legacy alpha-asymmetry effect in every scenario (EEG
 only); dominance and liking carry no effect.
