@@ -145,7 +145,7 @@ def _within_subject_kfold(subject, trial, session, labels, *, n_folds, seed):
         if len(keys) < n_folds:
             raise ConfigError(
                 f"protocol 'within_subject_kfold' needs at least n_folds = {n_folds} trials per "
-                f"subject, but subject {s!r} has {len(keys)}. Lower n_folds."
+                f"subject, but subject {str(s)!r} has {len(keys)}. Lower n_folds."
             )
         lab = tlab[keys]
         # stratify only when every class can reach every fold
@@ -188,7 +188,8 @@ def _first_last(name, subject, trial, session, *, n_trials, n_train, hint):
             if len(trials) != n_trials:
                 raise ConfigError(
                     f"protocol {name!r} needs {n_trials} trials per (subject, session), but "
-                    f"subject {s!r} session {ses!r} has {len(trials)}. {hint}"
+                    f"subject {str(s)!r} session {np.asarray(ses).item()!r} has {len(trials)}. "
+                    f"{hint}"
                 )
             train_trials, test_trials = trials[:n_train], trials[n_train:]
             train = np.flatnonzero(sel & np.isin(trial, train_trials))
@@ -250,7 +251,7 @@ def _cross_session(subject, trial, session, labels, *, n_folds, seed):
         if len(sessions) < 2:
             raise ConfigError(
                 f"protocol 'cross_session' needs at least 2 sessions per subject, but subject "
-                f"{s!r} has sessions {sessions.tolist()}. Use 'loso' or 'within_subject_kfold' "
+                f"{str(s)!r} has sessions {sessions.tolist()}. Use 'loso' or 'within_subject_kfold' "
                 f"for a dataset without sessions."
             )
         for ses in sessions:

@@ -95,13 +95,16 @@ _LEAK_CASES = [(m, {}) for m in ("bs25", "cmcrd", "crd", "ekd", "fitnet", "hinto
     ("crd", {"teacher_centre": "subject_features"})]
 
 
+@pytest.mark.parametrize("protocol", ["loso", "within_subject_kfold"])
 @pytest.mark.parametrize("method, over", _LEAK_CASES,
                          ids=[m + "".join(f"-{k}" for k in o) for m, o in _LEAK_CASES])
-def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold(method, over):
+def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold(
+        method, over, protocol):
     """The negative control's guarantee, checked directly: a fold's outputs are unchanged
-    when the test subject's labels and teacher-modality features are replaced (every
+    when the test windows' labels and teacher-modality features are replaced (every
     method with a teacher; with the fold's teacher's targets, with cross-fitted ones and
-    with subject-centred ones).
+    with subject-centred ones; under LOSO the test subject, within subject the test
+    trials of the fold's subject).
 
     A student whose test features are noise can then only score chance in expectation,
     so a gain on the blind control cannot come from a leak through the labels, the
@@ -110,9 +113,9 @@ def test_no_path_from_the_test_subjects_labels_or_teacher_features_into_the_fold
     cohort, _ = _control_cohort(1, blind=True, n_sub=4, n_trials=6, n_win=5)
     # a contrastive memory of 16 negatives: the fold has 90 training windows
     params = {m: {m: {"nce_k": 16}} for m in ("crd", "cmcrd")}.get(method, {})
-    config = DistillConfig(teacher="eeg", student="eog", method=method, protocol="loso",
+    config = DistillConfig(teacher="eeg", student="eog", method=method, protocol=protocol,
                            target="arousal", seed=0, epochs=3, batch_size=32, lr=3e-3,
-                           n_threads=1, max_folds=1, loss_params=params, **over)
+                           n_threads=1, max_folds=1, loss_params=params, n_folds=3, **over)
     ref = run_distill(config, cohort=cohort)
     (fold,) = ref.predictions
     test = ref.predictions[fold]["test_idx"]

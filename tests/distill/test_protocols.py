@@ -164,8 +164,18 @@ def test_protocol_errors():
     with pytest.raises(ValueError, match=r"fold 'sub-s01' of protocol 'loso': the training set "
                                          r"holds a single class \(\[0\]\)"):
         make_folds("loso", subject, trial, labels=one_class)
-    with pytest.raises(ValueError, match=r"'seed_9_6' needs 15 trials per \(subject, session\)"):
+    with pytest.raises(ValueError, match=r"'seed_9_6' needs 15 trials per \(subject, session\), "
+                                         r"but subject 's01' session 0 has 10\. "):
         make_folds("seed_9_6", subject, trial, labels=labels)
+    # subject names read as plain strings, not numpy scalars' reprs
+    with pytest.raises(ValueError, match=r"^protocol 'within_subject_kfold' needs at least "
+                                         r"n_folds = 11 trials per subject, but subject 's01' "
+                                         r"has 10\. Lower n_folds\.$"):
+        make_folds("within_subject_kfold", subject, trial, labels=labels, n_folds=11)
+    with pytest.raises(ValueError, match=r"needs at least 2 sessions per subject, but subject "
+                                         r"'s01' has sessions \[0\]\. Use 'loso'"):
+        make_folds("cross_session", subject, trial, labels=labels,
+                   session=np.where(subject == "s01", 0, trial % 2))
     with pytest.raises(KeyError, match=r"Protocol 'lsoo' not found.*Did you mean 'loso'"):
         make_folds("lsoo", subject, trial)
     with pytest.raises(ValueError, match=r"trial must have shape \(n_windows,\) = \(90,\) like .subject., got shape \(89,\)"):
