@@ -721,7 +721,8 @@ def draw_tables(rows_by_draw):
 def write_markdown(path, rows, truths, heads, args, timing):
     """The table, the planted strengths, the precondition, the settings and the targets."""
     lines = ["# Distillation controls on planted-truth DEAP cohorts", "",
-             f"`python benchmarks/kd_controls.py` ({args.subjects} subjects x {args.trials} "
+             f"`python benchmarks/kd_controls.py{' --matrix' * getattr(args, 'matrix', False)}` "
+             f"({args.subjects} subjects x {args.trials} "
              f"trials, 4-s windows, target arousal, cohort seed {args.seed}, training seeds "
              f"{', '.join(str(x) for x in sorted({r.get('seed', 0) for r in rows}))}, at most "
              f"{args.epochs} epochs, patience {args.patience}, batch 128, lr 1e-3, "
@@ -788,7 +789,7 @@ def write_markdown(path, rows, truths, heads, args, timing):
                   "| scenario | protocol | method | seeds | diff mean | diff SD | diff (latent) "
                   "mean | diff (latent) SD | p (t) per seed |", "|---" * 9 + "|"]
         for (sc, pr, m), n, mu, sd, mul, sdl, ps in spread:
-            # no latent columns for within-subject rows (run_one scores those under LOSO only)
+            # no latent score for v2e's rows (a CCC on the continuous rating)
             lat = f"{mul:+.3f} | {sdl:.3f}" if mul == mul else " | "
             lines.append(f"| {sc} | {pr} | {m} | {n} | {mu:+.3f} | {sd:.3f} | {lat} | "
                          f"{', '.join(f'{x:.3g}' for x in ps)} |")
@@ -809,7 +810,8 @@ def write_markdown(path, rows, truths, heads, args, timing):
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-#: the reading of ``--matrix``'s table (results/kd_controls_matrix.md); rewrite it when the rows change
+#: the reading of ``--matrix``'s table (results/kd_controls_matrix.md); rewrite it when its
+#: rows change
 READING_MATRIX = """## Reading (measured 2026-12-02, session 6)
 
 One invocation of `--matrix` covers all 13 methods x 5 scenarios x 2 protocols at training

@@ -68,8 +68,8 @@ deviation (ties: the larger mean G). Expectation, written before the run:
 no point reaches a mean G of 0.02. At ``kd_strong``'s fields the mean room
 over draws 0-2 is 0.025; with search 3's clean of about 0.14 and 27 % wrong
 labels, G is about 0.025 x 0.14 / 0.27 = 0.013. The largest room of
-search 3 (0.041) was reached only at noise 3.5 with EOG 1x, on draw 0. If no point qualifies, nothing is
-registered. The issue's target against the written labels (+0.02) is then
+search 3 (0.041) was reached only at noise 3.5 with EOG 1x, on draw 0. If
+no point qualifies, nothing is registered. The issue's target against the written labels (+0.02) is then
 recorded as beyond what this cohort model gives a linear student at 10 x 20
 on this grid, on a typical draw. If a point qualifies, it is registered as
 ``kd_power`` / ``blind_power`` (EOG and GSR at zero). Its confirmation uses
@@ -301,8 +301,8 @@ def _draws_table(rows):
 #: (trials, select_k, draws) -> the title of its table
 TITLES = {(20, None, "seed 0"): "Search 1: 10 subjects x 20 trials",
           (40, None, "seed 0"): "Search 2: 10 subjects x 40 trials",
-          (20, K.SELECT_K, "seed 0"): f"Search 3: 10 subjects x 20 trials, teacher LR on {K.SELECT_K} "
-                            "in-fold selected columns"}
+          (20, K.SELECT_K, "seed 0"): f"Search 3: 10 subjects x 20 trials, teacher LR on "
+                                      f"{K.SELECT_K} in-fold selected columns"}
 
 
 def _table(rows, chosen, key):
@@ -386,8 +386,8 @@ READING_DRAWS = """## Reading (measured 2026-12-02, session 6)
 def write_draws_markdown(path, rows):
     """Search 4's table (its own file: searches 1-3 keep theirs) and its reading."""
     lines = ["# Precondition search 4: search 3's grid on fresh cohort draws (LR only)", "",
-             "`python benchmarks/kd_precondition_search.py --search draws --md "
-             "benchmarks/results/kd_precondition_draws.md`: search 3's grid, instrument "
+             "`python benchmarks/kd_precondition_search.py --search draws`: search 3's grid, "
+             "instrument "
              f"(teacher LR on {K.SELECT_K} in-fold selected columns) and settings (10 subjects x "
              "20 trials, 4-s windows, target arousal, LOSO) on cohort seeds "
              f"{', '.join(map(str, DRAW_SEEDS))}; the choice rule of search 3 applied to each "
@@ -430,7 +430,7 @@ def main():
         print(f"{name}: room {r['room']:+.3f} clean {r['clean']:+.3f} G {r['gain']:+.4f} "
               f"met {r['met']} weaker {student_weaker(r)} ({r['seconds']} s)", flush=True)
     rows = list(done.values())
-    key = (trials, select_k, "draws" if seeds != (0,) else "seed 0")
+    key = _search_of({"trials": trials, "select_k": select_k, "seed": seeds[0]})
     sub = [r for r in rows if _search_of(r) == key]
     if key[2] == "draws":
         write_draws_markdown(args.md, sub)

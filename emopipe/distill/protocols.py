@@ -140,12 +140,12 @@ def _within_subject_kfold(subject, trial, session, labels, *, n_folds, seed):
     tlab = _trial_labels(key_inv, len(uniq), labels)
     rng = np.random.default_rng(seed)
     out = []
-    for s in np.unique(uniq["s"]):
+    for s in np.unique(uniq["s"]).tolist():  # plain str, so messages show 's01'
         keys = np.flatnonzero(uniq["s"] == s)
         if len(keys) < n_folds:
             raise ConfigError(
                 f"protocol 'within_subject_kfold' needs at least n_folds = {n_folds} trials per "
-                f"subject, but subject {str(s)!r} has {len(keys)}. Lower n_folds."
+                f"subject, but subject {s!r} has {len(keys)}. Lower n_folds."
             )
         lab = tlab[keys]
         # stratify only when every class can reach every fold
@@ -181,15 +181,14 @@ def _first_last(name, subject, trial, session, *, n_trials, n_train, hint):
     """Per (subject, session): the first ``n_train`` of ``n_trials`` trials train, the rest test."""
     out = []
     sub_str = subject.astype(str)
-    for s in np.unique(sub_str):
-        for ses in np.unique(session[sub_str == s]):
+    for s in np.unique(sub_str).tolist():  # plain str and int, so messages show 's01', 0
+        for ses in np.unique(session[sub_str == s]).tolist():
             sel = (sub_str == s) & (session == ses)
             trials = np.unique(trial[sel])
             if len(trials) != n_trials:
                 raise ConfigError(
                     f"protocol {name!r} needs {n_trials} trials per (subject, session), but "
-                    f"subject {str(s)!r} session {np.asarray(ses).item()!r} has {len(trials)}. "
-                    f"{hint}"
+                    f"subject {s!r} session {ses!r} has {len(trials)}. {hint}"
                 )
             train_trials, test_trials = trials[:n_train], trials[n_train:]
             train = np.flatnonzero(sel & np.isin(trial, train_trials))
@@ -245,13 +244,13 @@ _seed_v_3fold.dataset = "seed_v"  # the dataset whose official split this is
 def _cross_session(subject, trial, session, labels, *, n_folds, seed):
     out = []
     sub_str = subject.astype(str)
-    for s in np.unique(sub_str):
+    for s in np.unique(sub_str).tolist():  # plain str, so messages show 's01'
         sel = sub_str == s
         sessions = np.unique(session[sel])
         if len(sessions) < 2:
             raise ConfigError(
                 f"protocol 'cross_session' needs at least 2 sessions per subject, but subject "
-                f"{str(s)!r} has sessions {sessions.tolist()}. Use 'loso' or 'within_subject_kfold' "
+                f"{s!r} has sessions {sessions.tolist()}. Use 'loso' or 'within_subject_kfold' "
                 f"for a dataset without sessions."
             )
         for ses in sessions:
